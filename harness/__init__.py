@@ -1,0 +1,1 @@
+"""The claims harness: claim registry and verdicts, training engine, metrics, pytest plugin, report."""

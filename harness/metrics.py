@@ -1,0 +1,91 @@
+"""Metrics whose names say which quantity they are.
+
+* ``effective_rank``: Roy & Vetterli (2007), as source 003 defines it -- singular
+  values normalised by their *sum*, r = exp(entropy).
+* ``pca_effective_dimension``: source 001's n_eff -- PCA explained-variance ratios
+  (squared singular values of the centred rows, normalised by their sum), exp(entropy).
+* ``power_law_fit``: least-squares line in log-log space, with the exponent's
+  confidence interval (Student t) and R².
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from harness.validation import require
+
+__all__ = ["effective_rank", "pca_effective_dimension", "PowerLawFit", "power_law_fit", "local_slopes"]
+
+
+def _exp_entropy(weights: np.ndarray) -> float:
+    p = weights / weights.sum()
+    p = p[p > 0]
+    return float(np.exp(-(p * np.log(p)).sum()))
+
+
+def _matrix(M) -> np.ndarray:
+    a = np.asarray(M.detach().cpu() if hasattr(M, "detach") else M, dtype=np.float64)
+    require(a.ndim == 2 and min(a.shape) >= 1, "matrix", "a non-empty 2-D array", a.shape)
+    require(bool(np.isfinite(a).all()), "matrix", "finite entries", "non-finite entries")
+    return a
+
+
+def effective_rank(M) -> float:
+    """exp(-Σ p_i log p_i) with p_i = σ_i / Σ σ_j (Roy & Vetterli 2007). In [1, rank(M)]."""
+    s = np.linalg.svd(_matrix(M), compute_uv=False)
+    require(s.sum() > 0, "matrix", "not all zero", "the zero matrix")
+    return _exp_entropy(s)
+
+
+def pca_effective_dimension(E) -> float:
+    """Source 001's n_eff = exp(S), S the entropy of the PCA explained-variance ratios of E's rows."""
+    a = _matrix(E)
+    s = np.linalg.svd(a - a.mean(axis=0), compute_uv=False)
+    require(s.sum() > 0, "matrix", "rows that are not all equal", "identical rows")
+    return _exp_entropy(s**2)
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    """y ≈ prefactor · x^exponent, fitted in log-log space."""
+
+    exponent: float
+    ci_low: float  # confidence interval of the exponent
+    ci_high: float
+    prefactor: float
+    r2: float
+    n_points: int
+    confidence: float
+
+    def predict(self, x) -> np.ndarray:
+        return self.prefactor * np.asarray(x, dtype=np.float64) ** self.exponent
+
+
+def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
+    """Fit log y = log c + exponent · log x by least squares; CI from the t distribution."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    require(x.shape == y.shape and x.ndim == 1, "x, y", "1-D arrays of equal length", (x.shape, y.shape))
+    require(x.size >= 3, "x", "at least 3 points", x.size)
+    require(bool((x > 0).all() and (y > 0).all()), "x, y", "strictly positive (log-log fit)", "non-positive values")
+    require(0 < confidence < 1, "confidence", "in (0, 1)", confidence)
+    fit = stats.linregress(np.log(x), np.log(y))
+    half = stats.t.ppf(0.5 + confidence / 2, x.size - 2) * fit.stderr
+    return PowerLawFit(
+        exponent=float(fit.slope),
+        ci_low=float(fit.slope - half),
+        ci_high=float(fit.slope + half),
+        prefactor=float(math.exp(fit.intercept)),
+        r2=float(fit.rvalue**2),
+        n_points=int(x.size),
+        confidence=confidence,
+    )
+
+
+def local_slopes(x, y) -> np.ndarray:
+    """d log y / d log x between consecutive points (length len(x) - 1)."""
+    lx, ly = np.log(np.asarray(x, dtype=np.float64)), np.log(np.asarray(y, dtype=np.float64))
+    return np.diff(ly) / np.diff(lx)

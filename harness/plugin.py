@@ -1,0 +1,129 @@
+"""pytest plugin: options, the ``claims_context`` fixture, and the report written by the controller.
+
+Thin hooks around one ``ClaimsSession``. Claim records travel to the xdist
+controller on the test reports (``record_property``), never through files
+written by workers; the controller alone (or the single process under ``-n 0``)
+merges them into CLAIMS.json / CLAIMS.md at the end of the session.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness import report
+from harness.claims import ERROR, ClaimContext, claim_head, get_claim
+
+__all__ = ["ClaimsSession"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claims", "claims suite")
+    group.addoption("--claims-report", default=None, metavar="PATH",
+                    help="where CLAIMS.md is written (CLAIMS.json and figures beside it); default <rootdir>/CLAIMS.md")
+    group.addoption("--claims-seed", type=int, default=0, metavar="N",
+                    help="shift every seed of every claim by N, to check that verdicts are seed-robust (default 0)")
+    group.addoption("--claims-device", default="cpu", choices=("cpu", "cuda"),
+                    help="device the claims train on (default cpu)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import torch
+
+    # Bitwise-repeatable CPU training needs a fixed thread count, and one thread per
+    # xdist worker avoids oversubscribing the cores.
+    torch.set_num_threads(1)
+    device = config.getoption("--claims-device")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ClaimsSession(config), "claims-session")
+
+
+@pytest.fixture
+def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
+    """Seed offset and device for one claim measurement."""
+    return ClaimContext(request.config.getoption("--claims-seed"), request.config.getoption("--claims-device"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    mark = item.get_closest_marker("claim")
+    if mark is not None:  # lets a failing setup still name its claim on the report
+        item.user_properties.append(("claim_head", claim_head(get_claim(mark.args[0]))))
+
+
+class ClaimsSession:
+    """Collects claim records from test reports and writes the report once, on the controller."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records: dict[str, dict] = {}
+        self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+    @property
+    def report_path(self) -> Path:
+        opt = self.config.getoption("--claims-report")
+        return Path(opt) if opt else Path(self.config.rootpath) / "CLAIMS.md"
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "claim" in props:
+            self.records[props["claim"]["id"]] = props["claim"]
+        elif "claim_head" in props and report.failed:
+            head = props["claim_head"]
+            self.records.setdefault(head["id"], _failed_before_measuring(head, report))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.records:
+            return
+        run = {
+            "id": self.started.strftime("%Y%m%dT%H%M%SZ"),
+            "started": self.started.isoformat(),
+            "commit": _git_commit(self.config.rootpath),
+            "seed_offset": self.config.getoption("--claims-seed"),
+            "device": self.config.getoption("--claims-device"),
+        }
+        previous = report.load_report(self.report_path.with_suffix(".json"))
+        doc, figures = report.merge_records(previous, [self.records[k] for k in sorted(self.records)], run, _environment())
+        self.doc = doc
+        report.write_report(self.report_path, doc, figures)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.records:
+            return
+        from tabulate import tabulate
+
+        rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
+        terminalreporter.section("claims")
+        terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
+        terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name})")
+
+
+def _failed_before_measuring(head: dict, test_report: pytest.TestReport) -> dict:
+    """The record of a claim whose test failed before it measured anything (e.g. a fixture error)."""
+    return {**head, "verdict": ERROR, "measured": {}, "headline": f"failed in {test_report.when}", "notes": [],
+            "figures": [], "seconds": round(test_report.duration, 3), "error": str(test_report.longrepr),
+            "seed_offset": None, "device": None}
+
+
+def _environment() -> dict:
+    import numpy
+    import scipy
+    import torch
+
+    return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
+            "torch": torch.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "torch_threads": torch.get_num_threads()}
+
+
+def _git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None

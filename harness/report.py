@@ -1,0 +1,208 @@
+"""CLAIMS.md / CLAIMS.json: merging a run's claim records into the report and rendering it.
+
+Pure functions and one atomic writer; no pytest here. The JSON schema
+(``SCHEMA``) is public and documented in the README:
+
+    {"schema": "toy-claims/report/v1",
+     "run": {"id", "started", "commit", "seed_offset", "device"},       # the latest run
+     "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},
+     "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
+                 "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why"} | null,
+                 "expected", "reason", "verdict", "measured": {name: number | list},
+                 "headline", "notes", "figures": [{"name", "caption", "path"}],
+                 "seconds", "error", "seed_offset", "device", "run"}]}   # run: id of the run that measured it
+
+Non-finite numbers (a NaN measurement, an open criterion bound) are written as null. A subset run keeps every row
+of the previous report that it did not re-measure, with the run it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tabulate import tabulate
+
+__all__ = ["SCHEMA", "FIGURE_DIR", "merge_records", "render_markdown", "write_report", "load_report", "summary_rows"]
+
+SCHEMA = "toy-claims/report/v1"
+FIGURE_DIR = "claims_figures"
+_MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
+         "error": "💥 error", "observation": "🔎 observation", "skipped": "⏭️ skipped"}
+
+
+def load_report(json_path: Path) -> dict[str, Any] | None:
+    """The previous report, or None when there is none or it is not ours."""
+    try:
+        doc = json.loads(Path(json_path).read_text())
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("schema") == SCHEMA else None
+
+
+def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], run: dict, environment: dict) -> tuple[dict, dict[str, bytes]]:
+    """The new report document and the figure files (relative path -> PNG bytes) to write.
+
+    Claims measured now replace their old rows; the others are kept as they were.
+    """
+    figures: dict[str, bytes] = {}
+    rows = {c["id"]: c for c in (previous or {}).get("claims", [])}
+    for record in records:
+        row = _json_numbers({**record, "run": run["id"]})
+        row["figures"] = []
+        for fig in record["figures"]:
+            path = f"{FIGURE_DIR}/{_slug(record['id'])}-{_slug(fig['name'])}.png"
+            figures[path] = base64.b64decode(fig["png_base64"])
+            row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
+        rows[record["id"]] = row
+    doc = {"schema": SCHEMA, "run": run, "environment": environment, "claims": [rows[k] for k in sorted(rows)]}
+    return doc, figures
+
+
+def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes]) -> Path:
+    """Write figures, CLAIMS.json and CLAIMS.md, each atomically (temp file + rename). Returns the JSON path."""
+    md_path = Path(md_path)
+    root = md_path.parent
+    for rel, data in sorted(figures.items()):
+        _atomic_write(root / rel, data)
+    json_path = md_path.with_suffix(".json")
+    _atomic_write(json_path, (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode())
+    _atomic_write(md_path, render_markdown(doc).encode())
+    return json_path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text)
+
+
+def _json_numbers(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    return value
+
+
+def summary_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per claim: id, verdict, expected, whether they agree, headline."""
+    return [[c["id"], c["verdict"], c["expected"], "✓" if c["verdict"] == c["expected"] else "✗", c["headline"]]
+            for c in doc["claims"]]
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    run, env, claims = doc["run"], doc["environment"], doc["claims"]
+    counts: dict[str, int] = {}
+    for c in claims:
+        counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
+    mismatches = [c["id"] for c in claims if c["verdict"] != c["expected"]]
+    out = [
+        "# Claims report",
+        "",
+        "_Generated by `pytest claims` (harness/report.py) — do not edit by hand. "
+        "Schema and how to read it: README.md._",
+        "",
+        f"Latest run `{run['id']}` · commit `{run.get('commit') or 'unknown'}` · device `{run['device']}` · "
+        f"seed offset {run['seed_offset']} · Python {env['python']} · torch {env['torch']} · "
+        f"numpy {env['numpy']} · {env['platform']}",
+        "",
+        "Verdicts: " + ", ".join(f"{_MARK.get(v, v)} {n}" for v, n in sorted(counts.items())) + ".  "
+        + (f"**{len(mismatches)} claim(s) differ from their pinned verdict: {', '.join(mismatches)}.**"
+           if mismatches else "Every verdict matches its pin."),
+        "",
+        "## Summary",
+        "",
+        tabulate(
+            [[f"[`{c['id']}`](#{_anchor(c['id'])})", c["statement"], f"`{c['source']['file'][:3]}` §{c['source']['section']}",
+              c["headline"], _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if c["verdict"] == c["expected"] else " ✗")]
+             for c in claims],
+            headers=["id", "claim", "source", "measured vs claimed", "verdict", "pinned"],
+            tablefmt="github",
+        ),
+        "",
+        "## Claims",
+    ]
+    for c in claims:
+        out += ["", *_claim_section(c, run)]
+    return "\n".join(out) + "\n"
+
+
+def _anchor(claim_id: str) -> str:
+    return "".join(ch for ch in claim_id.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
+
+
+def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
+    src = c["source"]
+    lines = [
+        f"### {c['id']}",
+        "",
+        f"**{_MARK.get(c['verdict'], c['verdict'])}** (pinned: {c['expected']}) · version {c['version']} · "
+        f"{c['seconds']:.2f} s" + ("" if c["run"] == run["id"] else f" · **from earlier run `{c['run']}`**"),
+        "",
+        f"> {src['quote']}",
+        f">",
+        f"> — `{src['file']}`, § {src['section']}",
+        "",
+        f"**Claim.** {c['statement']}",
+        "",
+    ]
+    if c["setup"]:
+        lines += ["**Setup.**", "", tabulate([[k, _fmt(v)] for k, v in c["setup"].items()], headers=["", ""], tablefmt="github"), ""]
+    crit = c["criterion"]
+    if crit:
+        lines += [f"**Criterion.** {_describe(crit)} (claimed: {crit['claimed']}). _Why:_ {crit['why']}", ""]
+    if c["reason"]:
+        lines += [f"**Why pinned {c['expected']}.** {c['reason']}", ""]
+    if c["error"]:
+        lines += ["**Error.**", "", "```", c["error"].rstrip(), "```", ""]
+    if c["measured"]:
+        lines += ["**Measured.**", "", tabulate([_measured_row(k, v) for k, v in c["measured"].items()],
+                                                headers=["quantity", "mean ± sd", "values"], tablefmt="github"), ""]
+    for note in c["notes"]:
+        lines += [note, ""]
+    for fig in c["figures"]:
+        lines += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
+    return lines
+
+
+def _describe(crit: dict) -> str:
+    from harness.claims import Criterion  # the one place that phrases criteria
+
+    return Criterion(**{**crit, "lo": _inf(crit["lo"], -1), "hi": _inf(crit["hi"], 1)}).describe()
+
+
+def _inf(x, sign: int) -> float:
+    return sign * math.inf if x is None else x
+
+
+def _measured_row(name: str, value: Any) -> list[str]:
+    flat = value if isinstance(value, list) else [value]
+    if all(isinstance(v, (int, float)) or v is None for v in flat):
+        nums = np.array([np.nan if v is None else v for v in flat], dtype=float)
+        stat = _fmt(nums[0]) if nums.size == 1 else f"{np.nanmean(nums):.4g} ± {np.nanstd(nums, ddof=1):.2g}"
+        shown = ", ".join(_fmt(v) for v in flat[:12]) + (f", … ({len(flat)} values)" if len(flat) > 12 else "")
+        return [name, stat, shown if len(flat) > 1 else ""]
+    return [name, "", f"nested list, {len(flat)} rows (see CLAIMS.json)"]
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "nan"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v[:12]) + (", …" if len(v) > 12 else "") + "]"
+    return str(v)

@@ -1,0 +1,1 @@
+"""Toy datasets with exact distributions and the toy models trained on them."""

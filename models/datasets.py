@@ -1,0 +1,239 @@
+"""Toy next-token datasets with exactly known distributions.
+
+Both datasets are pairs (x, y) of tokens: x ~ π, then y ~ P[x]. Because π and P
+are known, the expected cross-entropy of any table of model logits is a finite
+sum, so claims evaluate losses exactly instead of on the sources' 2,000,000-sample
+evaluation batches (``expected_cross_entropy``), and the gap to the optimum is a
+π-weighted KL computed directly in float64 (``loss_gap``), not as a difference of
+two O(1) numbers.
+
+* ``ZipfUnigram``   -- source 001: x and y independent, p_i ∝ i^-α.
+* ``LowRankBigram`` -- source 000: P = row-softmax(scale · A Λ B / √R), π stationary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+
+from harness.validation import require
+
+__all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset"]
+
+
+class TokenPairDataset:
+    """Shared exact quantities of a dataset of (x, y) pairs given π and P.
+
+    Subclasses provide ``input_probs`` (π, shape V) and ``row_probs(x)`` (P[x]).
+    Logit tables have shape (..., V, V): row x holds the model's logits for y
+    given input x; leading dimensions are batch members (one loss each).
+    """
+
+    V: int
+
+    @property
+    def input_probs(self) -> torch.Tensor:  # (V,) float64
+        raise NotImplementedError
+
+    def row_probs(self, x: torch.Tensor) -> torch.Tensor:  # (n,) -> (n, V)
+        raise NotImplementedError
+
+    @property
+    def _transition_for_loss(self) -> torch.Tensor:
+        """P, or anything that broadcasts against a (..., V, V) table like P does."""
+        raise NotImplementedError
+
+    @property
+    def optimal_loss(self) -> float:
+        """The best achievable expected loss (nats): Σ_x π_x H(P[x])."""
+        raise NotImplementedError
+
+    def expected_cross_entropy(self, logits: torch.Tensor) -> torch.Tensor:
+        """Exact E_{x~π, y~P[x]}[-log softmax(logits[x])[y]], differentiable, in nats.
+
+        ``logits``: (..., V, V). Returns shape (...). Computed in the dtype of
+        ``logits`` so that it can serve as the full-batch training loss.
+        """
+        self._check_table(logits)
+        pi = self.input_probs.to(logits)
+        P = self._transition_for_loss.to(logits)
+        log_q = torch.log_softmax(logits, dim=-1)
+        return -(pi[:, None] * P * log_q).sum(dim=(-1, -2))
+
+    def loss_gap(self, logits: torch.Tensor) -> torch.Tensor:
+        """Exact L - L_opt = Σ_x π_x KL(P[x] ‖ softmax(logits[x])), in float64 nats.
+
+        Shape (...). Never negative beyond float64 rounding.
+        """
+        self._check_table(logits)
+        table = logits.detach().to(torch.float64)
+        pi = self.input_probs.to(table.device)
+        P = self._transition_for_loss.to(table.device)
+        log_q = torch.log_softmax(table, dim=-1)
+        kl_rows = (torch.xlogy(P, P) - P * log_q).sum(dim=-1)  # (..., V)
+        return (kl_rows * pi).sum(dim=-1)
+
+    def per_input_loss_gap(self, logits: torch.Tensor) -> torch.Tensor:
+        """KL(P[x] ‖ softmax(logits[x])) for every input x, float64, shape (..., V)."""
+        self._check_table(logits)
+        table = logits.detach().to(torch.float64)
+        P = self._transition_for_loss.to(table.device)
+        log_q = torch.log_softmax(table, dim=-1)
+        return (torch.xlogy(P, P) - P * log_q).sum(dim=-1)
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw n iid pairs: x ~ π, y ~ P[x]. Returns two int64 tensors of shape (n,)."""
+        require(isinstance(n, int) and n >= 1, "n", "an integer >= 1", n)
+        x = torch.multinomial(self.input_probs, n, replacement=True, generator=generator)
+        y = torch.empty_like(x)
+        chunk = 1 << 16  # bounds the (chunk, V) table of row CDFs
+        for start in range(0, n, chunk):
+            xs = x[start : start + chunk]
+            cdf = torch.cumsum(self.row_probs(xs), dim=-1)
+            u = torch.rand(xs.shape[0], 1, dtype=cdf.dtype, generator=generator) * cdf[:, -1:]
+            y[start : start + chunk] = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=self.V - 1)
+        return x, y
+
+    def _check_table(self, logits: torch.Tensor) -> None:
+        if logits.shape[-2:] != (self.V, self.V):
+            raise ValueError(f"logits must have shape (..., {self.V}, {self.V}), got {tuple(logits.shape)}")
+
+
+@dataclass(frozen=True)
+class ZipfUnigram(TokenPairDataset):
+    """Source 001's unigram dataset: x and y independent, both ~ p with p_i ∝ i^-α."""
+
+    V: int  # vocabulary size
+    alpha: float = 1.0  # Zipf exponent; 1 is the standard Zipf law, 0 is uniform
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
+        require(math.isfinite(self.alpha) and self.alpha >= 0, "alpha", "a finite number >= 0", self.alpha)
+
+    @cached_property
+    def probs(self) -> torch.Tensor:
+        """p_i ∝ i^-α for i = 1..V, float64, shape (V,)."""
+        log_w = -self.alpha * torch.log(torch.arange(1, self.V + 1, dtype=torch.float64))
+        return torch.softmax(log_w, dim=0)
+
+    @property
+    def input_probs(self) -> torch.Tensor:
+        return self.probs
+
+    def row_probs(self, x: torch.Tensor) -> torch.Tensor:
+        return self.probs.expand(x.shape[0], self.V)
+
+    @property
+    def _transition_for_loss(self) -> torch.Tensor:
+        return self.probs[None, :]  # every row of P is p; broadcasts without a V×V table
+
+    @cached_property
+    def entropy(self) -> float:
+        """S = -Σ p_i log p_i in nats, from the closed form log Z + (α/Z) Σ i^-α log i."""
+        i = torch.arange(1, self.V + 1, dtype=torch.float64)
+        w = i ** (-self.alpha)
+        Z = w.sum()
+        return float(torch.log(Z) + self.alpha * (w * torch.log(i)).sum() / Z)
+
+    @property
+    def optimal_loss(self) -> float:
+        return self.entropy
+
+
+@dataclass(frozen=True)
+class LowRankBigram(TokenPairDataset):
+    """Source 000's low-rank bigram: P = row-softmax(logit_scale · A Λ B / √R).
+
+    A (V×R) and B (R×V) are standard normal from ``seed``; Λ = diag(rank_weights)
+    (all ones when omitted). π is the stationary distribution of P, solved as a
+    linear system and checked to a float64 residual.
+    """
+
+    V: int  # vocabulary size
+    R: int  # rank of the logit matrix
+    rank_weights: tuple[float, ...] | None = None  # diagonal of Λ; None means all ones
+    logit_scale: float = 1.0  # multiplies the logits; larger is more deterministic
+    seed: int = 0  # seeds A and B
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
+        require(isinstance(self.R, int) and 1 <= self.R <= self.V, "R", f"an integer in [1, V={self.V}]", self.R)
+        require(
+            math.isfinite(self.logit_scale) and self.logit_scale >= 0,
+            "logit_scale", "a finite number >= 0", self.logit_scale,
+        )
+        require(isinstance(self.seed, int), "seed", "an integer", self.seed)
+        if self.rank_weights is not None:
+            weights = tuple(float(w) for w in self.rank_weights)
+            require(len(weights) == self.R, "rank_weights", f"a sequence of length R={self.R}", len(weights))
+            require(
+                all(math.isfinite(w) and w >= 0 for w in weights),
+                "rank_weights", "finite numbers >= 0", self.rank_weights,
+            )
+            object.__setattr__(self, "rank_weights", weights)
+
+    @cached_property
+    def logits(self) -> torch.Tensor:
+        """The true logit matrix L (V×V, float64), of rank <= R."""
+        g = torch.Generator().manual_seed(self.seed)
+        A = torch.randn(self.V, self.R, generator=g, dtype=torch.float64)
+        B = torch.randn(self.R, self.V, generator=g, dtype=torch.float64)
+        lam = torch.ones(self.R, dtype=torch.float64) if self.rank_weights is None else torch.tensor(
+            self.rank_weights, dtype=torch.float64
+        )
+        return self.logit_scale * (A * lam) @ B / math.sqrt(self.R)
+
+    @cached_property
+    def transition(self) -> torch.Tensor:
+        """P = row-softmax(L), float64, rows sum to 1."""
+        return torch.softmax(self.logits, dim=1)
+
+    @cached_property
+    def stationary(self) -> torch.Tensor:
+        """π with πP = π, Σπ = 1, by a direct solve plus one refinement step.
+
+        Power iteration converges as λ₂^k, which is arbitrarily slow when the
+        logit scale is large; a direct solve is exact to rounding. Raises if the
+        residual is not at float64 level (e.g. a chain that is not irreducible).
+        """
+        P = self.transition
+        M = P.T - torch.eye(self.V, dtype=torch.float64)
+        M[-1, :] = 1.0  # replace one (redundant) balance equation by Σπ = 1
+        rhs = torch.zeros(self.V, dtype=torch.float64)
+        rhs[-1] = 1.0
+        pi = torch.linalg.solve(M, rhs)
+        pi = pi + torch.linalg.solve(M, rhs - M @ pi)  # iterative refinement
+        pi = pi.clamp_min(0.0)
+        pi = pi / pi.sum()
+        residual = float((pi @ P - pi).abs().max())
+        if not residual <= 1e-12:
+            raise ArithmeticError(
+                f"stationary distribution not solved to float64 precision (residual {residual:.3g}); "
+                f"logit_scale={self.logit_scale} may make the chain reducible"
+            )
+        return pi
+
+    @property
+    def input_probs(self) -> torch.Tensor:
+        return self.stationary
+
+    def row_probs(self, x: torch.Tensor) -> torch.Tensor:
+        return self.transition[x]
+
+    @property
+    def _transition_for_loss(self) -> torch.Tensor:
+        return self.transition
+
+    @cached_property
+    def row_entropies(self) -> torch.Tensor:
+        """H(P[x]) for every input x, nats, shape (V,)."""
+        P = self.transition
+        return -torch.xlogy(P, P).sum(dim=1)
+
+    @property
+    def optimal_loss(self) -> float:
+        """L0 = Σ_x π_x H(P[x]): the conditional entropy, π-weighted (nats)."""
+        return float(self.stationary @ self.row_entropies)
