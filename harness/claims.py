@@ -203,7 +203,8 @@ def claim(
     they run on the same xdist worker so a cached experiment runs once.
     """
     require_choice(expected, "expected", _PINNABLE)
-    require(expected == REPRODUCED or bool(reason), "reason", "a measured reason when expected is not 'reproduced'", reason)
+    require(expected in (REPRODUCED, OBSERVATION) or bool(reason), "reason",
+            "a measured reason when expected is 'refuted' or 'inconclusive'", reason)
     require((criterion is None) == (expected == OBSERVATION), "criterion", "None exactly for observations", criterion)
 
     def decorate(measure: Callable[[ClaimContext], dict[str, Any]]):

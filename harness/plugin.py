@@ -37,6 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Bitwise-repeatable CPU training needs a fixed thread count, and one thread per
     # xdist worker avoids oversubscribing the cores.
     torch.set_num_threads(1)
+    config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
     device = config.getoption("--claims-device")
     if device == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")

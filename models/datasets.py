@@ -88,14 +88,18 @@ class TokenPairDataset:
         """Draw n iid pairs: x ~ π, y ~ P[x]. Returns two int64 tensors of shape (n,)."""
         require(isinstance(n, int) and n >= 1, "n", "an integer >= 1", n)
         x = torch.multinomial(self.input_probs, n, replacement=True, generator=generator)
+        return x, self._sample_outputs(x, generator)
+
+    def _sample_outputs(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """y ~ P[x] by inverse CDF, in chunks that bound the gathered (chunk, V) CDF rows."""
+        cdf_table = torch.cumsum(self.row_probs(torch.arange(self.V)), dim=-1)
         y = torch.empty_like(x)
-        chunk = 1 << 16  # bounds the (chunk, V) table of row CDFs
-        for start in range(0, n, chunk):
-            xs = x[start : start + chunk]
-            cdf = torch.cumsum(self.row_probs(xs), dim=-1)
-            u = torch.rand(xs.shape[0], 1, dtype=cdf.dtype, generator=generator) * cdf[:, -1:]
+        chunk = 1 << 16
+        for start in range(0, x.shape[0], chunk):
+            cdf = cdf_table[x[start : start + chunk]]
+            u = torch.rand(cdf.shape[0], 1, dtype=cdf.dtype, generator=generator) * cdf[:, -1:]
             y[start : start + chunk] = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=self.V - 1)
-        return x, y
+        return y
 
     def _check_table(self, logits: torch.Tensor) -> None:
         if logits.shape[-2:] != (self.V, self.V):
@@ -125,6 +129,9 @@ class ZipfUnigram(TokenPairDataset):
 
     def row_probs(self, x: torch.Tensor) -> torch.Tensor:
         return self.probs.expand(x.shape[0], self.V)
+
+    def _sample_outputs(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return torch.multinomial(self.probs, x.shape[0], replacement=True, generator=generator)  # y independent of x
 
     @property
     def _transition_for_loss(self) -> torch.Tensor:

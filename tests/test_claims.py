@@ -1,0 +1,95 @@
+"""The claim framework: verdicts from per-seed criteria, registry, definitions, records."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from harness.claims import (
+    ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
+    claim, get_claim, judge, run_claim, to_builtin,
+)
+
+SRC = Source("000_cfd314f0efaca259.txt", "Observation 1", "This is indeed what we observe.")
+
+
+@pytest.mark.parametrize(
+    "values, verdict",
+    [([0.1, 0.2], REPRODUCED), ([2.0, 3.0], REFUTED), ([0.1, 2.0], INCONCLUSIVE), ([0.1, math.nan], ERROR),
+     (math.inf, ERROR), (0.5, REPRODUCED), ([], ERROR)],
+)
+def test_verdict_is_per_seed(values, verdict):
+    assert judge(AtMost("x", 1.0, why="w", claimed="≤ 1"), {"x": values}) == verdict
+
+
+def test_criteria_bounds():
+    assert Approx("x", 7.57, 0.005, why="w").holds(7.566) and not Approx("x", 7.57, 0.005, why="w").holds(7.56)
+    assert AtLeast("x", 1.0, why="w", claimed="").holds(1.0) and not AtLeast("x", 1.0, why="w", claimed="").holds(0.99)
+    assert Between("x", 1, 2, why="w", claimed="").holds(1.5)
+    assert judge(None, {"x": 1}) == OBSERVATION
+    with pytest.raises(KeyError, match="not measured"):
+        judge(AtMost("y", 1.0, why="w", claimed=""), {"x": 1})
+
+
+def _define(claim_id: str, **overrides):
+    kwargs = dict(id=claim_id, source=SRC, statement="s", setup={"V": np.int64(10)},
+                  criterion=AtMost("x", 1.0, why="w", claimed="≤ 1"), expected=REPRODUCED)
+    kwargs.update(overrides)
+    return claim(**kwargs)
+
+
+def test_claim_becomes_a_pytest_check_and_is_registered():
+    test = _define("unit.registered")(lambda ctx: {"x": 0.5})
+    assert test.__doc__ == "s" and test.pytestmark[0].args == ("unit.registered",)
+    assert get_claim("unit.registered").setup == {"V": 10}
+
+
+def test_registry_refuses_a_duplicate_id_from_another_function():
+    _define("unit.duplicate")(lambda ctx: {"x": 0.5})
+
+    def other(ctx):
+        return {"x": 0.5}
+
+    with pytest.raises(ValueError, match="already registered"):
+        _define("unit.duplicate")(other)
+
+
+def test_unknown_claim_suggests_the_closest_id():
+    _define("unit.suggested")(lambda ctx: {"x": 0.5})
+    with pytest.raises(KeyError, match="Did you mean 'unit.suggested'"):
+        get_claim("unit.sugested")
+
+
+@pytest.mark.parametrize(
+    "overrides, name",
+    [({"expected": REFUTED}, "reason"), ({"expected": "passed"}, "expected"),
+     ({"criterion": None}, "criterion"), ({"expected": OBSERVATION, "reason": "r"}, "criterion")],
+)
+def test_bad_definitions_name_the_parameter(overrides, name):
+    with pytest.raises(ValueError, match=name):
+        _define("unit.bad", **overrides)
+
+
+def test_run_claim_records_errors_and_nan_as_error():
+    def boom(ctx):
+        raise RuntimeError("diverged")
+
+    _define("unit.boom")(boom)
+    _define("unit.nan")(lambda ctx: {"x": [0.1, float("nan")]})
+    record = run_claim(get_claim("unit.boom"), ClaimContext())
+    assert record["verdict"] == ERROR and "diverged" in record["error"]
+    assert run_claim(get_claim("unit.nan"), ClaimContext())["verdict"] == ERROR
+
+
+def test_seeds_shift_with_the_offset():
+    assert ClaimContext(seed_offset=7).seeds(3, base=42) == [49, 50, 51]
+
+
+def test_records_hold_builtins_only():
+    converted = to_builtin({"a": np.float64(1.5), "b": np.arange(3), "c": (np.int32(2), True), "d": None})
+    assert converted == {"a": 1.5, "b": [0, 1, 2], "c": [2, True], "d": None}
+    assert type(converted["a"]) is float and type(converted["b"][0]) is int
+    with pytest.raises(TypeError, match="cannot record"):
+        to_builtin(object())

@@ -1,0 +1,102 @@
+"""Invariants of the metrics: effective rank, PCA effective dimension, power-law fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import ortho_group
+
+from harness.metrics import effective_rank, local_slopes, pca_effective_dimension, power_law_fit
+from tests.strategies import matrices, seeds
+
+
+@given(matrices(), st.floats(1e-3, 1e3))
+def test_effective_rank_is_scale_invariant(a, c):
+    assert np.isclose(effective_rank(c * a), effective_rank(a), rtol=1e-9)
+
+
+@given(matrices(), seeds())
+def test_effective_rank_is_invariant_to_orthogonal_transforms(a, seed):
+    n, m = a.shape
+    Q1 = ortho_group.rvs(n, random_state=seed) if n > 1 else np.ones((1, 1))
+    Q2 = ortho_group.rvs(m, random_state=seed + 1) if m > 1 else np.ones((1, 1))
+    assert np.isclose(effective_rank(Q1 @ a @ Q2), effective_rank(a), rtol=1e-9)
+
+
+@given(matrices())
+def test_effective_rank_lies_between_one_and_rank(a):
+    r = effective_rank(a)
+    assert 1 - 1e-12 <= r <= np.linalg.matrix_rank(a) + 1e-9
+
+
+@given(st.integers(1, 10), st.integers(0, 5), seeds())
+def test_effective_rank_of_k_equal_singular_values_is_k(k, extra, seed):
+    n = k + extra
+    U = ortho_group.rvs(max(n, 2), random_state=seed)[:n, :k]
+    V = ortho_group.rvs(max(k, 2), random_state=seed + 1)[:k, :k]
+    assert np.isclose(effective_rank(3.0 * U @ V), k, rtol=1e-9)
+
+
+def test_effective_rank_weights_singular_values_not_their_squares():
+    # σ = (2, 1): Roy–Vetterli uses p = (2/3, 1/3); a variance-based metric would use (4/5, 1/5).
+    p = np.array([2 / 3, 1 / 3])
+    assert np.isclose(effective_rank(np.diag([2.0, 1.0])), np.exp(-(p * np.log(p)).sum()))
+
+
+@given(matrices(max_rows=15), st.floats(1e-3, 1e3), seeds())
+def test_pca_dimension_ignores_scale_translation_and_rotation(a, c, seed):
+    if a.shape[0] < 2:
+        return
+    m = a.shape[1]
+    Q = ortho_group.rvs(m, random_state=seed) if m > 1 else np.ones((1, 1))
+    shift = np.random.default_rng(seed).standard_normal(m)
+    ref = pca_effective_dimension(a)
+    assert np.isclose(pca_effective_dimension(c * a @ Q + shift), ref, rtol=1e-8)
+    assert 1 - 1e-12 <= ref <= min(a.shape[0] - 1, m) + 1e-9
+
+
+def test_pca_dimension_of_k_equal_variance_directions_is_k():
+    k = 4
+    points = np.concatenate([np.eye(k), -np.eye(k)]) @ ortho_group.rvs(7, random_state=0)[:k]  # 2k points, 7-D
+    assert np.isclose(pca_effective_dimension(points), k)
+
+
+@given(st.floats(0.05, 3) | st.floats(-3, -0.05), st.floats(0.1, 10))
+def test_power_law_fit_recovers_an_exact_power_law(exponent, prefactor):
+    x = np.arange(1, 21, dtype=float)
+    fit = power_law_fit(x, prefactor * x**exponent)
+    assert np.isclose(fit.exponent, exponent, atol=1e-9) and np.isclose(fit.prefactor, prefactor, rtol=1e-9)
+    assert fit.r2 > 1 - 1e-9 and fit.ci_high - fit.ci_low < 1e-6
+
+
+def test_power_law_ci_covers_truth_at_its_nominal_rate():
+    rng = np.random.default_rng(0)
+    x = np.arange(1, 31, dtype=float)
+    covered = 0
+    for _ in range(400):
+        fit = power_law_fit(x, 2 * x**-1.0 * np.exp(0.2 * rng.standard_normal(x.size)))
+        covered += fit.ci_low <= -1.0 <= fit.ci_high
+    assert 0.92 <= covered / 400 <= 0.98  # 95% nominal; binomial sd ≈ 1.1%
+
+
+def test_local_slopes_of_a_power_law_are_constant():
+    x = np.array([1.0, 2.0, 5.0, 10.0])
+    assert np.allclose(local_slopes(x, x**-1.5), -1.5)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: effective_rank(np.zeros((3, 3))), "matrix"),
+        (lambda: effective_rank(np.array([[np.nan, 1.0]])), "matrix"),
+        (lambda: effective_rank(np.ones(3)), "matrix"),
+        (lambda: power_law_fit([1, 2], [1, 2]), "x"),
+        (lambda: power_law_fit([1, 2, 3], [1, 0, 2]), "x, y"),
+        (lambda: power_law_fit([1, 2, 3], [1, 2, 3], confidence=1.5), "confidence"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

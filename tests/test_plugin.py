@@ -1,0 +1,116 @@
+"""The pytest plugin and report, tested by running pytest (pytester; subprocesses where xdist or a fresh registry matters)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+CLAIMS = '''
+import pytest
+from harness.claims import claim, Source, AtMost, REPRODUCED, REFUTED, OBSERVATION
+
+SRC = Source("f.txt", "S", "a quote")
+LE1 = AtMost("x", 1.0, why="w", claimed="≤ 1")
+
+@pytest.fixture(autouse=True)
+def broken_fixture(request):
+    if request.node.name == "test_setup_fails":
+        raise RuntimeError("fixture broke")
+
+@claim(id="t.holds", source=SRC, statement="holds", setup={"n": 3}, criterion=LE1, expected=REPRODUCED)
+def test_holds(ctx):
+    return {"x": [0.5 + 0.01 * s for s in ctx.seeds(3)]}
+
+@claim(id="t.refuted", source=SRC, statement="refuted", setup={}, criterion=LE1, expected=REFUTED, reason="x is 2")
+def test_refuted(ctx):
+    return {"x": 2.0}
+
+@claim(id="t.nan", source=SRC, statement="nan", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_nan(ctx):
+    return {"x": float("nan")}
+
+@claim(id="t.seed", source=SRC, statement="depends on the seed", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_seed(ctx):
+    return {"x": float(ctx.seeds(1)[0])}
+
+@claim(id="t.observed", source=SRC, statement="observed", setup={}, criterion=None, expected=OBSERVATION)
+def test_observed(ctx):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ctx.figure(fig, "curve", "a curve")
+    ctx.note("| a | b |")
+    return {"y": [1.0, 2.0, 3.0]}
+
+@claim(id="t.setup", source=SRC, statement="setup fails", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_setup_fails(ctx):
+    return {"x": 0.0}
+'''
+
+
+def _strip_timings(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    doc.pop("run"), doc.pop("environment")
+    for c in doc["claims"]:
+        c.pop("seconds"), c.pop("run")
+    return doc
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(test_claims_demo=CLAIMS)
+    return pytester
+
+
+def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows(suite):
+    serial = suite.runpytest_subprocess("-n", "0")
+    serial.assert_outcomes(passed=4, failed=1, errors=1)
+    parallel = suite.runpytest_subprocess("-n", "2", "--claims-report", "parallel/CLAIMS.md")
+    parallel.assert_outcomes(passed=4, failed=1, errors=1)
+    docs = [json.loads((suite.path / d / "CLAIMS.json").read_text()) for d in (".", "parallel")]
+    assert _strip_timings(docs[0]) == _strip_timings(docs[1])
+    verdicts = {c["id"]: c["verdict"] for c in docs[0]["claims"]}
+    assert verdicts == {"t.holds": "reproduced", "t.refuted": "refuted", "t.nan": "error", "t.seed": "reproduced",
+                        "t.observed": "observation", "t.setup": "error"}
+    holds = next(c for c in docs[0]["claims"] if c["id"] == "t.holds")
+    assert holds["measured"]["x"] == [0.5, 0.51, 0.52] and holds["source"]["quote"] == "a quote"
+    assert next(c for c in docs[0]["claims"] if c["id"] == "t.nan")["measured"]["x"] is None
+    figure = "claims_figures/t.observed-curve.png"
+    assert (suite.path / figure).read_bytes() == (suite.path / "parallel" / figure).read_bytes()
+    assert not list(suite.path.rglob("*.tmp"))
+    markdown = (suite.path / "CLAIMS.md").read_text()
+    assert "## Summary" in markdown and "t.nan" in markdown and figure in markdown
+    serial.stdout.fnmatch_lines(["*claims*", "*t.refuted*refuted*refuted*"])  # terminal summary table
+
+    time.sleep(1.1)  # run ids have one-second resolution
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    subset = json.loads((suite.path / "CLAIMS.json").read_text())
+    runs = {c["id"]: c["run"] for c in subset["claims"]}
+    assert len(runs) == 6
+    assert runs["t.holds"] == subset["run"]["id"] != docs[0]["run"]["id"]
+    assert all(runs[k] == docs[0]["run"]["id"] for k in runs if k != "t.holds")
+    assert "from earlier run" in (suite.path / "CLAIMS.md").read_text()
+
+
+def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
+    result = suite.runpytest_inprocess("-n", "0", "-k", "seed", "--claims-seed", "2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*claim t.seed measured 'refuted', pinned 'reproduced'*"])
+
+
+def test_no_report_when_no_claim_ran(pytester):
+    pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    pytester.runpytest_inprocess("-n", "0").assert_outcomes(passed=1)
+    assert not (pytester.path / "CLAIMS.md").exists()
+
+
+def test_bad_device_is_a_usage_error(pytester):
+    result = pytester.runpytest_inprocess("--claims-device", "tpu")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--claims-device*invalid choice*"])

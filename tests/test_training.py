@@ -1,0 +1,98 @@
+"""The training engine: schedules, determinism, divergence handling and parameter checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, train
+from models.datasets import LowRankBigram, ZipfUnigram
+from models.embedding import EmbedUnembedStack, Member
+
+DATA = LowRankBigram(V=10, R=3, seed=0)
+
+
+def test_source_001_decay_schedule():
+    """2000 steps at the peak, then linear decay to 0.1× over the final 1000 (the 3000-step reading)."""
+    s = LRSchedule(decay_steps=1000, final_factor=0.1)
+    factors = [s.factor(t, 3000) for t in range(3000)]
+    assert factors[:2000] == [1.0] * 2000
+    assert np.isclose(factors[-1], 0.1) and np.isclose(factors[2499], 0.55)
+    assert all(a >= b for a, b in zip(factors, factors[1:]))
+
+
+@given(st.integers(1, 50), st.integers(100, 500))
+def test_warmup_rises_linearly_to_the_peak(warmup, total):
+    s = LRSchedule(warmup_steps=warmup)
+    assert np.isclose(s.factor(0, total), 1 / warmup)
+    assert s.factor(warmup - 1, total) == 1.0 == s.factor(total - 1, total)
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_same_seeds_give_the_same_numbers(batch_size):
+    def run():
+        stack = EmbedUnembedStack(10, [Member(2, seed=5), Member(3, seed=6)], tied=False)
+        return train(stack, DATA, steps=20, optim=OptimizerSpec("adam", 0.05), batch_size=batch_size, data_seeds=[1, 2]).gaps
+
+    assert np.array_equal(run(), run())
+
+
+def test_training_reduces_the_exact_gap():
+    stack = EmbedUnembedStack(10, [Member(3, seed=0)], tied=False)
+    log = train(stack, DATA, steps=200, optim=OptimizerSpec("adam", 0.05), eval_steps=[0, 200])
+    assert log.gaps[-1, 0] < 0.01 * log.gaps[0, 0]
+
+
+def test_divergence_is_reported_as_non_finite_and_isolated_to_its_member():
+    stack = EmbedUnembedStack(10, [Member(3, seed=0, init_std=30.0), Member(3, seed=0)], tied=True)
+    log = train(stack, ZipfUnigram(10), steps=30, optim=[OptimizerSpec("sgd", 1e6), OptimizerSpec("sgd", 0.1)])
+    assert log.diverged.tolist() == [True, False]
+    assert np.isfinite(log.final_gap[1])
+
+
+def test_on_eval_records_extras_at_every_evaluation_step():
+    stack = EmbedUnembedStack(10, [Member(2)], tied=False)
+    log = train(stack, DATA, steps=10, optim=OptimizerSpec(), eval_steps=[0, 5, 10],
+                on_eval=lambda m: {"norm": float(m.embedding(0).norm())})
+    assert log.steps == [0, 5, 10] and len(log.extras["norm"]) == 3
+
+
+def test_adamw_weight_decay_defaults_to_zero_not_torchs_001():
+    assert OptimizerSpec("adamw").weight_decay == 0.0
+
+
+def test_log_spaced_steps_start_at_zero_and_end_at_total():
+    steps = log_spaced_steps(3000)
+    assert steps[0] == 0 and steps[-1] == 3000 and steps == sorted(set(steps))
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: OptimizerSpec("adma"), "optimizer"),
+        (lambda: OptimizerSpec(lr=0.0), "lr"),
+        (lambda: OptimizerSpec(lr=float("inf")), "lr"),
+        (lambda: OptimizerSpec(weight_decay=-1.0), "weight_decay"),
+        (lambda: LRSchedule(final_factor=-0.1), "final_factor"),
+        (lambda: Member(0), "width"),
+        (lambda: Member(2, init_std=0.0), "init_std"),
+        (lambda: EmbedUnembedStack(10, [Member(2)], layernorm="rms"), "layernorm"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)]), DATA, steps=0, optim=OptimizerSpec()), "steps"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)]), DATA, steps=5, optim=OptimizerSpec(), batch_size=0), "batch_size"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)]), DATA, steps=5, optim=OptimizerSpec(), device="tpu"), "device"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)] * 2), DATA, steps=5, optim=[OptimizerSpec()]), "optim"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)] * 2), DATA, steps=5,
+                       optim=[OptimizerSpec("adam"), OptimizerSpec("sgd")]), "optimizer"),
+        (lambda: train(EmbedUnembedStack(10, [Member(2)]), DATA, steps=5, optim=OptimizerSpec(), eval_steps=[9]), "eval_steps"),
+    ],
+)
+def test_bad_parameters_name_themselves(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_optimizer_typo_gets_a_suggestion():
+    with pytest.raises(ValueError, match="Did you mean 'adam'"):
+        OptimizerSpec("adma")
