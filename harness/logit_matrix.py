@@ -1,0 +1,133 @@
+"""The extended logit matrix L_M(H, F) and the linear algebra used to read it.
+
+Rows are histories h, columns are (future f, token z) pairs, and the entry is
+log Pr[z | h∘f] minus its mean over all V tokens (the mean-centring removes the
+log-partition, which is the only part of a log-probability that is not a linear
+readout). ``top_k`` keeps k tokens per future, chosen once for all rows by the
+largest mean log-probability over the histories (ties to the lower token id), so
+the result is a matrix like the paper's L_{M,k}. Columns are future-major:
+column f*k + j is (futures[f], tokens[f, j]).
+
+Any ``log_prob_fn(sequences: (n, t) int64) -> (n, V) log-probabilities`` works:
+the exact HMM, the transformer, the GRU and the ISAN all expose one as
+``next_token_log_probs``. Everything returned is float64.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import torch
+from torch import Tensor
+
+from harness.validation import require
+
+__all__ = [
+    "LogProbFn",
+    "LogitMatrix",
+    "batched_log_probs",
+    "centred_log_probs",
+    "extended_logit_matrix",
+    "nonsense_futures",
+    "numerical_rank",
+    "principal_angle_cosines",
+    "random_subspace_cosines",
+    "sample_sequences",
+    "singular_values",
+]
+
+LogProbFn = Callable[[Tensor], Tensor]  # (n, t) int64 -> (n, V) next-token log-probs
+
+
+class LogitMatrix(NamedTuple):
+    values: Tensor  # (|H|, |F| * k) float64, mean-centred log-probabilities
+    tokens: Tensor  # (|F|, k) int64, the token of each column within each future
+
+
+def batched_log_probs(log_prob_fn: LogProbFn, sequences: Tensor, batch_size: int = 4096) -> Tensor:
+    """log_prob_fn on (n, t) sequences in chunks, without gradients -> (n, V) float64."""
+    with torch.no_grad():
+        chunks = [log_prob_fn(chunk).double() for chunk in sequences.split(batch_size)]
+    return torch.cat(chunks) if chunks else torch.empty(0, 0, dtype=torch.float64)
+
+
+def centred_log_probs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor,
+                      batch_size: int = 4096) -> Tensor:
+    """log Pr[z | h∘f] - mean_z log Pr[z | h∘f] for (|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V)."""
+    n_h, n_f = histories.shape[0], futures.shape[0]
+    pairs = torch.cat([histories.repeat_interleave(n_f, dim=0), futures.repeat(n_h, 1)], dim=1)
+    log_probs = batched_log_probs(log_prob_fn, pairs, batch_size)  # (|H| |F|, V)
+    log_probs = log_probs.reshape(n_h, n_f, -1)  # (|H|, |F|, V)
+    return log_probs - log_probs.mean(dim=2, keepdim=True)
+
+
+def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor,
+                          top_k: int | None = None, tokens: Tensor | None = None,
+                          batch_size: int = 4096) -> LogitMatrix:
+    """L_M(H, F), or L_{M,k}(H, F) with ``top_k``; pass ``tokens`` to reuse another matrix's columns."""
+    centred = centred_log_probs(log_prob_fn, histories, futures, batch_size)  # (|H|, |F|, V)
+    n_h, n_f, V = centred.shape
+    if tokens is None:
+        k = V if top_k is None else top_k
+        require(1 <= k <= V, "top_k", f"in [1, V={V}]", top_k)
+        # Centring shifts a future's scores by a constant, so this is the order of the mean log-prob.
+        order = torch.sort(centred.mean(dim=0), dim=1, descending=True, stable=True).indices
+        tokens = order[:, :k] if top_k is not None else torch.arange(V).expand(n_f, V)
+    else:
+        require(top_k is None, "top_k", "None when tokens are given", top_k)
+        require(tokens.dim() == 2 and tokens.shape[0] == n_f, "tokens", f"of shape (|F|={n_f}, k)",
+                tuple(tokens.shape))
+    values = centred.gather(2, tokens.expand(n_h, -1, -1))  # (|H|, |F|, k)
+    return LogitMatrix(values.reshape(n_h, -1), tokens.clone())
+
+
+def sample_sequences(log_prob_fn: LogProbFn, n: int, length: int, generator: torch.Generator,
+                     prefixes: Tensor | None = None) -> Tensor:
+    """Sample (n, length) continuations of (n, t0) ``prefixes`` (default: empty) token by token."""
+    context = torch.empty(n, 0, dtype=torch.long) if prefixes is None else prefixes
+    require(context.shape[0] == n, "prefixes", f"a tensor with n={n} rows", context.shape[0])
+    for _ in range(length):
+        probs = batched_log_probs(log_prob_fn, context).exp()  # (n, V)
+        context = torch.cat([context, torch.multinomial(probs, 1, generator=generator)], dim=1)
+    return context[:, context.shape[1] - length:]
+
+
+def nonsense_futures(V: int, n: int, length: int, generator: torch.Generator) -> Tensor:
+    """(n, length) tokens drawn uniformly from [0, V): futures unrelated to the language."""
+    return torch.randint(0, V, (n, length), generator=generator)
+
+
+def singular_values(matrix: Tensor) -> Tensor:
+    """Singular values in float64, descending."""
+    return torch.linalg.svdvals(matrix.double())
+
+
+def numerical_rank(matrix: Tensor, rtol: float = 1e-9) -> int:
+    """Number of singular values above rtol times the largest (0 for a zero matrix)."""
+    sv = singular_values(matrix)
+    return int((sv > rtol * sv[0]).sum()) if sv.numel() and sv[0] > 0 else 0
+
+
+def principal_angle_cosines(A: Tensor, B: Tensor, rank: int) -> Tensor:
+    """Cosines (descending) of the principal angles between the rank-``rank`` column spaces.
+
+    Each space is spanned by the top-``rank`` left singular vectors, i.e. it is the
+    column space of the best rank-``rank`` approximation; A and B need the same
+    number of rows but may differ in columns. 1 means a shared direction, 0 orthogonal.
+    """
+    require(A.shape[0] == B.shape[0], "A, B", "matrices with the same number of rows",
+            (A.shape[0], B.shape[0]))
+    require(1 <= rank <= min(A.shape + B.shape), "rank", f"in [1, {min(A.shape + B.shape)}]", rank)
+    U_a = torch.linalg.svd(A.double(), full_matrices=False).U[:, :rank]
+    U_b = torch.linalg.svd(B.double(), full_matrices=False).U[:, :rank]
+    return torch.linalg.svdvals(U_a.T @ U_b).clamp(0.0, 1.0)
+
+
+def random_subspace_cosines(dim: int, rank: int, generator: torch.Generator) -> Tensor:
+    """Principal-angle cosines between two independent uniformly random rank-r subspaces of R^dim.
+
+    The chance level for ``principal_angle_cosines`` on |H| = dim rows.
+    """
+    A = torch.randn(dim, rank, generator=generator, dtype=torch.float64)
+    B = torch.randn(dim, rank, generator=generator, dtype=torch.float64)
+    return principal_angle_cosines(A, B, rank)

@@ -1,0 +1,172 @@
+"""Tiny causal language models: a nanoGPT-style transformer and a GRU.
+
+They are the "trained network" side of the toy claims: trained on samples of a
+synthetic language, their extended logit matrices can be compared with the exact
+ones. Both read a BOS token (id ``vocab_size``) before the sequence, so they define
+Pr[z_1] as well as Pr[z_t | z_<t], and ``next_token_log_probs(prefixes)`` has the
+same contract as ``HiddenMarkovLanguage.next_token_log_probs`` (empty prefixes too).
+Initialisation is a pure function of ``seed``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from harness.validation import require
+
+__all__ = ["GRUConfig", "GRULanguageModel", "Transformer", "TransformerConfig"]
+
+
+class _TokenLM(nn.Module):
+    """Shared BOS handling: subclasses map (B, T) ids in [0, V] (V = BOS) to (B, T, V) logits."""
+
+    vocab_size: int
+    max_prefix_len: int | None  # longest prefix next_token_log_probs accepts (None: any)
+
+    def _with_bos(self, tokens: Tensor) -> Tensor:
+        require(tokens.dim() == 2, "prefixes", "an (n, t) tensor", tuple(tokens.shape))
+        require(self.max_prefix_len is None or tokens.shape[1] <= self.max_prefix_len,
+                "prefix length", f"<= block_size - 1 = {self.max_prefix_len}", tokens.shape[1])
+        bos = torch.full((tokens.shape[0], 1), self.vocab_size, dtype=torch.long, device=tokens.device)
+        return torch.cat([bos, tokens], dim=1)  # (n, t + 1)
+
+    def next_token_log_probs(self, prefixes: Tensor) -> Tensor:
+        """log Pr[z | prefix] for (n, t) prefixes, t >= 0 -> (n, V)."""
+        return F.log_softmax(self(self._with_bos(prefixes))[:, -1], dim=-1)
+
+    def sequence_log_prob(self, sequences: Tensor) -> Tensor:
+        """log Pr[z_1..z_t] for (n, t) sequences -> (n,); differentiable (the training loss)."""
+        if sequences.shape[1] == 0:
+            dtype = next(self.parameters()).dtype
+            return torch.zeros(sequences.shape[0], dtype=dtype, device=sequences.device)
+        log_probs = F.log_softmax(self(self._with_bos(sequences[:, :-1])), dim=-1)  # (n, t, V)
+        return log_probs.gather(2, sequences[:, :, None])[:, :, 0].sum(dim=1)
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    vocab_size: int = 32  # V; the input embedding has one more row, for BOS
+    block_size: int = 16  # longest input including BOS: prefixes of up to block_size - 1 tokens
+    n_layer: int = 2  # transformer blocks
+    n_head: int = 2  # attention heads; must divide d_model
+    d_model: int = 32  # residual stream width
+    bias: bool = True  # biases in Linear layers and LayerNorms
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model"):
+            value = getattr(self, name)
+            require(isinstance(value, int) and value >= 1, name, "an integer >= 1", value)
+        require(self.d_model % self.n_head == 0, "n_head", f"a divisor of d_model={self.d_model}", self.n_head)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.c_attn = nn.Linear(cfg.d_model, 3 * cfg.d_model, bias=cfg.bias)
+        self.c_proj = nn.Linear(cfg.d_model, cfg.d_model, bias=cfg.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)  # 3 x (B, T, C)
+        q, k, v = (y.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for y in (q, k, v))  # (B, nh, T, hs)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, nh, T, hs)
+        return self.c_proj(y.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.c_fc = nn.Linear(cfg.d_model, 4 * cfg.d_model, bias=cfg.bias)
+        self.c_proj = nn.Linear(4 * cfg.d_model, cfg.d_model, bias=cfg.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.c_proj(F.gelu(self.c_fc(x)))  # (B, T, C)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(cfg.d_model, bias=cfg.bias)
+        self.attn = CausalSelfAttention(cfg)
+        self.ln_2 = nn.LayerNorm(cfg.d_model, bias=cfg.bias)
+        self.mlp = MLP(cfg)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))  # (B, T, C)
+
+
+class Transformer(_TokenLM):
+    """Pre-LayerNorm GPT. Untied head: the input table has a BOS row the output lacks."""
+
+    def __init__(self, config: TransformerConfig, seed: int = 0) -> None:
+        super().__init__()
+        self.config = config
+        self.vocab_size = config.vocab_size
+        self.max_prefix_len = config.block_size - 1
+        self.wte = nn.Embedding(config.vocab_size + 1, config.d_model)
+        self.wpe = nn.Embedding(config.block_size, config.d_model)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.d_model, bias=config.bias)
+        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        g = torch.Generator().manual_seed(seed)
+        for name, p in self.named_parameters():  # nanoGPT init, drawn from g in a fixed order
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * config.n_layer), generator=g)
+            elif name.endswith("weight") and p.dim() == 2:
+                nn.init.normal_(p, std=0.02, generator=g)
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)  # LayerNorm weights keep their deterministic ones
+
+    def forward(self, idx: Tensor) -> Tensor:
+        """(B, T) ids in [0, V] with T <= block_size -> (B, T, V) next-token logits."""
+        T = idx.shape[1]
+        require(T <= self.config.block_size, "input length", f"<= block_size={self.config.block_size}", T)
+        x = self.wte(idx) + self.wpe(torch.arange(T, device=idx.device))  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        return self.lm_head(self.ln_f(x))  # (B, T, V)
+
+
+@dataclass(frozen=True)
+class GRUConfig:
+    vocab_size: int = 32  # V; the input embedding has one more row, for BOS
+    d_embed: int = 32  # token embedding width
+    d_hidden: int = 64  # GRU state width
+    n_layer: int = 1  # stacked GRU layers
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "d_embed", "d_hidden", "n_layer"):
+            value = getattr(self, name)
+            require(isinstance(value, int) and value >= 1, name, "an integer >= 1", value)
+
+
+class GRULanguageModel(_TokenLM):
+    """Embedding -> GRU -> linear head; any prefix length."""
+
+    def __init__(self, config: GRUConfig, seed: int = 0) -> None:
+        super().__init__()
+        self.config = config
+        self.vocab_size = config.vocab_size
+        self.max_prefix_len = None
+        self.embed = nn.Embedding(config.vocab_size + 1, config.d_embed)
+        self.gru = nn.GRU(config.d_embed, config.d_hidden, num_layers=config.n_layer, batch_first=True)
+        self.head = nn.Linear(config.d_hidden, config.vocab_size)
+        g = torch.Generator().manual_seed(seed)
+        bound = 1.0 / math.sqrt(config.d_hidden)  # PyTorch's default GRU/Linear range, drawn from g
+        for name, p in self.named_parameters():
+            if name.startswith("embed"):
+                nn.init.normal_(p, generator=g)
+            else:
+                nn.init.uniform_(p, -bound, bound, generator=g)
+
+    def forward(self, idx: Tensor) -> Tensor:
+        """(B, T) ids in [0, V] -> (B, T, V) next-token logits."""
+        hidden, _ = self.gru(self.embed(idx))  # (B, T, d_hidden)
+        return self.head(hidden)  # (B, T, V)
