@@ -64,6 +64,7 @@ class ClaimsSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: dict[str, dict] = {}
+        self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
     @property
@@ -73,10 +74,12 @@ class ClaimsSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        if "claim_head" in props:  # every phase's report of a claim check carries it
+            self.heads[report.nodeid] = props["claim_head"]
         if "claim" in props:
             self.records[props["claim"]["id"]] = props["claim"]
-        elif "claim_head" in props and report.failed:
-            head = props["claim_head"]
+        elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
+            head = self.heads[report.nodeid]
             self.records.setdefault(head["id"], _failed_before_measuring(head, report))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

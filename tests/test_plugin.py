@@ -104,6 +104,27 @@ def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
     result.stdout.fnmatch_lines(["*claim t.seed measured 'refuted', pinned 'reproduced'*"])
 
 
+def test_a_claim_whose_worker_dies_is_reported_as_error_and_nothing_else_is_lost(pytester):
+    pytester.makepyfile(test_crash='''
+import os
+from harness.claims import claim, Source, AtMost, REPRODUCED
+
+SRC = Source("f.txt", "S", "q")
+
+@claim(id="c.dies", source=SRC, statement="dies", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
+def test_dies(ctx):
+    os._exit(3)
+
+@claim(id="c.lives", source=SRC, statement="lives", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
+def test_lives(ctx):
+    return {"x": 0.5}
+''')
+    pytester.runpytest_subprocess("-n", "1").assert_outcomes(passed=1, failed=1)
+    verdicts = {c["id"]: (c["verdict"], c["error"]) for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert verdicts["c.lives"] == ("reproduced", None)
+    assert verdicts["c.dies"][0] == "error" and "crashed" in verdicts["c.dies"][1]
+
+
 def test_no_report_when_no_claim_ran(pytester):
     pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
     pytester.runpytest_inprocess("-n", "0").assert_outcomes(passed=1)

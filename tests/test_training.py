@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,3 +97,14 @@ def test_bad_parameters_name_themselves(call, name):
 def test_optimizer_typo_gets_a_suggestion():
     with pytest.raises(ValueError, match="Did you mean 'adam'"):
         OptimizerSpec("adma")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (run on a GPU machine)")
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_cuda_training_matches_cpu(batch_size):
+    def run(device):
+        stack = EmbedUnembedStack(10, [Member(2, seed=1), Member(4, seed=2)], tied=True, layernorm="affine")
+        return train(stack, DATA, steps=50, optim=OptimizerSpec("adam", 0.02), batch_size=batch_size,
+                     data_seeds=[3, 4], device=device).gaps
+
+    assert np.allclose(run("cuda"), run("cpu"), rtol=1e-3, atol=1e-6)
