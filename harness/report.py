@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
+from harness.claims import Criterion  # the one place that phrases criteria
+
 __all__ = ["SCHEMA", "FIGURE_DIR", "merge_records", "render_markdown", "write_report", "load_report", "summary_rows"]
 
 SCHEMA = "toy-claims/report/v1"
@@ -179,8 +181,6 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
 
 
 def _describe(crit: dict) -> str:
-    from harness.claims import Criterion  # the one place that phrases criteria
-
     return Criterion(**{**crit, "lo": _inf(crit["lo"], -1), "hi": _inf(crit["hi"], 1)}).describe()
 
 

@@ -16,6 +16,7 @@ the same data seed see the same batches, exactly as each would alone.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -30,6 +31,7 @@ from models.embedding import EmbedUnembedStack
 __all__ = ["OPTIMIZERS", "OptimizerSpec", "LRSchedule", "TrainLog", "train", "resolve_device", "log_spaced_steps"]
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+_log = logging.getLogger(__name__)  # progress at every evaluation: pytest -o log_cli=true -o log_cli_level=INFO
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,12 @@ def train(
 
     gaps, extras = [], {}
 
+    step = 0
+
     def evaluate() -> None:
         with torch.no_grad():
             gaps.append(dataset.loss_gap(model.logit_table()).cpu().numpy())
+            _log.info("step %d/%d: %d members, median exact gap %.4g", step, steps, K, float(np.median(gaps[-1])))
             for name, value in (on_eval(model) if on_eval else {}).items():
                 extras.setdefault(name, []).append(value)
 

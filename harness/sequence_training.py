@@ -1,0 +1,149 @@
+"""Online training of a causal sequence model on a language whose conditionals are exact.
+
+The sequence analogue of ``harness.training.train``: fresh sequences from the
+language every step (next-token cross-entropy, the LLM pre-training loss), the
+optimizer and schedule chosen with the same ``OptimizerSpec`` / ``LRSchedule``,
+and evaluation against the truth rather than against held-out loss:
+
+    per_token_kl = mean over eval sequences and positions t of
+                   KL( Pr_language[· | z_<t] ‖ Pr_model[· | z_<t] ),
+
+each KL exact over the next token (the language's forward algorithm), the average
+over prefixes a Monte Carlo mean over a fixed set of sequences drawn from the
+language. It is the model's cross-entropy minus the language's entropy rate on
+those prefixes, with the sampling noise of log Pr[z_t] removed.
+
+Checkpoints (frozen CPU copies of the model) are kept at requested steps, so a
+claim can compare init, early and final models of one run.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, resolve_device
+from harness.validation import require
+
+__all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
+
+
+class SequenceLanguage(Protocol):
+    """What training needs from a language: exact conditionals and a sampler."""
+
+    V: int
+
+    def next_token_log_probs(self, prefixes: Tensor) -> Tensor: ...
+
+    def sample(self, n_sequences: int, length: int, generator: torch.Generator) -> Tensor: ...
+
+
+@dataclass
+class SequenceTrainLog:
+    """What a run measured: exact per-token KL at the evaluation steps, and checkpoints."""
+
+    steps: list[int]  # evaluation steps (0 = init)
+    kl: list[float]  # per_token_kl at each evaluation step, nats/token
+    checkpoints: dict[int, nn.Module] = field(default_factory=dict)  # step -> frozen CPU copy, eval mode
+
+    @property
+    def final_kl(self) -> float:
+        return self.kl[-1]
+
+
+def per_token_kl(model, language: SequenceLanguage, sequences: Tensor) -> float:
+    """Mean over (n, T) ``sequences`` and positions of KL(language ‖ model) of the next token.
+
+    ``model`` is anything with ``next_token_log_probs(prefixes) -> (n, V)`` (the
+    language itself gives 0). Float64, no gradients; NaN if the model's output is.
+    """
+    require(sequences.dim() == 2 and sequences.shape[1] >= 1, "sequences", "an (n, T) tensor with T >= 1",
+            tuple(sequences.shape))
+    device = next(model.parameters()).device if isinstance(model, nn.Module) else torch.device("cpu")
+    total = 0.0
+    with torch.no_grad():
+        for t in range(sequences.shape[1]):
+            prefixes = sequences[:, :t]
+            p_log = language.next_token_log_probs(prefixes).double()  # (n, V)
+            q_log = model.next_token_log_probs(prefixes.to(device)).double().cpu()
+            total += float(F.kl_div(q_log, p_log, log_target=True, reduction="batchmean"))
+    return total / sequences.shape[1]
+
+
+def _optimizer(model: nn.Module, spec: OptimizerSpec) -> torch.optim.Optimizer:
+    """Weight decay on matrices and embeddings only (nanoGPT's convention), not on biases or norms."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": spec.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if spec.name == "sgd":
+        return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)
+    cls = torch.optim.AdamW if spec.name == "adamw" else torch.optim.Adam
+    return cls(groups, lr=spec.lr)
+
+
+def _frozen_copy(model: nn.Module) -> nn.Module:
+    frozen = copy.deepcopy(model).cpu().eval()
+    for p in frozen.parameters():
+        p.requires_grad_(False)
+    return frozen
+
+
+def train_sequence_model(
+    model: nn.Module,
+    language: SequenceLanguage,
+    *,
+    steps: int,
+    optim: OptimizerSpec,
+    schedule: LRSchedule = LRSchedule(),
+    batch_size: int = 64,
+    seq_len: int = 16,
+    data_seed: int = 0,
+    eval_sequences: Tensor,
+    eval_steps: list[int] | None = None,
+    checkpoint_steps: list[int] = (),
+    device: str = "cpu",
+) -> SequenceTrainLog:
+    """Train ``model`` in place on fresh language samples; return the KL curve and checkpoints.
+
+    Every step draws ``batch_size`` new sequences of ``seq_len`` tokens (all drawn
+    up front from one generator seeded by ``data_seed``, which gives the same stream
+    as drawing them step by step) and minimises the mean next-token cross-entropy,
+    BOS-conditioned from the first token on (``model.sequence_log_prob``).
+    """
+    require(isinstance(steps, int) and steps >= 1, "steps", "an integer >= 1", steps)
+    require(batch_size >= 1 and seq_len >= 1, "batch_size, seq_len", "integers >= 1", (batch_size, seq_len))
+    eval_at = sorted(set(eval_steps if eval_steps is not None else log_spaced_steps(steps)))
+    keep = sorted(set(checkpoint_steps))
+    require(all(0 <= s <= steps for s in eval_at + keep), "eval_steps, checkpoint_steps", f"steps in [0, {steps}]",
+            (eval_at, keep))
+
+    dev = resolve_device(device)
+    model.to(dev).train()
+    optimizer = _optimizer(model, optim)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: schedule.factor(s, steps))
+    data = language.sample(steps * batch_size, seq_len, torch.Generator().manual_seed(data_seed))
+    data = data.to(dev).view(steps, batch_size, seq_len)
+
+    log = SequenceTrainLog(steps=[], kl=[])
+
+    def record(step: int) -> None:
+        if step in eval_at:
+            log.steps.append(step)
+            log.kl.append(per_token_kl(model, language, eval_sequences))
+        if step in keep:
+            log.checkpoints[step] = _frozen_copy(model)
+
+    record(0)
+    for step in range(1, steps + 1):
+        optimizer.zero_grad(set_to_none=True)
+        loss = -model.sequence_log_prob(data[step - 1]).mean() / seq_len
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        record(step)
+    return log
