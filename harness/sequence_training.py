@@ -20,6 +20,7 @@ claim can compare init, early and final models of one run.
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,6 +32,8 @@ from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, resolv
 from harness.validation import require
 
 __all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
+
+_log = logging.getLogger(__name__)  # progress at every evaluation: pytest -o log_cli=true -o log_cli_level=INFO
 
 
 class SequenceLanguage(Protocol):
@@ -110,10 +113,10 @@ def train_sequence_model(
 ) -> SequenceTrainLog:
     """Train ``model`` in place on fresh language samples; return the KL curve and checkpoints.
 
-    Every step draws ``batch_size`` new sequences of ``seq_len`` tokens (all drawn
-    up front from one generator seeded by ``data_seed``, which gives the same stream
-    as drawing them step by step) and minimises the mean next-token cross-entropy,
-    BOS-conditioned from the first token on (``model.sequence_log_prob``).
+    Every step sees ``batch_size`` new, independent sequences of ``seq_len`` tokens
+    (all drawn up front in one call seeded by ``data_seed``, so the stream is a
+    function of data_seed, steps and batch_size) and minimises the mean next-token
+    cross-entropy, BOS-conditioned from the first token on (``model.sequence_log_prob``).
     """
     require(isinstance(steps, int) and steps >= 1, "steps", "an integer >= 1", steps)
     require(batch_size >= 1 and seq_len >= 1, "batch_size, seq_len", "integers >= 1", (batch_size, seq_len))
@@ -135,6 +138,7 @@ def train_sequence_model(
         if step in eval_at:
             log.steps.append(step)
             log.kl.append(per_token_kl(model, language, eval_sequences))
+            _log.info("step %d/%d: per-token KL to the language %.4g nats", step, steps, log.kl[-1])
         if step in keep:
             log.checkpoints[step] = _frozen_copy(model)
 
