@@ -1,0 +1,124 @@
+"""Invariants of the helpers that source 000's claim files define (claims/test_000_bigram*.py).
+
+The helpers live in the claim files (they are specific to those claims); this
+module loads those files by path, as pytest itself would, and checks properties
+that a wrong implementation would break.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.datasets import LowRankBigram
+
+CLAIMS_DIR = Path(__file__).resolve().parents[1] / "claims"
+
+
+def _claim_module(name: str):
+    """The claim file ``claims/<name>.py`` as a module, under the name pytest gives it."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, CLAIMS_DIR / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+bigram = _claim_module("test_000_bigram")
+language = _claim_module("test_000_bigram_language")
+
+
+@given(R=st.integers(1, 40), alpha=st.floats(0.05, 4.0))
+def test_rank_weights_keep_the_logit_scale_and_decay_as_a_power_law(R, alpha):
+    w = np.array(bigram._rank_weights(R, alpha))
+    assert w.shape == (R,)
+    assert np.mean(w**2) == pytest.approx(1.0, rel=1e-12)  # the Λ knob must not move the scale knob
+    n = np.arange(1, R + 1)
+    assert np.allclose(w[0] / w, n**alpha, rtol=1e-9)
+
+
+def test_rank_weights_identity_is_none():
+    assert bigram._rank_weights(20, 0.0) is None  # LowRankBigram's own default, so α = 0 is the post's dataset
+
+
+@settings(deadline=None, max_examples=20)
+@given(V=st.integers(4, 30), R=st.integers(1, 4), seed=st.integers(0, 2**31 - 1))
+def test_residual_outside_top_subspace(V, R, seed):
+    data = LowRankBigram(V=V, R=R, seed=seed)
+    residuals = np.array([bigram._residual_outside_top_subspace(data, n) for n in range(0, R + 1)])
+    assert (residuals >= 0).all()
+    assert (np.diff(residuals, axis=0) <= 1e-9).all()  # a larger subspace never leaves a row further out
+    centred = data.logits.numpy() - data.logits.numpy().mean(axis=1, keepdims=True)
+    assert np.allclose(residuals[0], np.linalg.norm(centred, axis=1))  # width 0: the whole row
+    assert residuals[R].max() <= 1e-9 * max(1.0, residuals[0].max())  # rank ≤ R: nothing left at width R
+
+
+def _sweep(gaps: np.ndarray, arms) -> object:
+    steps = (0, 8, 10)
+    return bigram.Sweep(LowRankBigram(V=4, R=2), tuple(arms), steps, gaps, np.zeros((len(arms), 4)))
+
+
+def test_sweep_best_worst_and_plateau_select_by_variant_and_width():
+    Arm = bigram.Arm
+    arms = [Arm(bigram.MAIN, 1, 0), Arm(bigram.MAIN, 1, 1), Arm(bigram.MAIN, 2, 0), Arm(bigram.SLOW_LR, 1, 0)]
+    gaps = np.array([[9.0, 9.0, 9.0, 9.0],
+                     [4.0, 2.2, 1.0, 0.1],   # step 8 = 80% of 10
+                     [3.0, 2.0, 0.5, 0.05]])
+    sw = _sweep(gaps, arms)
+    assert sw.best(1) == 2.0 and sw.worst(1) == 3.0  # the two main inits of width 1, not the lr-0.01 member
+    assert sw.best(1, bigram.SLOW_LR) == 0.05
+    assert sw.best(1, step=8) == 2.2
+    assert sw.plateau(1) == pytest.approx((2.2 - 2.0) / 2.0)
+
+
+@settings(deadline=None, max_examples=20)
+@given(V=st.integers(2, 12), seed=st.integers(0, 2**31 - 1))
+def test_truncations_are_the_best_low_rank_approximations(V, seed):
+    M = torch.randn(V, V, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    ranks = tuple(range(1, V + 1))
+    T = language._truncations(M, ranks)
+    s = torch.linalg.svdvals(M)
+    for r, Mr in zip(ranks, T):
+        assert torch.linalg.matrix_rank(Mr) <= r
+        # Eckart–Young: the Frobenius error of the best rank-r approximation is the tail of the spectrum
+        assert torch.linalg.norm(M - Mr) == pytest.approx(float(s[r:].pow(2).sum().sqrt()), abs=1e-9)
+    assert torch.allclose(T[-1], M, atol=1e-10)
+
+
+@pytest.mark.parametrize("absent_fraction", [0.5, 0.1])
+def test_english_bigram_is_a_proper_dataset(absent_fraction):
+    pytest.importorskip("symspellpy")
+    data = language.EnglishBigram(V=30, absent_fraction=absent_fraction)
+    P, pi = data.transition, data.input_probs
+    assert (P > 0).all() and torch.allclose(P.sum(dim=1), torch.ones(30, dtype=torch.float64))
+    assert (pi > 0).all() and float(pi.sum()) == pytest.approx(1.0)
+    # the exact losses of the shared base class agree with the dataset's own L0
+    assert float(data.expected_cross_entropy(torch.log(P))) == pytest.approx(data.optimal_loss, rel=1e-12)
+    assert abs(float(data.loss_gap(data.centred_logits))) < 1e-12  # row-centring changes no softmax
+
+
+def test_english_smoothing_only_moves_absent_pairs():
+    pytest.importorskip("symspellpy")
+    _, counts, smallest = language._english_counts(30)
+    assert smallest > 0 and (counts[counts > 0] >= smallest).all()  # every listed pair is at least c_min
+    low, high = (language.EnglishBigram(V=30, absent_fraction=f).transition for f in (0.1, 0.5))
+    absent = torch.tensor(counts == 0)
+    assert (low[absent] < high[absent]).all()  # a smaller pseudo-count gives absent pairs less probability
+
+
+def test_a_diverged_member_makes_the_judged_gap_nan():
+    Arm = bigram.Arm
+    arms = [Arm(bigram.MAIN, 1, 0), Arm(bigram.MAIN, 1, 1), Arm(bigram.MAIN, 2, 0)]
+    gaps = np.array([[1.0, 1.0, 1.0], [0.5, 0.4, 0.1], [np.nan, 0.3, 0.1]])
+    sw = _sweep(gaps, arms)
+    for pick in (np.min, np.max):  # whatever the order, a NaN must reach the verdict (an 'error', never a pass)
+        assert np.isnan(bigram._relative([sw], (1, 2), pick)).all()
+        assert np.isnan(bigram._relative([sw], (2, 1), pick)).all()
