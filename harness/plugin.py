@@ -33,10 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     import torch
+    from threadpoolctl import threadpool_limits
 
     # Bitwise-repeatable CPU training needs a fixed thread count, and one thread per
-    # xdist worker avoids oversubscribing the cores.
+    # xdist worker avoids oversubscribing the cores: torch's and numpy's BLAS alike
+    # (a multithreaded 100×100 SVD on a busy 2-core machine is 300× slower).
     torch.set_num_threads(1)
+    threadpool_limits(limits=1)
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
     device = config.getoption("--claims-device")
     if device == "cuda" and not torch.cuda.is_available():

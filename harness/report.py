@@ -99,9 +99,14 @@ def _json_numbers(value: Any) -> Any:
     return value
 
 
+def _agreement(c: dict[str, Any]) -> str:
+    """✓ verdict equals its pin, ✗ it does not, – not measured (optional dependency missing)."""
+    return "–" if c["verdict"] == "skipped" else "✓" if c["verdict"] == c["expected"] else "✗"
+
+
 def summary_rows(doc: dict[str, Any]) -> list[list[str]]:
     """One row per claim: id, verdict, expected, whether they agree, headline."""
-    return [[c["id"], c["verdict"], c["expected"], "✓" if c["verdict"] == c["expected"] else "✗", c["headline"]]
+    return [[c["id"], c["verdict"], c["expected"], _agreement(c), c["headline"]]
             for c in doc["claims"]]
 
 
@@ -110,7 +115,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for c in claims:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    mismatches = [c["id"] for c in claims if c["verdict"] != c["expected"]]
+    mismatches = [c["id"] for c in claims if _agreement(c) == "✗"]
     out = [
         "# Claims report",
         "",
@@ -129,7 +134,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "",
         tabulate(
             [[f"[`{c['id']}`](#{_anchor(c['id'])})", c["statement"], f"`{c['source']['file'][:3]}` §{c['source']['section']}",
-              c["headline"], _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if c["verdict"] == c["expected"] else " ✗")]
+              c["headline"], _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if _agreement(c) == "✓" else f" {_agreement(c)}")]
              for c in claims],
             headers=["id", "claim", "source", "measured vs claimed", "verdict", "pinned"],
             tablefmt="github",
