@@ -42,6 +42,7 @@ __all__ = [
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
 ERROR, OBSERVATION, SKIPPED = "error", "observation", "skipped"
 _PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
+GROUP_SEPARATOR = "@"  # test ids of grouped claims are [CLAIM_ID@GROUP]
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ def claim(
 
     The decorated function takes a ``ClaimContext`` and returns ``{name: number
     or per-seed list}``. ``group`` names an experiment shared by several claims:
-    they run on the same xdist worker so a cached experiment runs once.
+    they run on the same xdist worker (``--dist loadgroup``, the project default)
+    so that a ``functools.cache``d experiment runs once.
     """
     require_choice(expected, "expected", _PINNABLE)
     require(expected in (REPRODUCED, OBSERVATION) or bool(reason), "reason",
@@ -211,7 +213,7 @@ def claim(
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure)
         _register(c)
 
-        def test(claims_context: ClaimContext, record_property) -> None:
+        def test(claims_context: ClaimContext, record_property, claim_group: str | None) -> None:
             record = run_claim(c, claims_context)
             record_property("claim", record)
             if record["verdict"] == SKIPPED:
@@ -223,10 +225,10 @@ def claim(
             )
 
         test.__doc__ = statement
-        marks = [pytest.mark.claim(id)] + ([pytest.mark.xdist_group(group)] if group else [])
-        for mark in marks:
-            test = mark(test)
-        return test
+        test = pytest.mark.claim(id)(test)
+        # The test id names the claim, and its group after "@" (xdist's convention): the
+        # xdist controller sees only node ids, and harness.plugin schedules a group on one worker.
+        return pytest.mark.parametrize("claim_group", [group], ids=[f"{id}{GROUP_SEPARATOR}{group}" if group else id])(test)
 
     return decorate
 

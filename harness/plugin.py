@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness import report
-from harness.claims import ERROR, ClaimContext, claim_head, get_claim
+from harness.claims import ERROR, GROUP_SEPARATOR, ClaimContext, claim_head, get_claim
 
 __all__ = ["ClaimsSession"]
+
+_GROUP_ID = re.compile(re.escape(GROUP_SEPARATOR) + r"([^\]@]+)\]$")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +49,25 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(ClaimsSession(config), "claims-session")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup``: claims of one experiment group on one worker.
+
+    xdist's own loadgroup tags node ids with ``@group``, which pytest >= 9.2 no
+    longer lets a plugin do; the claim group is in the test id instead.
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ClaimGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            match = _GROUP_ID.search(nodeid)
+            return match.group(1) if match else super()._split_scope(nodeid)
+
+    return ClaimGroupScheduling(config, log)
 
 
 @pytest.fixture

@@ -18,14 +18,14 @@ LE1 = AtMost("x", 1.0, why="w", claimed="≤ 1")
 
 @pytest.fixture(autouse=True)
 def broken_fixture(request):
-    if request.node.name == "test_setup_fails":
+    if request.node.originalname == "test_setup_fails":
         raise RuntimeError("fixture broke")
 
-@claim(id="t.holds", source=SRC, statement="holds", setup={"n": 3}, criterion=LE1, expected=REPRODUCED)
+@claim(id="t.holds", source=SRC, statement="holds", setup={"n": 3}, criterion=LE1, expected=REPRODUCED, group="g")
 def test_holds(ctx):
     return {"x": [0.5 + 0.01 * s for s in ctx.seeds(3)]}
 
-@claim(id="t.refuted", source=SRC, statement="refuted", setup={}, criterion=LE1, expected=REFUTED, reason="x is 2")
+@claim(id="t.refuted", source=SRC, statement="refuted", setup={}, criterion=LE1, expected=REFUTED, reason="x is 2", group="g")
 def test_refuted(ctx):
     return {"x": 2.0}
 
@@ -123,6 +123,29 @@ def test_lives(ctx):
     verdicts = {c["id"]: (c["verdict"], c["error"]) for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert verdicts["c.lives"] == ("reproduced", None)
     assert verdicts["c.dies"][0] == "error" and "crashed" in verdicts["c.dies"][1]
+
+
+def test_claims_of_one_group_run_on_one_worker(pytester):
+    pytester.makepyfile(test_grouped='''
+import os
+from harness.claims import claim, Source, OBSERVATION
+
+def define(i, group):
+    @claim(id=f"w.{group}{i}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=None,
+           expected=OBSERVATION, group=group)
+    def test_worker(ctx):
+        ctx.note(os.environ["PYTEST_XDIST_WORKER"])
+        return {"i": i}
+    return test_worker
+
+for i in range(4):
+    globals()[f"test_a{i}"] = define(i, "a")
+    globals()[f"test_b{i}"] = define(i, "b")
+''')
+    pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup").assert_outcomes(passed=8)
+    claims = json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]
+    workers = {g: {c["notes"][0] for c in claims if c["id"].startswith(f"w.{g}")} for g in "ab"}
+    assert len(workers["a"]) == len(workers["b"]) == 1
 
 
 def test_no_report_when_no_claim_ran(pytester):
