@@ -1,0 +1,314 @@
+"""Source 003's CBOW setting: a synthetic stand-in for its §A13 corpus and a batched CBOW model.
+
+The §A13 corpus is not available. ``TopicCorpus`` is a seeded, documented stand-in
+that matches what the note says of it: V = 512 vocabulary slots of which only ~140
+are ever used ("the rest are unused BPE merges"), with a Zipf-like law among the
+used ones. Tokens are emitted by a sticky Markov chain over a few hidden topics,
+so a token's context window carries information about it and CBOW has something
+to learn. The exact CBOW conditional p(center | context) of the generator is
+available (``cbow_conditional``), so held-out quality is an exact KL per context.
+
+``CBOWStack`` holds M independent CBOW members -- hidden = mean of the context
+rows of E (V, d), logits = hidden · Wᵀ with W = E (tied) or a separate U
+(untied) -- as stacked (Mb, V, d) tables, one per block of members that share
+tying and optimizer setting, so a sweep over seeds, init scales, tying and weight
+decay costs a few ``bmm`` calls per step instead of M small models. Each member's loss depends on
+its own tables only, so the summed loss trains every member exactly as if it
+were alone (tests/test_cbow.py). ``train_cbow`` trains the stack with AdamW (or
+plain SGD), one parameter group per setting, weight decay always explicit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness.validation import require, require_choice
+
+__all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack", "CBOWLog", "train_cbow"]
+
+
+@dataclass(frozen=True)
+class TopicCorpus:
+    """A token stream over V slots, of which ``used`` occur: sticky topics emit Zipf-weighted tokens.
+
+    Generative process (all draws from ``numpy.random.default_rng(seed)``):
+
+    1. the used slots are a uniformly random subset of size ``used`` of range(V);
+       they are ranked 1..used at random, and base(rank r) ∝ r^-zipf_alpha;
+    2. topic k emits slot v with probability ∝ base(v) · g[k, v], g iid Gamma(peakiness, 1),
+       so the unigram law is Zipf-like and each topic favours its own subset of tokens;
+    3. the hidden topic is kept with probability ``stay`` and otherwise redrawn uniformly
+       (possibly the same), starting from the uniform (stationary) law.
+    """
+
+    V: int = 512  # vocabulary slots (the note's §A13 vocabulary)
+    used: int = 140  # slots that ever occur ("out of 512 vocab slots, only ~140 are ever used")
+    topics: int = 8  # hidden topics: the structure a context window reveals
+    zipf_alpha: float = 1.0  # base law among the used slots, ∝ rank^-alpha ("Zipf-like")
+    stay: float = 0.9  # probability that the topic persists to the next token
+    peakiness: float = 0.3  # Gamma shape of the topic weights; smaller = topics favour fewer tokens
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
+        require(isinstance(self.used, int) and 1 <= self.used <= self.V, "used", f"an integer in [1, V={self.V}]", self.used)
+        require(isinstance(self.topics, int) and self.topics >= 1, "topics", "an integer >= 1", self.topics)
+        require(math.isfinite(self.zipf_alpha) and self.zipf_alpha >= 0, "zipf_alpha", "a finite number >= 0", self.zipf_alpha)
+        require(0 <= self.stay <= 1, "stay", "in [0, 1]", self.stay)
+        require(math.isfinite(self.peakiness) and self.peakiness > 0, "peakiness", "a finite number > 0", self.peakiness)
+
+    @cached_property
+    def _tables(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(self.seed)
+        slots = rng.choice(self.V, size=self.used, replace=False)  # slots[r] has frequency rank r + 1
+        base = np.arange(1, self.used + 1, dtype=np.float64) ** -self.zipf_alpha
+        weights = base * rng.gamma(self.peakiness, 1.0, size=(self.topics, self.used))
+        emission = np.zeros((self.topics, self.V))
+        emission[:, slots] = weights / weights.sum(axis=1, keepdims=True)
+        return slots, emission
+
+    @property
+    def slots(self) -> np.ndarray:
+        """The used slot ids, most frequent (by the base law) first: (used,)."""
+        return self._tables[0]
+
+    @property
+    def emission(self) -> np.ndarray:
+        """p(token | topic): (topics, V), zero on unused slots."""
+        return self._tables[1]
+
+    @property
+    def transition(self) -> np.ndarray:
+        """p(next topic | topic): (topics, topics)."""
+        K = self.topics
+        return self.stay * np.eye(K) + (1 - self.stay) / K
+
+    @property
+    def unigram(self) -> np.ndarray:
+        """Stationary p(token): (V,)."""
+        return self.emission.mean(axis=0)
+
+    def sample(self, length: int, seed: int) -> torch.Tensor:
+        """A token stream of ``length`` (int64), drawn with ``default_rng(seed)``."""
+        require(isinstance(length, int) and length >= 1, "length", "an integer >= 1", length)
+        rng = np.random.default_rng(seed)
+        redraw = rng.random(length) >= self.stay
+        redraw[0] = True
+        fresh = rng.integers(self.topics, size=length)
+        topic = fresh[np.maximum.accumulate(np.where(redraw, np.arange(length), 0))]  # last redraw's topic
+        cdf = np.cumsum(self.emission, axis=1)[topic]  # (length, V)
+        u = rng.random(length)[:, None] * cdf[:, -1:]
+        return torch.from_numpy((u >= cdf).sum(axis=1)).long()
+
+    def cbow_conditional(self, contexts: torch.Tensor) -> torch.Tensor:
+        """Exact p(center | context) of the generator, float64: (n, V).
+
+        ``contexts`` is (n, 2w) as ``cbow_examples`` builds it: w tokens before the
+        center, then w after, read off a stationary stream. Forward messages over the
+        left tokens and backward messages over the right ones meet at the center.
+        """
+        ctx = torch.as_tensor(contexts).long()
+        require(ctx.ndim == 2 and ctx.shape[1] % 2 == 0, "contexts", "an (n, 2w) tensor", tuple(ctx.shape))
+        w = ctx.shape[1] // 2
+        e = torch.from_numpy(self.emission)  # (K, V)
+        T = torch.from_numpy(self.transition)
+        n, K = ctx.shape[0], self.topics
+        a = torch.full((n, K), 1.0 / K, dtype=torch.float64)  # p(topic at the center's left edge)
+        for j in range(w):
+            a = a * e[:, ctx[:, j]].T
+            a = (a / a.sum(1, keepdim=True)) @ T
+        b = torch.ones(n, K, dtype=torch.float64)  # ∝ p(right tokens | topic one step right of the center)
+        for j in reversed(range(w, 2 * w)):
+            b = b * e[:, ctx[:, j]].T
+            b = (b / b.sum(1, keepdim=True)) @ T.T
+        p = (a * b) @ e
+        return p / p.sum(1, keepdim=True)
+
+
+def cbow_examples(tokens: torch.Tensor, window: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """CBOW examples of a stream: contexts (n, 2·window) = w tokens left then w right, centers (n,).
+
+    Only positions with a full window on both sides are used: n = len(tokens) − 2·window.
+    """
+    require(isinstance(window, int) and window >= 1, "window", "an integer >= 1", window)
+    require(tokens.ndim == 1 and len(tokens) > 2 * window, "tokens", f"a stream longer than 2·window = {2 * window}",
+            tuple(tokens.shape))
+    n = len(tokens) - 2 * window
+    offsets = [j for j in range(-window, window + 1) if j != 0]
+    contexts = torch.stack([tokens[window + j: window + j + n] for j in offsets], dim=1)
+    return contexts, tokens[window: window + n]
+
+
+OPTIMIZERS = ("adamw", "sgd")
+
+
+@dataclass(frozen=True)
+class CBOWMember:
+    """One CBOW member: its init, tying and optimizer setting."""
+
+    seed: int = 0  # seeds the init and the order of minibatches
+    init_scale: float = 1.0  # E and U ~ U(±init_scale/√d): 1 is the note's Kaiming-uniform bound 1/√d
+    tied: bool = False  # output layer W = E (tied) or its own table U
+    optimizer: str = "adamw"  # "adamw" (the Phase 17 recipe) or plain "sgd" (the note's "spectral bias of SGD")
+    lr: float = 1e-3  # learning rate (1e-3 is torch's AdamW default)
+    weight_decay: float = 0.0  # on E only (the note: "on the embedding"): decoupled for adamw, coupled for sgd
+    l2: float = 0.0  # coupled penalty l2 · ||E||_F² added to the loss ("penalize ||E||_F weakly")
+
+    def __post_init__(self) -> None:
+        require(math.isfinite(self.init_scale) and self.init_scale > 0, "init_scale", "a finite number > 0", self.init_scale)
+        require_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        require(math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0", self.lr)
+        require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay", "a finite number >= 0",
+                self.weight_decay)
+        require(math.isfinite(self.l2) and self.l2 >= 0, "l2", "a finite number >= 0", self.l2)
+
+
+class CBOWStack(nn.Module):
+    """M independent CBOW members (V slots, width d) as stacked tables.
+
+    Members that share (tied, optimizer, lr, weight decay) form one block: one
+    (Mb, V, d) table E, one U when untied, and one optimizer parameter group.
+    Blocks are evaluated one after the other, so tying costs nothing and no table
+    is copied per step.
+    """
+
+    def __init__(self, V: int, d: int, members: list[CBOWMember]) -> None:
+        super().__init__()
+        require(isinstance(V, int) and V >= 2, "V", "an integer >= 2", V)
+        require(isinstance(d, int) and d >= 1, "d", "an integer >= 1", d)
+        require(len(members) >= 1, "members", "a non-empty list", members)
+        self.V, self.d, self.members = V, d, list(members)
+        keys = [(m.tied, m.optimizer, m.lr, m.weight_decay) for m in members]
+        self.block_keys = list(dict.fromkeys(keys))
+        self.block_members = [[k for k, key in enumerate(keys) if key == b] for b in self.block_keys]
+        flat = torch.tensor([k for b in self.block_members for k in b])
+        self.register_buffer("_unpermute", torch.argsort(flat), persistent=False)
+        inits = [self._init(m) for m in members]
+        self.E = nn.ParameterList([nn.Parameter(torch.stack([inits[k][0] for k in b])) for b in self.block_members])  # (Mb, V, d)
+        self.U = nn.ParameterList([nn.Parameter(torch.stack([inits[k][1] for k in b]))
+                                   for key, b in zip(self.block_keys, self.block_members) if not key[0]])
+        for b, members_b in enumerate(self.block_members):
+            self.register_buffer(f"_idx{b}", torch.tensor(members_b), persistent=False)
+            self.register_buffer(f"_l2_{b}", torch.tensor([members[k].l2 for k in members_b]), persistent=False)
+
+    def _init(self, m: CBOWMember) -> tuple[torch.Tensor, torch.Tensor]:
+        """Kaiming-uniform E and U with bound init_scale/√d; the same seed gives the same E whatever else differs."""
+        g = torch.Generator().manual_seed(m.seed)
+        bound = m.init_scale / math.sqrt(self.d)
+        E = (torch.rand(self.V, self.d, generator=g) * 2 - 1) * bound
+        U = (torch.rand(self.V, self.d, generator=g) * 2 - 1) * bound
+        return E, U
+
+    def _blocks(self):
+        """(key, member indices, E, U or None, l2) per block."""
+        untied = iter(self.U)
+        for b, key in enumerate(self.block_keys):
+            yield key, getattr(self, f"_idx{b}"), self.E[b], None if key[0] else next(untied), getattr(self, f"_l2_{b}")
+
+    def embeddings(self) -> torch.Tensor:
+        """Every member's E in member order: (M, V, d)."""
+        return torch.cat(list(self.E))[self._unpermute]
+
+    def forward(self, contexts: torch.Tensor) -> torch.Tensor:
+        """Logits (M, B, V) for per-member contexts (M, B, C)."""
+        return torch.cat([self._block_logits(E, U, contexts[idx]) for _, idx, E, U, _ in self._blocks()])[self._unpermute]
+
+    def _block_logits(self, E: torch.Tensor, U: torch.Tensor | None, contexts: torch.Tensor) -> torch.Tensor:
+        Mb, V = E.shape[0], self.V
+        offsets = torch.arange(Mb, device=contexts.device)[:, None, None] * V
+        hidden = F.embedding(contexts + offsets, E.reshape(Mb * V, self.d)).mean(dim=2)  # (Mb, B, d)
+        W = E if U is None else U  # weight tying: the output layer is the embedding
+        return torch.bmm(hidden, W.transpose(1, 2))  # (Mb, B, V)
+
+    def loss(self, contexts: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+        """Each member's mean cross-entropy on its batch plus its l2 · ||E||_F² penalty: (M,)."""
+        losses = []
+        for _, idx, E, U, l2 in self._blocks():
+            logits = self._block_logits(E, U, contexts[idx])
+            ce = F.cross_entropy(logits.reshape(-1, self.V), centers[idx].reshape(-1), reduction="none")
+            ce = ce.view(len(idx), -1).mean(dim=1)
+            losses.append(ce + l2 * E.pow(2).sum(dim=(1, 2)) if bool((l2 > 0).any()) else ce)
+        return torch.cat(losses)[self._unpermute]
+
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        """One optimizer per kind in use; one group per block's E (its weight decay) and per U (no decay)."""
+        groups: dict[str, list[dict]] = {}
+        for (_tied, name, lr, wd), _idx, E, U, _l2 in self._blocks():
+            groups.setdefault(name, []).append({"params": [E], "lr": lr, "weight_decay": wd})
+            if U is not None:
+                groups[name].append({"params": [U], "lr": lr, "weight_decay": 0.0})
+        build = {"adamw": lambda g: torch.optim.AdamW(g, weight_decay=0.0, fused=True),
+                 "sgd": lambda g: torch.optim.SGD(g, lr=g[0]["lr"], weight_decay=0.0)}
+        return [build[name](g) for name, g in groups.items()]
+
+
+@dataclass
+class CBOWLog:
+    """Snapshots of every member's E at the checkpoint steps, and its mean training objective per epoch."""
+
+    steps: list[int]  # checkpoint steps (0 = init)
+    snapshots: list[torch.Tensor]  # (M, V, d) on the CPU, one per checkpoint
+    epoch_loss: np.ndarray  # (epochs, M): cross-entropy plus the member's l2 penalty
+    steps_per_epoch: int
+
+
+def train_cbow(
+    model: CBOWStack,
+    contexts: torch.Tensor,
+    centers: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    checkpoints: list[int] | None = None,
+    device: str = "cpu",
+) -> CBOWLog:
+    """Train every member for ``epochs`` passes over its examples (M, n, C) / (M, n).
+
+    Each epoch visits the examples in a fresh random order drawn from a generator
+    seeded by the member's seed (members with one seed see one order); the last
+    incomplete batch is dropped. ``checkpoints`` (default: every epoch end) are steps
+    at which E is recorded; step 0 is the init.
+    """
+    M, n, _ = contexts.shape
+    require(len(model.members) == M and centers.shape == (M, n), "contexts, centers", f"(M={len(model.members)}, n, C) and (M, n)",
+            (tuple(contexts.shape), tuple(centers.shape)))
+    require(isinstance(batch_size, int) and 1 <= batch_size <= n, "batch_size", f"an integer in [1, n={n}]", batch_size)
+    per_epoch = n // batch_size
+    total = epochs * per_epoch
+    at = sorted(set(checkpoints if checkpoints is not None else range(0, total + 1, per_epoch)))
+    require(at[0] >= 0 and at[-1] <= total, "checkpoints", f"steps in [0, {total}]", at)
+
+    order = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in model.members})}
+    perms = {s: torch.stack([torch.randperm(n, generator=g)[: per_epoch * batch_size] for _ in range(epochs)])
+             for s, g in order.items()}
+    schedule = torch.stack([perms[m.seed] for m in model.members]).reshape(M, total, batch_size).to(device)  # (M, steps, B)
+    model.to(device)
+    contexts, centers = contexts.to(device), centers.to(device)
+    optimizers = model.optimizers()
+    snapshots, losses = [], torch.zeros(epochs, M)
+
+    def record() -> None:
+        snapshots.append(model.embeddings().detach().cpu().clone())
+
+    if at[0] == 0:
+        record()
+    for step in range(1, total + 1):
+        idx = schedule[:, step - 1]  # (M, B)
+        ctx = torch.gather(contexts, 1, idx[:, :, None].expand(-1, -1, contexts.shape[2]))
+        loss = model.loss(ctx, torch.gather(centers, 1, idx))
+        for opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        for opt in optimizers:
+            opt.step()
+        losses[(step - 1) // per_epoch] += loss.detach().cpu() / per_epoch
+        if step in at:
+            record()
+    return CBOWLog(steps=at, snapshots=snapshots, epoch_loss=losses.numpy(), steps_per_epoch=per_epoch)
