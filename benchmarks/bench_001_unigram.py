@@ -24,15 +24,15 @@ from harness.claims import ClaimContext, all_claims, run_claim
 from harness.training import OptimizerSpec, train
 from models.embedding import EmbedUnembedStack, Member
 
-CLAIM_FILES = ("test_001_unigram_training", "test_001_unigram_language")
+CLAIM_FILES = ("claims.test_001_unigram_training", "claims.test_001_unigram_language")
 
 
 def _time_claim_files() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "claims"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: make the claims package importable
     modules = {name: importlib.import_module(name) for name in CLAIM_FILES}
     for name in modules:
         wall_total = cpu_total = 0.0
-        print(f"\nclaims/{name}.py")
+        print(f"\n{name.replace('.', '/')}.py")
         for c in (c for c in all_claims() if c.measure.__module__ == name):
             wall, cpu = time.perf_counter(), time.process_time()
             record = run_claim(c, ClaimContext())

@@ -22,7 +22,7 @@ from models.hmm import HiddenMarkovLanguage
 from models.sequence import Transformer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # claims/ is not a package; pytest imports it from the root the same way
+sys.path.insert(0, str(ROOT))  # run as a script: make the claims package importable
 from claims.test_002_logit_rank import MODEL, V, _continuation_kls  # noqa: E402
 
 

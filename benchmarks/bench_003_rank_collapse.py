@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import importlib.util
+import importlib
 import resource
 import subprocess
 import sys
@@ -31,11 +31,7 @@ FILES = ["claims/test_003_rank_collapse.py", "claims/test_003_rank_collapse_trai
 
 
 def _load_training_claims():
-    spec = importlib.util.spec_from_file_location("claims_003_training", ROOT / FILES[1])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("claims.test_003_rank_collapse_training")
 
 
 def wall_time() -> None:
@@ -115,7 +111,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the claims plugin does: bitwise-repeatable CPU runs, no oversubscription
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))  # run as a script: make the claims package importable
     claims = _load_training_claims()
     if args.robustness:
         robustness(claims, args.device)

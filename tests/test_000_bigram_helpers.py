@@ -1,15 +1,11 @@
 """Invariants of the helpers that source 000's claim files define (claims/test_000_bigram*.py).
 
 The helpers live in the claim files (they are specific to those claims); this
-module loads those files by path, as pytest itself would, and checks properties
-that a wrong implementation would break.
+module imports them from the ``claims`` package and checks properties that a
+wrong implementation would break.
 """
 
 from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,21 +15,8 @@ from hypothesis import strategies as st
 
 from models.datasets import LowRankBigram
 
-CLAIMS_DIR = Path(__file__).resolve().parents[1] / "claims"
-
-
-def _claim_module(name: str):
-    """The claim file ``claims/<name>.py`` as a module, under the name pytest gives it."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, CLAIMS_DIR / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bigram = _claim_module("test_000_bigram")
-language = _claim_module("test_000_bigram_language")
+from claims import test_000_bigram as bigram
+from claims import test_000_bigram_language as language
 
 
 @given(R=st.integers(1, 40), alpha=st.floats(0.05, 4.0))

@@ -1,17 +1,12 @@
 """Invariants of the helpers behind source 001's training and language claims.
 
-The helpers live in the claim files (claims/ is not a package). They are imported
-under the module names pytest itself gives those files (rootdir-less "prepend"
-import: the file's basename, with claims/ on sys.path), so a session that collects
-both tests/ and claims/ imports each file once and registers its claims once.
+The helpers live in the claim files; they are imported from the ``claims``
+package under the names pytest collects them by, so their claims register once.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,9 +16,8 @@ from hypothesis import strategies as st
 from harness.metrics import pca_effective_dimension
 from tests.strategies import seeds
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "claims"))
-training = importlib.import_module("test_001_unigram_training")
-language = importlib.import_module("test_001_unigram_language")
+from claims import test_001_unigram_language as language
+from claims import test_001_unigram_training as training
 
 
 @given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=20), st.floats(0.0, 1.0))
