@@ -35,7 +35,7 @@ from tabulate import tabulate
 from harness.claims import OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Source, claim, get_claim, judge
 from harness.metrics import local_slopes, power_law_fit
 from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, train
-from models.datasets import LowRankBigram
+from models.datasets import LowRankBigram, power_law_rank_weights
 from models.embedding import EmbedUnembedStack, Member
 
 FILE = "000_cfd314f0efaca259.txt"
@@ -108,14 +108,6 @@ class Sweep:
     def best_per_input(self, width: int) -> np.ndarray:
         ks = self._index(MAIN, width)
         return self.per_input_gaps[ks[int(np.argmin(self.gaps[-1, ks]))]]
-
-
-def _rank_weights(R: int, alpha: float) -> tuple[float, ...] | None:
-    """Λ_n ∝ n^-α, normalised to mean square 1 so that only the shape of Λ changes, not the logit scale."""
-    if alpha == 0:
-        return None
-    w = np.arange(1, R + 1, dtype=np.float64) ** -alpha
-    return tuple(w / np.sqrt(np.mean(w**2)))
 
 
 def _train_sweep(data: LowRankBigram, arms: list[Arm], steps: int, device: str) -> Sweep:
@@ -286,7 +278,7 @@ def _scaling_sweep(data_seed: int, alpha: float, init_seed: int, robustness: boo
     if robustness:
         arms += [Arm(OTHER_INIT, n, init_seed + 1) for n in ROBUST_WIDTHS]
         arms += [Arm(v, n, init_seed) for v in (SLOW_LR, SMALL_INIT) for n in ROBUST_WIDTHS]
-    data = LowRankBigram(V=V2, R=R2, rank_weights=_rank_weights(R2, alpha), seed=data_seed)
+    data = LowRankBigram(V=V2, R=R2, rank_weights=power_law_rank_weights(R2, alpha), seed=data_seed)
     return _train_sweep(data, arms, STEPS2, device)
 
 

@@ -5,7 +5,7 @@ An optional extra: the English unigram and bigram frequency lists bundled with
 ``frequency_bigramdictionary_en_243_342.txt``) give real bigram counts. Without
 the package these observations are ``skipped``; nothing else needs it.
 
-Construction (our choices, written into each claim's setup):
+Construction (our choices, written into each claim's setup; ``models.language.EnglishBigram``):
 
 * vocabulary: the V most frequent words of the unigram list;
 * counts c(x, y): the bigram list restricted to pairs of vocabulary words; the
@@ -21,10 +21,6 @@ rank is that of the row-centred log P, the matrix analysed here.
 
 from __future__ import annotations
 
-import importlib.resources
-from dataclasses import dataclass
-from functools import cache, cached_property
-
 import numpy as np
 import pytest
 import torch
@@ -32,7 +28,8 @@ from tabulate import tabulate
 
 from harness.claims import OBSERVATION, Source, claim
 from harness.metrics import effective_rank, power_law_fit
-from models.datasets import LowRankBigram, TokenPairDataset
+from models.datasets import LowRankBigram
+from models.language import EnglishBigram, english_bigram_counts
 
 FILE = "000_cfd314f0efaca259.txt"
 SOURCE = Source(FILE, "Motivation", "Does this suggest that language itself possesses some kind of low-rank structure?")
@@ -50,67 +47,6 @@ SETUP = {
     "P and π": "P[x] = counts of x's row normalised over the vocabulary; π_x ∝ row total",
     "matrix": "row-centred log P (the logits up to softmax's per-row constant)",
 }
-
-
-def _symspell_lines(name: str) -> list[list[str]]:
-    """The whitespace-split lines of a frequency list bundled with symspellpy (skips the claim without it)."""
-    pytest.importorskip("symspellpy")
-    text = importlib.resources.files("symspellpy").joinpath(name).read_text(encoding="utf-8")
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
-@cache
-def _english_counts(vocab_size: int) -> tuple[tuple[str, ...], np.ndarray, float]:
-    """(the vocabulary, its bigram count matrix with 0 for absent pairs, the list's smallest count c_min)."""
-    words = tuple(w for w, _ in _symspell_lines("frequency_dictionary_en_82_765.txt")[:vocab_size])
-    index = {w: i for i, w in enumerate(words)}
-    counts = np.zeros((vocab_size, vocab_size))
-    smallest = np.inf
-    for first, second, count in _symspell_lines("frequency_bigramdictionary_en_243_342.txt"):
-        smallest = min(smallest, float(count))
-        if first in index and second in index:
-            counts[index[first], index[second]] += float(count)
-    return words, counts, smallest
-
-
-@dataclass(frozen=True)
-class EnglishBigram(TokenPairDataset):
-    """English bigrams over the top-V words, smoothed as the module docstring says; exact losses as for the toys."""
-
-    V: int = V
-    absent_fraction: float = ABSENT_FRACTIONS[0]  # pseudo-count of an absent pair, in units of c_min
-
-    @cached_property
-    def _smoothed_counts(self) -> torch.Tensor:
-        _, counts, smallest = _english_counts(self.V)
-        return torch.tensor(np.where(counts > 0, counts, self.absent_fraction * smallest), dtype=torch.float64)
-
-    @cached_property
-    def transition(self) -> torch.Tensor:
-        c = self._smoothed_counts
-        return c / c.sum(dim=1, keepdim=True)
-
-    @cached_property
-    def input_probs(self) -> torch.Tensor:
-        totals = self._smoothed_counts.sum(dim=1)
-        return totals / totals.sum()
-
-    def row_probs(self, x: torch.Tensor) -> torch.Tensor:
-        return self.transition[x]
-
-    @property
-    def _transition_for_loss(self) -> torch.Tensor:
-        return self.transition
-
-    @property
-    def optimal_loss(self) -> float:
-        P = self.transition
-        return float(self.input_probs @ -torch.xlogy(P, P).sum(dim=1))
-
-    @cached_property
-    def centred_logits(self) -> torch.Tensor:
-        log_p = torch.log(self.transition)
-        return log_p - log_p.mean(dim=1, keepdim=True)
 
 
 def _truncations(M: torch.Tensor, ranks: tuple[int, ...]) -> torch.Tensor:
@@ -143,6 +79,7 @@ def _centred_matrices() -> dict[str, np.ndarray]:
     expected=OBSERVATION,
 )
 def test_language_singular_values(ctx):
+    pytest.importorskip("symspellpy")
     import matplotlib.pyplot as plt
 
     matrices = _centred_matrices()
@@ -189,6 +126,7 @@ def test_language_singular_values(ctx):
     expected=OBSERVATION,
 )
 def test_language_rank_r_loss_gap(ctx):
+    pytest.importorskip("symspellpy")
     rows, out = [], {}  # the headline (first key) is the post's R = 20 at the main smoothing
     for f in ABSENT_FRACTIONS:
         data = EnglishBigram(V, f)
@@ -198,7 +136,7 @@ def test_language_rank_r_loss_gap(ctx):
     toy = LowRankBigram(V=V, R=R_TOY, seed=0)
     toy_gaps = toy.loss_gap(_truncations(toy.logits - toy.logits.mean(1, keepdim=True), RANKS)).numpy() / toy.optimal_loss
     rows.append([f"toy, R = {R_TOY}", f"{toy.optimal_loss:.3f}"] + [f"{g:.3g}" for g in toy_gaps])
-    words, counts, _ = _english_counts(V)
+    words, counts, _ = english_bigram_counts(V)
     ctx.note(f"Relative loss gap (L − L0)/L0 of the rank-R truncation. {float((counts > 0).mean()):.0%} of the "
              f"{V}×{V} pairs of the top {V} words ('{words[0]}', '{words[1]}', '{words[2]}', …) are in the bigram list; "
              "the rest carry the smoothing pseudo-count.\n\n"

@@ -14,7 +14,6 @@ observation.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pytest
@@ -22,14 +21,14 @@ import pytest
 from harness.claims import OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, Source, claim
 from harness.metrics import power_law_fit
 from models.datasets import ZipfUnigram
+from models.language import UNIGRAM_LIST, symspell_lines
 
 FILE = "001_705556c020ca6848.txt"
 MOTIVATION = Source(FILE, "Problem setup",
                     "the Zipf (heavy-tailed) frequency distribution is a characteristic feature of natural language")
 RANKS = (10, 10_000)  # fixed in advance: skips the function words at the head, stops well inside the dictionary
-SYMSPELL_DICTIONARY = "frequency_dictionary_en_82_765.txt"
 SETUP = {
-    "corpus": f"symspellpy's bundled {SYMSPELL_DICTIONARY} (word counts from Google Books n-grams)",
+    "corpus": f"symspellpy's bundled {UNIGRAM_LIST} (word counts from Google Books n-grams)",
     "cross-check": "wordfreq's top 10,000 English words and their frequencies (if installed)",
     "rank range": f"{RANKS[0]}..{RANKS[1]}, fixed before fitting: the first 9 ranks (the, of, and, ...) bend away from any "
                   "power law (Zipf–Mandelbrot offset), and ranks beyond 10^4 approach the dictionary's cut-off",
@@ -55,8 +54,7 @@ def rank_frequency_fits(counts, ranks: tuple[int, int]) -> dict[str, float]:
 @cache
 def _symspell_counts() -> np.ndarray:
     pytest.importorskip("symspellpy")
-    text = resources.files("symspellpy").joinpath(SYMSPELL_DICTIONARY).read_text(encoding="utf-8")
-    return np.array([int(line.split()[1]) for line in text.splitlines() if line.strip()], dtype=np.float64)
+    return np.array([int(count) for _, count in symspell_lines(UNIGRAM_LIST)], dtype=np.float64)
 
 
 @cache

@@ -29,7 +29,7 @@ import torch
 from tabulate import tabulate
 
 from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, ClaimContext, Source, claim
-from harness.metrics import PowerLawFit, power_law_fit
+from harness.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
 from harness.training import LRSchedule, OptimizerSpec, TrainLog, log_spaced_steps, train
 from models.datasets import ZipfUnigram
 from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
@@ -88,19 +88,6 @@ def ordered_pair_fraction(values, probs) -> float:
     keep = p[i] != p[j]
     agree = np.sign(v[i] - v[j]) == np.sign(p[i] - p[j])
     return float(agree[keep].mean())
-
-
-def pca_n_eff_batched(tables: torch.Tensor) -> torch.Tensor:
-    """Source 001's n_eff of every table in a (K, V, D) batch: exp(entropy of its PCA explained-variance ratios).
-
-    The definition of ``harness.metrics.pca_effective_dimension`` (tests/test_001_unigram_helpers.py checks that
-    they agree), computed with torch's LAPACK under the worker's single thread: numpy's multithreaded SVD of a
-    100 × 100 table took ~0.2 s on the shared 2-core machine, against ~2 ms here.
-    """
-    centred = tables.double() - tables.double().mean(dim=-2, keepdim=True)
-    var = torch.linalg.svdvals(centred) ** 2
-    p = var / var.sum(dim=-1, keepdim=True)
-    return torch.exp(-torch.xlogy(p, p).sum(dim=-1))
 
 
 def window_fits(steps, gaps: np.ndarray, window: tuple[int, int]) -> list[PowerLawFit]:
@@ -389,7 +376,8 @@ COLLAPSE_SETUP = {
 def _collapse_runs(seed_offset: int, device: str) -> dict[str, tuple[_Run, list[float]]]:
     """Per variant: the run (members ordered lr-major) and the lr of each member; n_eff recorded at every evaluation."""
     def n_eff(model):
-        return {"n_eff": pca_n_eff_batched(torch.stack([model.embedding(k) for k in range(len(model.members))])).tolist()}
+        tables = torch.stack([model.embedding(k) for k in range(len(model.members))])
+        return {"n_eff": pca_effective_dimension_batched(tables).tolist()}
 
     out = {}
     for name, (init_std, batch, n) in COLLAPSE_VARIANTS.items():

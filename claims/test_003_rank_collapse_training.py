@@ -24,6 +24,7 @@ from tabulate import tabulate
 
 from harness.claims import REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Source, claim
 from harness.metrics import effective_rank, power_law_fit
+from harness.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
 from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples, train_cbow
 
 FILE = "003_4b50897c6c97817a.txt"
@@ -131,7 +132,7 @@ def _experiment(seed_offset: int, device: str, recipe: Recipe = RECIPE) -> _Run:
                for s in seeds}
     E = torch.stack(log.snapshots).double()  # (checkpoints, M, V, d)
     sv = torch.linalg.svdvals(E).numpy()  # torch, not numpy: numpy's OpenBLAS ignores the one-thread pin and crawls on a busy machine
-    # harness.metrics.effective_rank is the definition; r_eff below must agree with it on the trained tables
+    # r_eff of torch's singular values must agree with harness.metrics.effective_rank (numpy's SVD) on the trained tables
     assert np.isclose(effective_rank(E[-1, 0]), r_eff(sv[-1, 0])), "r_eff from torch singular values disagrees with harness"
     counts = {s: torch.bincount(streams[s], minlength=V) for s in seeds}
     return _Run(runs, np.array(log.steps) / log.steps_per_epoch, sv, E[0].float(), E[-1].float(),
@@ -170,13 +171,6 @@ def _corpus_stats(counts: torch.Tensor) -> dict[str, float]:
             "share of top 14 (10% of used)": float(p[:14].sum()),
             "share of top 51 (10% of V)": float(p[:51].sum()), "rarest seen count": int(seen[-1]),
             "unigram entropy (nats)": float(-torch.special.xlogy(p, p).sum())}
-
-
-def r_eff(sv) -> float:
-    """Roy & Vetterli from singular values (checked against harness.metrics.effective_rank in ``_experiment``)."""
-    p = np.asarray(sv) / np.sum(sv)
-    p = p[p > 0]
-    return float(np.exp(-(p * np.log(p)).sum()))
 
 
 def top5_share(sv) -> float:

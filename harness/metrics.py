@@ -2,8 +2,15 @@
 
 * ``effective_rank``: Roy & Vetterli (2007), as source 003 defines it -- singular
   values normalised by their *sum*, r = exp(entropy).
+  ``effective_rank_from_singular_values`` is the same from given singular values.
 * ``pca_effective_dimension``: source 001's n_eff -- PCA explained-variance ratios
   (squared singular values of the centred rows, normalised by their sum), exp(entropy).
+  ``pca_effective_dimension_batched`` is the same for a stack of matrices.
+
+The ``*_from_singular_values`` / ``*_batched`` forms take numpy arrays or torch
+tensors, reduce the last axis (or last two), keep the leading ones as a batch and
+compute in the input's library: claim workers pin torch to one thread, whereas
+numpy's multithreaded SVD crawls on a busy 2-core machine.
 * ``power_law_fit``: least-squares line in log-log space, with the exponent's
   confidence interval (Student t) and R².
 """
@@ -14,17 +21,32 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from scipy import stats
 
 from harness.validation import require
 
-__all__ = ["effective_rank", "pca_effective_dimension", "PowerLawFit", "power_law_fit", "local_slopes"]
+__all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
+           "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "local_slopes"]
 
 
-def _exp_entropy(weights: np.ndarray) -> float:
-    p = weights / weights.sum()
-    p = p[p > 0]
-    return float(np.exp(-(p * np.log(p)).sum()))
+def _exp_entropy(weights):
+    """exp(entropy) of ``weights`` normalised over the last axis; a float for a 1-D numpy array."""
+    if isinstance(weights, torch.Tensor):
+        p = weights / weights.sum(dim=-1, keepdim=True)
+        return torch.exp(-torch.xlogy(p, p).sum(dim=-1))
+    p = np.asarray(weights) / np.sum(weights, axis=-1, keepdims=True)
+    r = np.exp(-np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(axis=-1))
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def _centred_singular_values(tables):
+    """Singular values of each (n, d) matrix of ``tables`` (..., n, d) after subtracting its mean row."""
+    if isinstance(tables, torch.Tensor):
+        a = tables.double()
+        return torch.linalg.svdvals(a - a.mean(dim=-2, keepdim=True))
+    a = np.asarray(tables, dtype=np.float64)
+    return np.linalg.svd(a - a.mean(axis=-2, keepdims=True), compute_uv=False)
 
 
 def _matrix(M) -> np.ndarray:
@@ -38,15 +60,31 @@ def effective_rank(M) -> float:
     """exp(-Σ p_i log p_i) with p_i = σ_i / Σ σ_j (Roy & Vetterli 2007). In [1, rank(M)]."""
     s = np.linalg.svd(_matrix(M), compute_uv=False)
     require(s.sum() > 0, "matrix", "not all zero", "the zero matrix")
+    return effective_rank_from_singular_values(s)
+
+
+def effective_rank_from_singular_values(s):
+    """``effective_rank`` of the matrix with singular values ``s`` (..., k) -> (...); unchecked, for batches.
+
+    A float for 1-D numpy input, else an array / tensor of the leading shape. Zeros in ``s`` count as 0 log 0 = 0.
+    """
     return _exp_entropy(s)
 
 
 def pca_effective_dimension(E) -> float:
     """Source 001's n_eff = exp(S), S the entropy of the PCA explained-variance ratios of E's rows."""
-    a = _matrix(E)
-    s = np.linalg.svd(a - a.mean(axis=0), compute_uv=False)
+    s = _centred_singular_values(_matrix(E))
     require(s.sum() > 0, "matrix", "rows that are not all equal", "identical rows")
     return _exp_entropy(s**2)
+
+
+def pca_effective_dimension_batched(tables):
+    """``pca_effective_dimension`` of every (n, d) matrix of ``tables`` (..., n, d) -> (...); unchecked.
+
+    Torch input is computed in float64 with torch's LAPACK under the worker's thread pin (a 100 × 100 table:
+    ~2 ms, against ~0.2 s for numpy's multithreaded SVD on the shared 2-core machine).
+    """
+    return _exp_entropy(_centred_singular_values(tables) ** 2)
 
 
 @dataclass(frozen=True)

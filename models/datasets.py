@@ -9,6 +9,7 @@ two O(1) numbers.
 
 * ``ZipfUnigram``   -- source 001: x and y independent, p_i ∝ i^-α.
 * ``LowRankBigram`` -- source 000: P = row-softmax(scale · A Λ B / √R), π stationary.
+* ``power_law_rank_weights`` -- source 000's Λ knob: Λ_n ∝ n^-α at mean square 1.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import torch
 
 from harness.validation import require
 
-__all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset"]
+__all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
 
 
 class TokenPairDataset:
@@ -244,3 +246,16 @@ class LowRankBigram(TokenPairDataset):
     def optimal_loss(self) -> float:
         """L0 = Σ_x π_x H(P[x]): the conditional entropy, π-weighted (nats)."""
         return float(self.stationary @ self.row_entropies)
+
+
+def power_law_rank_weights(R: int, alpha: float) -> tuple[float, ...] | None:
+    """``LowRankBigram.rank_weights`` Λ_n ∝ n^-α (n = 1..R), normalised to mean square 1.
+
+    Only the shape of Λ changes, not the logit scale. α = 0 gives None, LowRankBigram's default (all ones).
+    """
+    require(isinstance(R, int) and R >= 1, "R", "an integer >= 1", R)
+    require(math.isfinite(alpha) and alpha >= 0, "alpha", "a finite number >= 0", alpha)
+    if alpha == 0:
+        return None
+    w = np.arange(1, R + 1, dtype=np.float64) ** -alpha
+    return tuple(w / np.sqrt(np.mean(w**2)))

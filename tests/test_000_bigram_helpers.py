@@ -19,19 +19,6 @@ from claims import test_000_bigram as bigram
 from claims import test_000_bigram_language as language
 
 
-@given(R=st.integers(1, 40), alpha=st.floats(0.05, 4.0))
-def test_rank_weights_keep_the_logit_scale_and_decay_as_a_power_law(R, alpha):
-    w = np.array(bigram._rank_weights(R, alpha))
-    assert w.shape == (R,)
-    assert np.mean(w**2) == pytest.approx(1.0, rel=1e-12)  # the Λ knob must not move the scale knob
-    n = np.arange(1, R + 1)
-    assert np.allclose(w[0] / w, n**alpha, rtol=1e-9)
-
-
-def test_rank_weights_identity_is_none():
-    assert bigram._rank_weights(20, 0.0) is None  # LowRankBigram's own default, so α = 0 is the post's dataset
-
-
 @settings(deadline=None, max_examples=20)
 @given(V=st.integers(4, 30), R=st.integers(1, 4), seed=st.integers(0, 2**31 - 1))
 def test_residual_outside_top_subspace(V, R, seed):
@@ -74,27 +61,6 @@ def test_truncations_are_the_best_low_rank_approximations(V, seed):
         # Eckart–Young: the Frobenius error of the best rank-r approximation is the tail of the spectrum
         assert torch.linalg.norm(M - Mr) == pytest.approx(float(s[r:].pow(2).sum().sqrt()), abs=1e-9)
     assert torch.allclose(T[-1], M, atol=1e-10)
-
-
-@pytest.mark.parametrize("absent_fraction", [0.5, 0.1])
-def test_english_bigram_is_a_proper_dataset(absent_fraction):
-    pytest.importorskip("symspellpy")
-    data = language.EnglishBigram(V=30, absent_fraction=absent_fraction)
-    P, pi = data.transition, data.input_probs
-    assert (P > 0).all() and torch.allclose(P.sum(dim=1), torch.ones(30, dtype=torch.float64))
-    assert (pi > 0).all() and float(pi.sum()) == pytest.approx(1.0)
-    # the exact losses of the shared base class agree with the dataset's own L0
-    assert float(data.expected_cross_entropy(torch.log(P))) == pytest.approx(data.optimal_loss, rel=1e-12)
-    assert abs(float(data.loss_gap(data.centred_logits))) < 1e-12  # row-centring changes no softmax
-
-
-def test_english_smoothing_only_moves_absent_pairs():
-    pytest.importorskip("symspellpy")
-    _, counts, smallest = language._english_counts(30)
-    assert smallest > 0 and (counts[counts > 0] >= smallest).all()  # every listed pair is at least c_min
-    low, high = (language.EnglishBigram(V=30, absent_fraction=f).transition for f in (0.1, 0.5))
-    absent = torch.tensor(counts == 0)
-    assert (low[absent] < high[absent]).all()  # a smaller pseudo-count gives absent pairs less probability
 
 
 def test_a_diverged_member_makes_the_judged_gap_nan():

@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.metrics import pca_effective_dimension
 from tests.strategies import seeds
 
 from claims import test_001_unigram_language as language
@@ -40,18 +38,6 @@ def test_ordered_pair_fraction_counts_agreeing_pairs(values, seed):
 
 def test_ordered_pair_fraction_counts_value_ties_as_unordered():
     assert training.ordered_pair_fraction([1.0, 1.0, 0.0], [0.5, 0.3, 0.2]) == 2 / 3
-
-
-@given(seeds(), st.integers(1, 3), st.integers(2, 12), st.integers(1, 6))
-def test_pca_n_eff_batched_is_the_shared_metric(seed, K, V, D):
-    g = torch.Generator().manual_seed(seed)
-    tables = torch.randn(K, V, D, generator=g, dtype=torch.float64)
-    batched = training.pca_n_eff_batched(tables)
-    shifted = training.pca_n_eff_batched(tables + torch.randn(K, 1, D, generator=g, dtype=torch.float64))
-    for k in range(K):
-        assert math.isclose(float(batched[k]), pca_effective_dimension(tables[k]), rel_tol=1e-9)
-    assert torch.allclose(batched, shifted, rtol=1e-9)  # PCA centres the rows: a common shift changes nothing
-    assert bool(((batched >= 1 - 1e-12) & (batched <= min(V - 1, D) + 1e-9)).all())
 
 
 @given(st.floats(0.1, 3.0), st.floats(1e-3, 1e3), seeds())

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from models.datasets import LowRankBigram, ZipfUnigram
+from models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
 from tests.strategies import bigram_configs, zipf_configs
 
 FALSE_ALARM = 1e-4  # per chi-square test below
@@ -147,3 +147,23 @@ def test_rank_weights_scale_the_logit_directions():
     assert torch.allclose(doubled.logits, 2 * base.logits)
     assert int((torch.linalg.svdvals(zero_last.logits) > 1e-9).sum()) == 2
     assert np.isclose(LowRankBigram(12, 3, logit_scale=2.0, seed=4).logits, 2 * base.logits).all()
+
+
+@given(R=st.integers(1, 40), alpha=st.floats(0.05, 4.0))
+def test_power_law_rank_weights_keep_the_logit_scale_and_decay_as_a_power_law(R, alpha):
+    w = np.array(power_law_rank_weights(R, alpha))
+    assert w.shape == (R,)
+    assert np.mean(w**2) == pytest.approx(1.0, rel=1e-12)  # the Λ knob must not move the scale knob
+    n = np.arange(1, R + 1)
+    assert np.allclose(w[0] / w, n**alpha, rtol=1e-9)
+    assert LowRankBigram(V=max(R, 2), R=R, rank_weights=power_law_rank_weights(R, alpha)).rank_weights == tuple(w)
+
+
+def test_power_law_rank_weights_identity_is_none():
+    assert power_law_rank_weights(20, 0.0) is None  # LowRankBigram's own default, so α = 0 is the post's dataset
+
+
+@pytest.mark.parametrize(("R", "alpha", "name"), [(0, 1.0, "R"), (2.0, 1.0, "R"), (3, -1.0, "alpha"), (3, math.inf, "alpha")])
+def test_power_law_rank_weights_reject_bad_input(R, alpha, name):
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        power_law_rank_weights(R, alpha)

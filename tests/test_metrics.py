@@ -1,14 +1,22 @@
-"""Invariants of the metrics: effective rank, PCA effective dimension, power-law fit."""
+"""Invariants of the metrics: effective rank, PCA effective dimension (single and batched), power-law fit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
-from harness.metrics import effective_rank, local_slopes, pca_effective_dimension, power_law_fit
+from harness.metrics import (
+    effective_rank,
+    effective_rank_from_singular_values,
+    local_slopes,
+    pca_effective_dimension,
+    pca_effective_dimension_batched,
+    power_law_fit,
+)
 from tests.strategies import matrices, seeds
 
 
@@ -61,6 +69,39 @@ def test_pca_dimension_of_k_equal_variance_directions_is_k():
     k = 4
     points = np.concatenate([np.eye(k), -np.eye(k)]) @ ortho_group.rvs(7, random_state=0)[:k]  # 2k points, 7-D
     assert np.isclose(pca_effective_dimension(points), k)
+
+
+@given(seeds(), st.integers(1, 3), st.integers(1, 3), st.integers(1, 12), st.integers(1, 8))
+def test_effective_rank_from_singular_values_is_batched_effective_rank(seed, B, K, V, D):
+    a = np.random.default_rng(seed).standard_normal((B, K, V, D))
+    s = np.linalg.svd(a, compute_uv=False)  # (B, K, min(V, D))
+    batched = effective_rank_from_singular_values(s)
+    from_torch = effective_rank_from_singular_values(torch.from_numpy(s))
+    assert batched.shape == from_torch.shape == (B, K)
+    for b, k in np.ndindex(B, K):
+        assert np.isclose(batched[b, k], effective_rank(a[b, k]), rtol=1e-12)
+        assert effective_rank_from_singular_values(s[b, k]) == batched[b, k]  # a float for one spectrum
+    assert np.allclose(from_torch.numpy(), batched, rtol=1e-12)
+
+
+def test_effective_rank_from_singular_values_ignores_zeros_and_scale():
+    assert effective_rank_from_singular_values(np.array([2.0, 1.0, 0.0, 0.0])) == pytest.approx(
+        effective_rank_from_singular_values(np.array([6.0, 3.0])), rel=1e-12)
+    assert float(effective_rank_from_singular_values(torch.tensor([[1.0, 1.0, 0.0]], dtype=torch.float64))) == 2.0
+
+
+@given(seeds(), st.integers(1, 3), st.integers(2, 12), st.integers(1, 6))
+def test_pca_dimension_batched_is_the_single_matrix_metric(seed, K, V, D):
+    g = torch.Generator().manual_seed(seed)
+    tables = torch.randn(K, V, D, generator=g, dtype=torch.float64)
+    batched = pca_effective_dimension_batched(tables)
+    shifted = pca_effective_dimension_batched(tables + torch.randn(K, 1, D, generator=g, dtype=torch.float64))
+    from_numpy = pca_effective_dimension_batched(tables.numpy())
+    for k in range(K):
+        assert np.isclose(float(batched[k]), pca_effective_dimension(tables[k]), rtol=1e-9)
+    assert torch.allclose(batched, shifted, rtol=1e-9)  # PCA centres the rows: a common shift changes nothing
+    assert np.allclose(from_numpy, batched.numpy(), rtol=1e-9)
+    assert bool(((batched >= 1 - 1e-12) & (batched <= min(V - 1, D) + 1e-9)).all())
 
 
 @given(st.floats(0.05, 3) | st.floats(-3, -0.05), st.floats(0.1, 10))
