@@ -1,6 +1,6 @@
 """Wall time of source 000's claim files, and of its N-sweep trained batched vs one model per N.
 
-Run: ``/work/venv/bin/python benchmarks/bench_000_bigram.py [--steps 300] [--skip-claims]``.
+Run: ``python benchmarks/bench_000_bigram.py [--steps 300] [--skip-claims]``.
 
 * The claim files run in a subprocess ``pytest -n 0`` (one core, as the budget is
   stated), with the report written to a temporary directory.
