@@ -469,7 +469,8 @@ def test_exponent_vs_olmo(ctx):
     reason="R² of the power-law fit at step 0 is 0.958, 0.945, 0.952 over the three seeds: it straddles 0.95. The fit "
            "is worse than after training (0.992-0.994) but does not clearly fail, and the spectrum decays steeply "
            "(α ≈ 2.4), unlike the flat spectrum of a random matrix (α ≈ 0.06). At the cuda sizes (|H| = 512, 1000 "
-           "steps, 5 seeds; measured once on an H100) R² at init is 0.965-0.973, so there the claim is refuted.",
+           "steps, 5 seeds; measured on an H100) R² at init is 0.965-0.973, so there the claim is refuted.",
+    expected_on={"cuda": REFUTED},
     group=GROUP,
 )
 def test_init_no_power_law(ctx):
@@ -620,6 +621,9 @@ def test_angles_above_random(ctx):
     criterion=AtLeast("worst_mean_cos", 0.9, claimed="cosines near 1",
                       why="'near 1' read as a mean cosine within 0.1 of 1 (angles below ~26°)"),
     expected=REPRODUCED,
+    expected_on={"cuda": INCONCLUSIVE},
+    reason="At the cpu sizes every seed's worst mean cosine is ≥ 0.95. At the cuda sizes (|H| = 512, 1000 steps, "
+           "5 seeds; measured on an H100) it is 0.90 ± 0.04 and one seed falls to 0.84: inconclusive there.",
     group=GROUP,
 )
 def test_angles_near_one(ctx):

@@ -42,6 +42,7 @@ __all__ = [
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
 ERROR, OBSERVATION, SKIPPED = "error", "observation", "skipped"
 _PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
+DEVICES = ("cpu", "cuda")
 GROUP_SEPARATOR = "@"  # test ids of grouped claims are [CLAIM_ID@GROUP]
 
 
@@ -131,6 +132,11 @@ class Claim:
     expected: str
     reason: str  # why the expected verdict is what it is when it is not "reproduced"
     measure: Callable[["ClaimContext"], dict[str, Any]] = field(compare=False, repr=False)
+    expected_on: dict[str, str] = field(default_factory=dict)  # device -> pin, where that device runs another setup
+
+    def pinned(self, device: str) -> str:
+        """The expected verdict of a run on ``device``."""
+        return self.expected_on.get(device, self.expected)
 
 
 class ClaimContext:
@@ -196,21 +202,28 @@ def claim(
     reason: str = "",
     version: int = 1,
     group: str | None = None,
+    expected_on: dict[str, str] | None = None,
 ):
     """Register a claim and turn its measuring function into its pytest check.
 
     The decorated function takes a ``ClaimContext`` and returns ``{name: number
     or per-seed list}``. ``group`` names an experiment shared by several claims:
     they run on the same xdist worker (``--dist loadgroup``, the project default)
-    so that a ``functools.cache``d experiment runs once.
+    so that a ``functools.cache``d experiment runs once. ``expected_on`` pins a
+    different verdict for a device whose run uses another setup (larger sizes on
+    ``cuda``); the reason must say what was measured there.
     """
+    expected_on = dict(expected_on or {})
+    for device, pin in expected_on.items():
+        require_choice(device, "expected_on device", DEVICES)
+        require_choice(pin, f"expected_on[{device!r}]", _PINNABLE)
     require_choice(expected, "expected", _PINNABLE)
-    require(expected in (REPRODUCED, OBSERVATION) or bool(reason), "reason",
-            "a measured reason when expected is 'refuted' or 'inconclusive'", reason)
+    require(all(e in (REPRODUCED, OBSERVATION) for e in (expected, *expected_on.values())) or bool(reason), "reason",
+            "a measured reason when a pin is 'refuted' or 'inconclusive'", reason)
     require((criterion is None) == (expected == OBSERVATION), "criterion", "None exactly for observations", criterion)
 
     def decorate(measure: Callable[[ClaimContext], dict[str, Any]]):
-        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure)
+        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_on)
         _register(c)
 
         def test(claims_context: ClaimContext, record_property, claim_group: str | None) -> None:
@@ -220,8 +233,8 @@ def claim(
                 pytest.skip(record["error"])
             if record["verdict"] == ERROR:
                 pytest.fail(f"claim {c.id} errored:\n{record['error']}", pytrace=False)
-            assert record["verdict"] == c.expected, (
-                f"claim {c.id} measured {record['verdict']!r}, pinned {c.expected!r}: {record['headline']}"
+            assert record["verdict"] == record["expected"], (
+                f"claim {c.id} measured {record['verdict']!r}, pinned {record['expected']!r}: {record['headline']}"
             )
 
         test.__doc__ = statement
@@ -266,6 +279,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         verdict, error = ERROR, traceback.format_exc(limit=8)
     return {
         **claim_head(c),
+        "expected": c.pinned(ctx.device),
         "verdict": verdict,
         "measured": measured,
         "headline": error.strip().splitlines()[-1] if error else _headline(c, measured),

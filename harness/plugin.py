@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness import report
-from harness.claims import ERROR, GROUP_SEPARATOR, ClaimContext, claim_head, get_claim
+from harness.claims import DEVICES, ERROR, GROUP_SEPARATOR, ClaimContext, claim_head, get_claim
 
 __all__ = ["ClaimsSession"]
 
@@ -30,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where CLAIMS.md is written (CLAIMS.json and figures beside it); default <rootdir>/CLAIMS.md")
     group.addoption("--claims-seed", type=int, default=0, metavar="N",
                     help="shift every seed of every claim by N, to check that verdicts are seed-robust (default 0)")
-    group.addoption("--claims-device", default="cpu", choices=("cpu", "cuda"),
+    group.addoption("--claims-device", default="cpu", choices=DEVICES,
                     help="device the claims train on (default cpu)")
 
 

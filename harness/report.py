@@ -8,7 +8,9 @@ Pure functions and one atomic writer; no pytest here. The JSON schema
      "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
                  "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why"} | null,
-                 "expected", "reason", "verdict", "measured": {name: number | list},
+                 "expected",                      # the pin for the device this row was measured on
+                 "expected_on": {device: pin},    # pins that differ on another device's setup
+                 "reason", "verdict", "measured": {name: number | list},
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
                  "seconds", "error", "seed_offset", "device", "run"}]}   # run: id of the run that measured it
 
@@ -156,7 +158,7 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
     lines = [
         f"### {c['id']}",
         "",
-        f"**{_MARK.get(c['verdict'], c['verdict'])}** (pinned: {c['expected']}) · version {c['version']} · "
+        f"**{_MARK.get(c['verdict'], c['verdict'])}** (pinned: {c['expected']}{_other_pins(c)}) · version {c['version']} · "
         f"{c['seconds']:.2f} s" + ("" if c["run"] == run["id"] else f" · **from earlier run `{c['run']}`**"),
         "",
         f"> {src['quote']}",
@@ -183,6 +185,11 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
     for fig in c["figures"]:
         lines += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
     return lines
+
+
+def _other_pins(c: dict) -> str:
+    pins = c.get("expected_on") or {}
+    return "".join(f"; on {device}: {pin}" for device, pin in sorted(pins.items()) if device != c.get("device"))
 
 
 def _describe(crit: dict) -> str:

@@ -93,3 +93,18 @@ def test_records_hold_builtins_only():
     assert type(converted["a"]) is float and type(converted["b"][0]) is int
     with pytest.raises(TypeError, match="cannot record"):
         to_builtin(object())
+
+
+def test_a_device_with_another_setup_can_carry_its_own_pin():
+    _define("unit.per-device", expected_on={"cuda": REFUTED}, reason="larger sizes on cuda measure x = 2")(
+        lambda ctx: {"x": 0.5 if ctx.device == "cpu" else 2.0})
+    c = get_claim("unit.per-device")
+    assert run_claim(c, ClaimContext(device="cpu"))["expected"] == REPRODUCED
+    record = run_claim(c, ClaimContext(device="cuda"))
+    assert record["expected"] == record["verdict"] == REFUTED and record["expected_on"] == {"cuda": REFUTED}
+
+
+@pytest.mark.parametrize("expected_on, name", [({"tpu": REFUTED}, "expected_on device"), ({"cuda": "passed"}, "expected_on")])
+def test_bad_device_pins_name_the_parameter(expected_on, name):
+    with pytest.raises(ValueError, match=name):
+        _define("unit.bad-device", expected_on=expected_on, reason="r")
