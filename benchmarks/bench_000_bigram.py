@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from harness.training import LRSchedule, OptimizerSpec, train
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.training import train
 from models.datasets import LowRankBigram
 from models.embedding import EmbedUnembedStack, Member
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import torch
 
 from harness.claims import ClaimContext, all_claims, run_claim
-from harness.training import OptimizerSpec, train
+from lab.optim import OptimizerSpec
+from lab.training import train
 from models.embedding import EmbedUnembedStack, Member
 
 CLAIM_FILES = ("claims.test_001_unigram_training", "claims.test_001_unigram_language")

@@ -4,7 +4,7 @@ Run: python benchmarks/bench_002_logit_rank.py   (one CPU thread, like the claim
 
 The claim file evaluates all Lingen weight vectors (several basis sizes, single-token,
 nonsense futures) on one batch of basis-history log-probs per generated step; the loop
-calls harness.lingen.lingen_kl once per weight vector, re-evaluating the basis each time.
+calls lab.lingen.lingen_kl once per weight vector, re-evaluating the basis each time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from harness.lingen import lingen_kl
+from lab.lingen import lingen_kl
 from models.hmm import HiddenMarkovLanguage
 from models.sequence import Transformer
 

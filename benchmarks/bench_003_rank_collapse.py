@@ -50,7 +50,8 @@ def wall_time() -> None:
 
 def batched_vs_loop(claims) -> None:
     """One epoch of the claims' member list: one CBOWStack for all members vs one stack per member."""
-    from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples, train_cbow
+    from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+    from lab.cbow_training import train_cbow
 
     recipe = claims.RECIPE
     fields = {**claims._settings(recipe), **claims._alternatives(recipe)}

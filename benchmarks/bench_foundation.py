@@ -9,7 +9,8 @@ import time
 
 import torch
 
-from harness.training import OptimizerSpec, train
+from lab.optim import OptimizerSpec
+from lab.training import train
 from models.datasets import LowRankBigram
 from models.embedding import EmbedUnembedStack, Member
 

@@ -33,8 +33,9 @@ from scipy import stats
 from tabulate import tabulate
 
 from harness.claims import OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Source, claim, get_claim, judge
-from harness.metrics import local_slopes, power_law_fit
-from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, train
+from lab.metrics import local_slopes, power_law_fit
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.training import log_spaced_steps, train
 from models.datasets import LowRankBigram, power_law_rank_weights
 from models.embedding import EmbedUnembedStack, Member
 

@@ -27,7 +27,7 @@ import torch
 from tabulate import tabulate
 
 from harness.claims import OBSERVATION, Source, claim
-from harness.metrics import effective_rank, power_law_fit
+from lab.metrics import effective_rank, power_law_fit
 from models.datasets import LowRankBigram
 from models.language import EnglishBigram, english_bigram_counts
 

@@ -11,7 +11,7 @@ import scipy.optimize
 import torch
 
 from harness.claims import REPRODUCED, Approx, AtLeast, AtMost, Source, claim
-from harness.metrics import power_law_fit
+from lab.metrics import power_law_fit
 from models.datasets import ZipfUnigram
 from models.embedding import EmbedUnembed, Member
 

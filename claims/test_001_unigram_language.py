@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from harness.claims import OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, Source, claim
-from harness.metrics import power_law_fit
+from lab.metrics import power_law_fit
 from models.datasets import ZipfUnigram
 from models.language import UNIGRAM_LIST, symspell_lines
 

@@ -29,8 +29,9 @@ import torch
 from tabulate import tabulate
 
 from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, ClaimContext, Source, claim
-from harness.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
-from harness.training import LRSchedule, OptimizerSpec, TrainLog, log_spaced_steps, train
+from lab.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.training import TrainLog, log_spaced_steps, train
 from models.datasets import ZipfUnigram
 from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
 

@@ -8,8 +8,8 @@ language over V = 32 tokens whose conditionals are exact. What carries over is t
 training, transfer of linear relations, Lingen beating baselines, the ISAN rank
 bound); the paper's numbers (α ≈ 0.536) are LLM numbers and are recorded as
 observations, not targets. A user with weights can run the same measurements on
-an LLM by passing its ``next_token_log_probs`` to ``harness.logit_matrix`` and
-``harness.lingen``.
+an LLM by passing its ``next_token_log_probs`` to ``lab.logit_matrix`` and
+``lab.lingen``.
 
 One training run per seed (``_experiment``, cached by (seed_offset, device)) feeds
 all claims of the group: init / early / mid / final checkpoints, extended logit
@@ -31,8 +31,8 @@ from tabulate import tabulate
 from torch import Tensor
 
 from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, ClaimContext, Source, claim
-from harness.lingen import regression_weights
-from harness.logit_matrix import (
+from lab.lingen import regression_weights
+from lab.logit_matrix import (
     batched_log_probs,
     extended_logit_matrix,
     nonsense_futures,
@@ -42,9 +42,9 @@ from harness.logit_matrix import (
     sample_sequences,
     singular_values,
 )
-from harness.metrics import power_law_fit
-from harness.sequence_training import train_sequence_model
-from harness.training import LRSchedule, OptimizerSpec
+from lab.metrics import power_law_fit
+from lab.sequence_training import train_sequence_model
+from lab.optim import LRSchedule, OptimizerSpec
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN, isan_logit_rank_bound
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig

@@ -15,7 +15,7 @@ import numpy as np
 from tabulate import tabulate
 
 from harness.claims import OBSERVATION, REFUTED, REPRODUCED, Approx, AtMost, Source, claim
-from harness.metrics import effective_rank
+from lab.metrics import effective_rank
 from models.cbow import CBOWMember, CBOWStack
 
 FILE = "003_4b50897c6c97817a.txt"
@@ -48,7 +48,7 @@ SNIPPET_SETUP = {
     "code": "the note's numpy snippet verbatim: default_rng(seed), E_init ~ U(±1/√128) of shape 512×128, "
             "rows 0..49 replaced by a rank-8 product",
     "seeds": "42 (as written) and the next 4",
-    "effective rank": "Roy & Vetterli, singular values normalised by their sum (harness.metrics.effective_rank agrees)",
+    "effective rank": "Roy & Vetterli, singular values normalised by their sum (lab.metrics.effective_rank agrees)",
 }
 TOLERANCE_WHY = "the note writes ≈ with two significant figures; ±5% of the quoted value is generous for rounding"
 
@@ -110,7 +110,7 @@ A13_INIT_SETUP = {
     "init": "E ∈ R^(512×128) Kaiming-uniform with bound 1/√d as models.cbow.CBOWStack builds it (the note's stated init), "
             "before any training; r_eff does not depend on the init scale",
     "seeds": f"{A13_INIT_SEEDS}",
-    "effective rank": "harness.metrics.effective_rank (singular values normalised by their sum)",
+    "effective rank": "lab.metrics.effective_rank (singular values normalised by their sum)",
 }
 
 

@@ -23,9 +23,10 @@ import torch
 from tabulate import tabulate
 
 from harness.claims import REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Source, claim
-from harness.metrics import effective_rank, power_law_fit
-from harness.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
-from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples, train_cbow
+from lab.metrics import effective_rank, power_law_fit
+from lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
+from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from lab.cbow_training import train_cbow
 
 FILE = "003_4b50897c6c97817a.txt"
 OBSERVES = "What §A13 specifically observes"
@@ -90,7 +91,7 @@ SETUP = {
     "init": "Kaiming-uniform with bound 1/√d for E and U (the note's), × init scale",
     "optimizer": "AdamW lr 1e-3, betas (0.9, 0.999), weight decay explicit on E only (0 or 0.1; U never decayed)",
     "seeds": f"{SEEDS} (corpus, init and batch order); 'alt' settings: AdamW lr 1e-2, first seed only",
-    "effective rank": "harness.metrics definition: singular values of the whole 512×128 E normalised by their sum",
+    "effective rank": "lab.metrics definition: singular values of the whole 512×128 E normalised by their sum",
 }
 
 
@@ -132,7 +133,7 @@ def _experiment(seed_offset: int, device: str, recipe: Recipe = RECIPE) -> _Run:
                for s in seeds}
     E = torch.stack(log.snapshots).double()  # (checkpoints, M, V, d)
     sv = torch.linalg.svdvals(E).numpy()  # torch, not numpy: numpy's OpenBLAS ignores the one-thread pin and crawls on a busy machine
-    # r_eff of torch's singular values must agree with harness.metrics.effective_rank (numpy's SVD) on the trained tables
+    # r_eff of torch's singular values must agree with lab.metrics.effective_rank (numpy's SVD) on the trained tables
     assert np.isclose(effective_rank(E[-1, 0]), r_eff(sv[-1, 0])), "r_eff from torch singular values disagrees with harness"
     counts = {s: torch.bincount(streams[s], minlength=V) for s in seeds}
     return _Run(runs, np.array(log.steps) / log.steps_per_epoch, sv, E[0].float(), E[-1].float(),

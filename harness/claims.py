@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from harness.validation import require, require_choice
+from models.validation import require, require_choice
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED",

@@ -14,8 +14,7 @@ rows of E (V, d), logits = hidden · Wᵀ with W = E (tied) or a separate U
 tying and optimizer setting, so a sweep over seeds, init scales, tying and weight
 decay costs a few ``bmm`` calls per step instead of M small models. Each member's loss depends on
 its own tables only, so the summed loss trains every member exactly as if it
-were alone (tests/test_cbow.py). ``train_cbow`` trains the stack with AdamW (or
-plain SGD), one parameter group per setting, weight decay always explicit.
+were alone (tests/test_cbow.py). ``lab.cbow_training.train_cbow`` trains the stack.
 """
 
 from __future__ import annotations
@@ -29,9 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.validation import require, require_choice
+from models.validation import require, require_choice
 
-__all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack", "CBOWLog", "train_cbow"]
+__all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack"]
 
 
 @dataclass(frozen=True)
@@ -237,78 +236,11 @@ class CBOWStack(nn.Module):
             losses.append(ce + l2 * E.pow(2).sum(dim=(1, 2)) if bool((l2 > 0).any()) else ce)
         return torch.cat(losses)[self._unpermute]
 
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        """One optimizer per kind in use; one group per block's E (its weight decay) and per U (no decay)."""
+    def optimizer_groups(self) -> dict[str, list[dict]]:
+        """Torch parameter groups per optimizer kind: one per block's E (its weight decay), one per U (no decay)."""
         groups: dict[str, list[dict]] = {}
         for (_tied, name, lr, wd), _idx, E, U, _l2 in self._blocks():
             groups.setdefault(name, []).append({"params": [E], "lr": lr, "weight_decay": wd})
             if U is not None:
                 groups[name].append({"params": [U], "lr": lr, "weight_decay": 0.0})
-        build = {"adamw": lambda g: torch.optim.AdamW(g, weight_decay=0.0, fused=True),
-                 "sgd": lambda g: torch.optim.SGD(g, lr=g[0]["lr"], weight_decay=0.0)}
-        return [build[name](g) for name, g in groups.items()]
-
-
-@dataclass
-class CBOWLog:
-    """Snapshots of every member's E at the checkpoint steps, and its mean training objective per epoch."""
-
-    steps: list[int]  # checkpoint steps (0 = init)
-    snapshots: list[torch.Tensor]  # (M, V, d) on the CPU, one per checkpoint
-    epoch_loss: np.ndarray  # (epochs, M): cross-entropy plus the member's l2 penalty
-    steps_per_epoch: int
-
-
-def train_cbow(
-    model: CBOWStack,
-    contexts: torch.Tensor,
-    centers: torch.Tensor,
-    *,
-    epochs: int,
-    batch_size: int,
-    checkpoints: list[int] | None = None,
-    device: str = "cpu",
-) -> CBOWLog:
-    """Train every member for ``epochs`` passes over its examples (M, n, C) / (M, n).
-
-    Each epoch visits the examples in a fresh random order drawn from a generator
-    seeded by the member's seed (members with one seed see one order); the last
-    incomplete batch is dropped. ``checkpoints`` (default: every epoch end) are steps
-    at which E is recorded; step 0 is the init.
-    """
-    M, n, _ = contexts.shape
-    require(len(model.members) == M and centers.shape == (M, n), "contexts, centers", f"(M={len(model.members)}, n, C) and (M, n)",
-            (tuple(contexts.shape), tuple(centers.shape)))
-    require(isinstance(batch_size, int) and 1 <= batch_size <= n, "batch_size", f"an integer in [1, n={n}]", batch_size)
-    per_epoch = n // batch_size
-    total = epochs * per_epoch
-    at = sorted(set(checkpoints if checkpoints is not None else range(0, total + 1, per_epoch)))
-    require(at[0] >= 0 and at[-1] <= total, "checkpoints", f"steps in [0, {total}]", at)
-
-    order = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in model.members})}
-    perms = {s: torch.stack([torch.randperm(n, generator=g)[: per_epoch * batch_size] for _ in range(epochs)])
-             for s, g in order.items()}
-    schedule = torch.stack([perms[m.seed] for m in model.members]).reshape(M, total, batch_size).to(device)  # (M, steps, B)
-    model.to(device)
-    contexts, centers = contexts.to(device), centers.to(device)
-    optimizers = model.optimizers()
-    snapshots, losses = [], torch.zeros(epochs, M)
-
-    def record() -> None:
-        snapshots.append(model.embeddings().detach().cpu().clone())
-
-    if at[0] == 0:
-        record()
-    for step in range(1, total + 1):
-        idx = schedule[:, step - 1]  # (M, B)
-        ctx = torch.gather(contexts, 1, idx[:, :, None].expand(-1, -1, contexts.shape[2]))
-        loss = model.loss(ctx, torch.gather(centers, 1, idx))
-        for opt in optimizers:
-            opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        for opt in optimizers:
-            opt.step()
-        losses[(step - 1) // per_epoch] += loss.detach().cpu() / per_epoch
-        if step in at:
-            record()
-    return CBOWLog(steps=at, snapshots=snapshots, epoch_loss=losses.numpy(), steps_per_epoch=per_epoch)
+        return groups

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
 

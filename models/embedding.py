@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from harness.validation import require, require_choice
+from models.validation import require, require_choice
 
 __all__ = ["LAYERNORMS", "Member", "EmbedUnembed", "EmbedUnembedStack", "init_table"]
 

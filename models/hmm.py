@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = ["HiddenMarkovLanguage"]
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = ["ISAN", "isan_logit_rank_bound"]
 

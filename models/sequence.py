@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = ["GRUConfig", "GRULanguageModel", "Transformer", "TransformerConfig"]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.training import LRSchedule, OptimizerSpec, train
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.training import train
 from models.datasets import LowRankBigram, ZipfUnigram
 from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
 

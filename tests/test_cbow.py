@@ -9,7 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples, train_cbow
+from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from lab.cbow_training import train_cbow
 
 torch.set_num_threads(1)
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from harness.logit_matrix import sample_sequences
+from lab.logit_matrix import sample_sequences
 from models.hmm import HiddenMarkovLanguage
 from tests.strategies import hmm_languages, token_batches
 

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.logit_matrix import batched_log_probs, extended_logit_matrix, numerical_rank
+from lab.logit_matrix import batched_log_probs, extended_logit_matrix, numerical_rank
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN, isan_logit_rank_bound
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig

@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from harness.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
+from lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN
 from tests.strategies import seeds

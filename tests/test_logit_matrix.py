@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.logit_matrix import (
+from lab.logit_matrix import (
     centred_log_probs,
     extended_logit_matrix,
     nonsense_futures,

@@ -6,8 +6,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from harness.sequence_training import _optimizer, per_token_kl, train_sequence_model
-from harness.training import LRSchedule, OptimizerSpec
+from lab.sequence_training import _optimizer, per_token_kl, train_sequence_model
+from lab.optim import LRSchedule, OptimizerSpec
 from models.hmm import HiddenMarkovLanguage
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from tests.strategies import hmm_languages, seeds

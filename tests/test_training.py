@@ -8,7 +8,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, train
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.training import log_spaced_steps, train
 from models.datasets import LowRankBigram, ZipfUnigram
 from models.embedding import EmbedUnembedStack, Member
 

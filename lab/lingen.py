@@ -1,6 +1,6 @@
 """Lingen: generate for a target prompt by querying the model only on other prompts.
 
-Algorithm 1 of the paper, for any ``log_prob_fn`` (see ``harness.logit_matrix``):
+Algorithm 1 of the paper, for any ``log_prob_fn`` (see ``lab.logit_matrix``):
 
 1. Regress the target's row of the extended logit matrix on the basis rows,
    L_M({h_targ}, F) ≈ v^T L_M(H, F)  (least squares, optionally ridge).
@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from harness.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
-from harness.validation import require
+from lab.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
+from models.validation import require
 
 __all__ = [
     "fit_lingen",

@@ -24,61 +24,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from harness.validation import require, require_choice
+from lab.loop import run_steps
+from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from models.validation import require, require_choice
 from models.datasets import TokenPairDataset
 from models.embedding import EmbedUnembedStack
 
-__all__ = ["OPTIMIZERS", "OptimizerSpec", "LRSchedule", "TrainLog", "train", "resolve_device", "log_spaced_steps"]
+__all__ = ["TrainLog", "train", "resolve_device", "log_spaced_steps"]
 
-OPTIMIZERS = ("adam", "adamw", "sgd")
 _log = logging.getLogger(__name__)  # progress at every evaluation: pytest -o log_cli=true -o log_cli_level=INFO
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """Optimizer of one member. Weight decay is always explicit (torch's AdamW defaults to 0.01)."""
-
-    name: str = "adam"  # one of OPTIMIZERS
-    lr: float = 1e-3  # peak learning rate
-    weight_decay: float = 0.0  # L2 penalty for adam/sgd, decoupled decay for adamw
-    momentum: float = 0.0  # sgd only
-
-    def __post_init__(self) -> None:
-        require_choice(self.name, "optimizer", OPTIMIZERS)
-        require(math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0", self.lr)
-        require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay", "a finite number >= 0", self.weight_decay)
-        require(0 <= self.momentum < 1, "momentum", "in [0, 1)", self.momentum)
-
-
-@dataclass(frozen=True)
-class LRSchedule:
-    """Learning-rate multiplier over training, as source 001 describes schedules.
-
-    Linear warmup from 0 over ``warmup_steps``; constant; then, over the last
-    ``decay_steps`` steps, linear decay to ``final_factor`` × the peak rate
-    (source 001: "linearly decay the learning rate from 0.01 to 0.001 over the
-    final 1000 steps" is ``decay_steps=1000, final_factor=0.1``).
-    """
-
-    warmup_steps: int = 0
-    decay_steps: int = 0
-    final_factor: float = 1.0
-
-    def __post_init__(self) -> None:
-        require(self.warmup_steps >= 0, "warmup_steps", "an integer >= 0", self.warmup_steps)
-        require(self.decay_steps >= 0, "decay_steps", "an integer >= 0", self.decay_steps)
-        require(math.isfinite(self.final_factor) and self.final_factor >= 0, "final_factor", "a finite number >= 0", self.final_factor)
-
-    def factor(self, step: int, total_steps: int) -> float:
-        """Multiplier for the update that takes the model from ``step`` to ``step + 1``."""
-        f = 1.0
-        if step < self.warmup_steps:
-            f = (step + 1) / self.warmup_steps
-        decay_start = total_steps - self.decay_steps
-        if self.decay_steps and step >= decay_start:
-            frac = (step - decay_start + 1) / self.decay_steps
-            f = min(f, 1.0 + (self.final_factor - 1.0) * frac)
-        return f
 
 
 @dataclass
@@ -123,13 +77,7 @@ def _build_optimizer(model: EmbedUnembedStack, specs: list[OptimizerSpec]) -> to
     for b, members in enumerate(model.block_members):
         s = specs[members[0]]
         groups.append({"params": model.block_parameters(b), "lr": s.lr, "weight_decay": s.weight_decay, "momentum": s.momentum})
-    name = names.pop()
-    if name == "sgd":
-        return torch.optim.SGD(groups, lr=specs[0].lr, foreach=True)
-    for g in groups:
-        del g["momentum"]
-    cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
-    return cls(groups, lr=specs[0].lr, foreach=True)
+    return build_optimizer(specs[0], groups, foreach=True)
 
 
 def train(
@@ -163,33 +111,22 @@ def train(
     dev = resolve_device(device)
     model.to(dev)
     optimizer = _build_optimizer(model, specs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: schedule.factor(s, steps))
     streams = {s: torch.Generator().manual_seed(s) for s in sorted(set(seeds))}
-
     gaps, extras = [], {}
 
-    step = 0
+    def loss_at(step: int) -> torch.Tensor:  # (K,)
+        if batch_size is None:
+            return dataset.expected_cross_entropy(model.logit_table())
+        return _minibatch_loss(model, dataset, batch_size, seeds, streams, dev)
 
-    def evaluate() -> None:
+    def evaluate(step: int) -> None:
         with torch.no_grad():
             gaps.append(dataset.loss_gap(model.logit_table()).cpu().numpy())
             _log.info("step %d/%d: %d members, median exact gap %.4g", step, steps, K, float(np.median(gaps[-1])))
             for name, value in (on_eval(model) if on_eval else {}).items():
                 extras.setdefault(name, []).append(value)
 
-    if eval_at[0] == 0:
-        evaluate()
-    for step in range(1, steps + 1):
-        optimizer.zero_grad(set_to_none=True)
-        if batch_size is None:
-            loss = dataset.expected_cross_entropy(model.logit_table())  # (K,)
-        else:
-            loss = _minibatch_loss(model, dataset, batch_size, seeds, streams, dev)
-        loss.sum().backward()
-        optimizer.step()
-        scheduler.step()
-        if step in eval_at:
-            evaluate()
+    run_steps(steps, [optimizer], loss_at, schedule=schedule, observe=evaluate, observe_at=eval_at)
     return TrainLog(steps=eval_at, gaps=np.stack(gaps), extras=extras)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
            "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "local_slopes"]

@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import Tensor
 
-from harness.validation import require
+from models.validation import require
 
 __all__ = [
     "LogProbFn",

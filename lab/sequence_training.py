@@ -1,6 +1,6 @@
 """Online training of a causal sequence model on a language whose conditionals are exact.
 
-The sequence analogue of ``harness.training.train``: fresh sequences from the
+The sequence analogue of ``lab.training.train``: fresh sequences from the
 language every step (next-token cross-entropy, the LLM pre-training loss), the
 optimizer and schedule chosen with the same ``OptimizerSpec`` / ``LRSchedule``,
 and evaluation against the truth rather than against held-out loss:
@@ -28,8 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from harness.training import LRSchedule, OptimizerSpec, log_spaced_steps, resolve_device
-from harness.validation import require
+from lab.loop import run_steps
+from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from lab.training import log_spaced_steps, resolve_device
+from models.validation import require
 
 __all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
 
@@ -82,11 +84,8 @@ def _optimizer(model: nn.Module, spec: OptimizerSpec) -> torch.optim.Optimizer:
     """Weight decay on matrices and embeddings only (nanoGPT's convention), not on biases or norms."""
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": spec.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    if spec.name == "sgd":
-        return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)
-    cls = torch.optim.AdamW if spec.name == "adamw" else torch.optim.Adam
-    return cls(groups, lr=spec.lr)
+    return build_optimizer(spec, [{"params": decay, "weight_decay": spec.weight_decay},
+                                  {"params": no_decay, "weight_decay": 0.0}])
 
 
 def _frozen_copy(model: nn.Module) -> nn.Module:
@@ -128,7 +127,6 @@ def train_sequence_model(
     dev = resolve_device(device)
     model.to(dev).train()
     optimizer = _optimizer(model, optim)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: schedule.factor(s, steps))
     data = language.sample(steps * batch_size, seq_len, torch.Generator().manual_seed(data_seed))
     data = data.to(dev).view(steps, batch_size, seq_len)
 
@@ -142,12 +140,8 @@ def train_sequence_model(
         if step in keep:
             log.checkpoints[step] = _frozen_copy(model)
 
-    record(0)
-    for step in range(1, steps + 1):
-        optimizer.zero_grad(set_to_none=True)
-        loss = -model.sequence_log_prob(data[step - 1]).mean() / seq_len
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        record(step)
+    def loss_at(step: int) -> Tensor:
+        return -model.sequence_log_prob(data[step - 1]).mean() / seq_len
+
+    run_steps(steps, [optimizer], loss_at, schedule=schedule, observe=record, observe_at=sorted({*eval_at, *keep}))
     return log
