@@ -20,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from harness.claims import ClaimContext, all_claims, run_claim
+from harness.claims import ClaimContext, run_claim
+from harness.registry import all_claims
 from lab.optim import OptimizerSpec
 from lab.training import train
 from models.embedding import EmbedUnembedStack, Member

@@ -84,7 +84,8 @@ ROBUSTNESS = {  # name -> Recipe changes
 
 def robustness(claims, device: str) -> None:
     """Re-judge every training claim under each alternative recipe; print verdicts and the r_eff of every setting."""
-    from harness.claims import ClaimContext, all_claims, run_claim
+    from harness.claims import ClaimContext, run_claim
+    from harness.registry import all_claims
 
     ids = [c.id for c in all_claims() if c.measure.__module__ == claims.__name__]
     experiment = claims._experiment

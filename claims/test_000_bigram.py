@@ -139,6 +139,9 @@ QUOTE1 = ("We expect that when \\(N=N_c=3\\), the model can achieve the optimal 
           "the loss should be strictly higher. This is indeed what we observe.")
 
 
+SEED_STREAMS = ("dataset", "init")  # lab.seeds: the order is fixed
+
+
 @cache
 def _critical_sweeps(data_seeds: tuple[int, ...], init_seeds: tuple[int, ...], device: str) -> list[Sweep]:
     arms = [Arm(v, n, s) for v in (MAIN, SLOW_LR, SMALL_INIT) for n in WIDTHS1 for s in init_seeds]
@@ -146,7 +149,8 @@ def _critical_sweeps(data_seeds: tuple[int, ...], init_seeds: tuple[int, ...], d
 
 
 def _critical(ctx) -> list[Sweep]:
-    return _critical_sweeps(tuple(ctx.seeds(DATA_SEEDS1)), tuple(ctx.seeds(INITS1, base=1000)), ctx.device)
+    seeds = ctx.seed_streams(*SEED_STREAMS)
+    return _critical_sweeps(seeds("dataset", DATA_SEEDS1), seeds("init", INITS1), ctx.device)
 
 
 def _relative(sweeps: list[Sweep], widths: tuple[int, ...], pick, variant: str = MAIN) -> list[float]:
@@ -284,12 +288,14 @@ def _scaling_sweep(data_seed: int, alpha: float, init_seed: int, robustness: boo
 
 
 def _scaling(ctx) -> list[Sweep]:
-    init = ctx.seeds(1, base=1000)[0]
-    return [_scaling_sweep(s, 0.0, init, i == 0, ctx.device) for i, s in enumerate(ctx.seeds(DATA_SEEDS2))]
+    seeds = ctx.seed_streams(*SEED_STREAMS)
+    init = seeds("init", 1)[0]
+    return [_scaling_sweep(s, 0.0, init, i == 0, ctx.device) for i, s in enumerate(seeds("dataset", DATA_SEEDS2))]
 
 
 def _lambda(ctx) -> list[Sweep]:
-    seed, init = ctx.seeds(1)[0], ctx.seeds(1, base=1000)[0]
+    seeds = ctx.seed_streams(*SEED_STREAMS)
+    seed, init = seeds("dataset", 1)[0], seeds("init", 1)[0]
     return [_scaling_sweep(seed, 0.0, init, True, ctx.device)] + [
         _scaling_sweep(seed, a, init, False, ctx.device) for a in ALPHAS]
 

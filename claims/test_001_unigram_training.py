@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, ClaimContext, Source, claim
+from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Source, claim
+from lab.seeds import Seeds
 from lab.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
 from lab.optim import LRSchedule, OptimizerSpec
 from lab.training import TrainLog, log_spaced_steps, train
@@ -39,7 +40,7 @@ FILE = "001_705556c020ca6848.txt"
 BATCH = 128  # "Training uses batch size 128"
 POST_EVAL_BATCH = 2_000_000  # "evaluation uses batch size 2,000,000"
 N_SEEDS = 3
-DATA_SEED_BASE = 1000  # data streams draw from seeds disjoint from the init seeds
+SEED_STREAMS = ("init", "data")  # lab.seeds: init E and the minibatch stream draw from disjoint seeds
 FLOAT64_FLOOR = 1e-12  # float64 rounding of O(1) log-probabilities
 FLOAT32_FLOOR = 1e-10  # a gap quadratic in float32 logit rounding (ε32² ≈ 1.4e-14), with four decades to spare
 REGIMES = {"batch 128": BATCH, "full batch": None}  # the post's online minibatches; exact gradients as the alternative
@@ -57,8 +58,8 @@ class _Run:
         return _nan_if_diverged(self.log.final_gap, self.log)
 
 
-def _seeds(seed_offset: int, n: int, base: int = 0) -> list[int]:
-    return ClaimContext(seed_offset).seeds(n, base)
+def _seeds(seed_offset: int, n: int, stream: str = "init") -> list[int]:
+    return list(Seeds(SEED_STREAMS, seed_offset)(stream, n))
 
 
 def _nan_if_diverged(values, *logs: TrainLog) -> np.ndarray:
@@ -139,7 +140,7 @@ D1_SETUP = {
 def _d1_runs(seed_offset: int, device: str) -> dict[tuple[str, str], _Run]:
     """Every D = 1 variant in both regimes, seeds paired across variants (same init E, same batches)."""
     seeds = _seeds(seed_offset, N_SEEDS)
-    data_seeds = _seeds(seed_offset, N_SEEDS, DATA_SEED_BASE)
+    data_seeds = _seeds(seed_offset, N_SEEDS, "data")
     runs = {}
     for name, (tied, layernorm) in D1_VARIANTS.items():
         steps = D1_PLAIN_STEPS if layernorm == "plain" else D1_STEPS
@@ -382,7 +383,7 @@ def _collapse_runs(seed_offset: int, device: str) -> dict[str, tuple[_Run, list[
 
     out = {}
     for name, (init_std, batch, n) in COLLAPSE_VARIANTS.items():
-        seeds, data_seeds = _seeds(seed_offset, n), _seeds(seed_offset, n, DATA_SEED_BASE)
+        seeds, data_seeds = _seeds(seed_offset, n), _seeds(seed_offset, n, "data")
         lrs = [lr for lr in COLLAPSE_LRS for _ in seeds]
         run = _train_run(COLLAPSE_DATA, [Member(COLLAPSE_D, seed=s, init_std=init_std) for _ in COLLAPSE_LRS for s in seeds],
                          device=device, steps=COLLAPSE_STEPS, optim=[OptimizerSpec("adam", lr) for lr in lrs],
@@ -498,7 +499,7 @@ SCALING_SETUP = {
 @cache
 def _scaling_runs(seed_offset: int, device: str) -> dict[tuple[int, float], tuple[_Run, dict[tuple, list[PowerLawFit]]]]:
     """(V, α) -> the run (one member per seed) and, per fit window, each member's power-law fit."""
-    seeds, data_seeds = _seeds(seed_offset, SCALING_SEEDS), _seeds(seed_offset, SCALING_SEEDS, DATA_SEED_BASE)
+    seeds, data_seeds = _seeds(seed_offset, SCALING_SEEDS), _seeds(seed_offset, SCALING_SEEDS, "data")
     dense_from = EARLY_WINDOW[0]  # 20 evaluations per decade from there on, 5 before
     eval_steps = sorted(set(log_spaced_steps(dense_from, per_decade=5)) | {dense_from} | {
         s for s in log_spaced_steps(SCALING_STEPS, per_decade=20) if s >= dense_from})
@@ -682,7 +683,7 @@ DECAY_SETUP = {
 def _decay_runs(seed_offset: int, device: str) -> dict[str, _Run]:
     """Constant (3000 steps, evaluated at 2000 too), decayed over 3000 and over 2000 steps; full-batch 3000-step pair."""
     def run(schedule, steps, batch, n):
-        seeds, data_seeds = _seeds(seed_offset, n), _seeds(seed_offset, n, DATA_SEED_BASE)
+        seeds, data_seeds = _seeds(seed_offset, n), _seeds(seed_offset, n, "data")
         return _train_run(DECAY_DATA, [Member(D, seed=s) for D in DECAY_DS for s in seeds], device=device, steps=steps,
                           optim=OptimizerSpec("adam", DECAY_LR), schedule=schedule, batch_size=batch,
                           data_seeds=[s for _ in DECAY_DS for s in data_seeds], eval_steps=list(range(0, steps + 1, 100)))

@@ -64,7 +64,7 @@ TOLERANCE_WHY = "the note writes ≈ with two significant figures; ±5% of the q
            "concentrated (Marchenko–Pastur, aspect 1/4), so r_eff is close to the ceiling of 128.",
 )
 def test_snippet_init(ctx):
-    runs = [_run_snippet(s) for s in ctx.seeds(SNIPPET_SEEDS, base=42)]
+    runs = [_run_snippet(s) for s in ctx.seeds(SNIPPET_SEEDS, first=42)]
     return {"r_eff_init": [r[0] for r in runs]}
 
 
@@ -79,7 +79,7 @@ def test_snippet_init(ctx):
            "rows keep their near-uniform init spectrum, so the effective rank cannot fall to 22.",
 )
 def test_snippet_collapsed(ctx):
-    runs = [_run_snippet(s) for s in ctx.seeds(SNIPPET_SEEDS, base=42)]
+    runs = [_run_snippet(s) for s in ctx.seeds(SNIPPET_SEEDS, first=42)]
     return {"r_eff_trained": [r[1] for r in runs], "collapse_factor": [r[0] / r[1] for r in runs]}
 
 

@@ -27,6 +27,7 @@ from lab.metrics import effective_rank, power_law_fit
 from lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
 from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
 from lab.cbow_training import train_cbow
+from lab.seeds import Seeds
 
 FILE = "003_4b50897c6c97817a.txt"
 OBSERVES = "What §A13 specifically observes"
@@ -117,25 +118,31 @@ class _Run:
         return [float(metric(self.sv[checkpoint, k])) for k in self.members(setting)]
 
 
+SEED_STREAMS = ("run", "training text", "held-out text")  # lab.seeds: corpus and init share "run"; the order is fixed
+
+
 @cache
 def _experiment(seed_offset: int, device: str, recipe: Recipe = RECIPE) -> _Run:
     """Train every setting on every seed as one batched CBOWStack; reduce the snapshots to the claims' numbers."""
-    seeds = list(range(seed_offset, seed_offset + SEEDS))
+    streams = Seeds(SEED_STREAMS, seed_offset)
+    seeds = list(streams("run", SEEDS))
+    text_seed = dict(zip(seeds, streams("training text", SEEDS)))
+    heldout_seed = dict(zip(seeds, streams("held-out text", SEEDS)))
     fields = {**_settings(recipe), **_alternatives(recipe)}
     runs = [(name, s) for name in SETTINGS for s in seeds] + [(name, seeds[0]) for name in ALTERNATIVES]
     corpora = {s: TopicCorpus(seed=s) for s in seeds}
-    streams = {s: corpora[s].sample(recipe.length, seed=1000 + s) for s in seeds}
-    examples = {s: cbow_examples(streams[s], recipe.window) for s in seeds}
+    texts = {s: corpora[s].sample(recipe.length, seed=text_seed[s]) for s in seeds}
+    examples = {s: cbow_examples(texts[s], recipe.window) for s in seeds}
     model = CBOWStack(V, D, [CBOWMember(seed=s, **fields[name]) for name, s in runs])
     log = train_cbow(model, torch.stack([examples[s][0] for _, s in runs]), torch.stack([examples[s][1] for _, s in runs]),
                      epochs=EPOCHS, batch_size=recipe.batch_size, device=device)
-    heldout = {s: cbow_examples(corpora[s].sample(recipe.heldout + 2 * recipe.window, seed=2000 + s), recipe.window)[0]
+    heldout = {s: cbow_examples(corpora[s].sample(recipe.heldout + 2 * recipe.window, seed=heldout_seed[s]), recipe.window)[0]
                for s in seeds}
     E = torch.stack(log.snapshots).double()  # (checkpoints, M, V, d)
     sv = torch.linalg.svdvals(E).numpy()  # torch, not numpy: numpy's OpenBLAS ignores the one-thread pin and crawls on a busy machine
     # r_eff of torch's singular values must agree with lab.metrics.effective_rank (numpy's SVD) on the trained tables
     assert np.isclose(effective_rank(E[-1, 0]), r_eff(sv[-1, 0])), "r_eff from torch singular values disagrees with harness"
-    counts = {s: torch.bincount(streams[s], minlength=V) for s in seeds}
+    counts = {s: torch.bincount(texts[s], minlength=V) for s in seeds}
     return _Run(runs, np.array(log.steps) / log.steps_per_epoch, sv, E[0].float(), E[-1].float(),
                 _spectral_progress(E), counts, _heldout_kl(model, corpora, heldout, [s for _, s in runs], device),
                 {s: _corpus_stats(counts[s]) for s in seeds})

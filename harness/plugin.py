@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 
 from harness import report
-from harness.claims import DEVICES, ERROR, GROUP_SEPARATOR, ClaimContext, claim_head, get_claim
+from harness.claims import GROUP_SEPARATOR
+from harness.context import DEVICES, SCALES, ClaimContext
+from harness.registry import claim_head, get_claim
+from harness.verdicts import ERROR
 
 __all__ = ["ClaimsSession"]
 
@@ -31,7 +34,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-seed", type=int, default=0, metavar="N",
                     help="shift every seed of every claim by N, to check that verdicts are seed-robust (default 0)")
     group.addoption("--claims-device", default="cpu", choices=DEVICES,
-                    help="device the claims train on (default cpu)")
+                    help="where the claims compute (default cpu)")
+    group.addoption("--claims-scale", default="ci", choices=SCALES,
+                    help="how big the experiments are: ci (the CI machine's sizes) or paper (the sources' sizes, "
+                         "meant for a GPU); default ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
+    if config.getoption("--claims-seed") < 0:
+        raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")
     device = config.getoption("--claims-device")
     if device == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
@@ -72,8 +80,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 @pytest.fixture
 def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
-    """Seed offset and device for one claim measurement."""
-    return ClaimContext(request.config.getoption("--claims-seed"), request.config.getoption("--claims-device"))
+    """Seed offset, device and scale for one claim measurement."""
+    opt = request.config.getoption
+    return ClaimContext(opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -116,6 +125,7 @@ class ClaimsSession:
             "commit": _git_commit(self.config.rootpath),
             "seed_offset": self.config.getoption("--claims-seed"),
             "device": self.config.getoption("--claims-device"),
+            "scale": self.config.getoption("--claims-scale"),
         }
         previous = report.load_report(self.report_path.with_suffix(".json"))
         doc, figures = report.merge_records(previous, [self.records[k] for k in sorted(self.records)], run, _environment())
@@ -137,7 +147,7 @@ def _failed_before_measuring(head: dict, test_report: pytest.TestReport) -> dict
     """The record of a claim whose test failed before it measured anything (e.g. a fixture error)."""
     return {**head, "verdict": ERROR, "measured": {}, "headline": f"failed in {test_report.when}", "notes": [],
             "figures": [], "seconds": round(test_report.duration, 3), "error": str(test_report.longrepr),
-            "seed_offset": None, "device": None}
+            "seed_offset": None, "device": None, "scale": None}
 
 
 def _environment() -> dict:

@@ -4,15 +4,15 @@ Pure functions and one atomic writer; no pytest here. The JSON schema
 (``SCHEMA``) is public and documented in the README:
 
     {"schema": "toy-claims/report/v1",
-     "run": {"id", "started", "commit", "seed_offset", "device"},       # the latest run
+     "run": {"id", "started", "commit", "seed_offset", "device", "scale"},  # the latest run
      "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
                  "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why"} | null,
-                 "expected",                      # the pin for the device this row was measured on
-                 "expected_on": {device: pin},    # pins that differ on another device's setup
+                 "expected",                      # the pin for the scale this row was measured at
+                 "expected_at": {scale: pin},     # pins that differ at another scale
                  "reason", "verdict", "measured": {name: number | list},
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
-                 "seconds", "error", "seed_offset", "device", "run"}]}   # run: id of the run that measured it
+                 "seconds", "error", "seed_offset", "device", "scale", "run"}]}  # run: id of the run that measured it
 
 Non-finite numbers (a NaN measurement, an open criterion bound) are written as null. A subset run keeps every row
 of the previous report that it did not re-measure, with the run it came from.
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from harness.claims import Criterion  # the one place that phrases criteria
+from harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "merge_records", "render_markdown", "write_report", "load_report", "summary_rows"]
 
@@ -125,6 +125,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "Schema and how to read it: README.md._",
         "",
         f"Latest run `{run['id']}` · commit `{run.get('commit') or 'unknown'}` · device `{run['device']}` · "
+        f"scale `{run.get('scale', 'ci')}` · "
         f"seed offset {run['seed_offset']} · Python {env['python']} · torch {env['torch']} · "
         f"numpy {env['numpy']} · {env['platform']}",
         "",
@@ -188,8 +189,8 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
 
 
 def _other_pins(c: dict) -> str:
-    pins = c.get("expected_on") or {}
-    return "".join(f"; on {device}: {pin}" for device, pin in sorted(pins.items()) if device != c.get("device"))
+    pins = c.get("expected_at") or {}
+    return "".join(f"; at {scale} scale: {pin}" for scale, pin in sorted(pins.items()) if scale != c.get("scale"))
 
 
 def _describe(crit: dict) -> str:

@@ -9,8 +9,9 @@ import pytest
 
 from harness.claims import (
     ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
-    claim, get_claim, judge, run_claim, to_builtin,
+    claim, get_claim, judge, run_claim,
 )
+from harness.registry import to_builtin
 
 SRC = Source("000_cfd314f0efaca259.txt", "Observation 1", "This is indeed what we observe.")
 
@@ -84,7 +85,7 @@ def test_run_claim_records_errors_and_nan_as_error():
 
 
 def test_seeds_shift_with_the_offset():
-    assert ClaimContext(seed_offset=7).seeds(3, base=42) == [49, 50, 51]
+    assert ClaimContext(seed_offset=7).seeds(3, first=42) == [49, 50, 51]
 
 
 def test_records_hold_builtins_only():
@@ -95,16 +96,16 @@ def test_records_hold_builtins_only():
         to_builtin(object())
 
 
-def test_a_device_with_another_setup_can_carry_its_own_pin():
-    _define("unit.per-device", expected_on={"cuda": REFUTED}, reason="larger sizes on cuda measure x = 2")(
-        lambda ctx: {"x": 0.5 if ctx.device == "cpu" else 2.0})
-    c = get_claim("unit.per-device")
-    assert run_claim(c, ClaimContext(device="cpu"))["expected"] == REPRODUCED
-    record = run_claim(c, ClaimContext(device="cuda"))
-    assert record["expected"] == record["verdict"] == REFUTED and record["expected_on"] == {"cuda": REFUTED}
+def test_a_scale_with_another_setup_carries_its_own_pin_whatever_the_device():
+    _define("unit.per-scale", expected_at={"paper": REFUTED}, reason="the paper sizes measure x = 2")(
+        lambda ctx: {"x": 0.5 if ctx.scale == "ci" else 2.0})
+    c = get_claim("unit.per-scale")
+    assert run_claim(c, ClaimContext(scale="ci"))["expected"] == REPRODUCED
+    record = run_claim(c, ClaimContext(scale="paper"))
+    assert record["expected"] == record["verdict"] == REFUTED and record["expected_at"] == {"paper": REFUTED}
 
 
-@pytest.mark.parametrize("expected_on, name", [({"tpu": REFUTED}, "expected_on device"), ({"cuda": "passed"}, "expected_on")])
-def test_bad_device_pins_name_the_parameter(expected_on, name):
+@pytest.mark.parametrize("expected_at, name", [({"huge": REFUTED}, "expected_at scale"), ({"paper": "passed"}, "expected_at")])
+def test_bad_scale_pins_name_the_parameter(expected_at, name):
     with pytest.raises(ValueError, match=name):
-        _define("unit.bad-device", expected_on=expected_on, reason="r")
+        _define("unit.bad-scale", expected_at=expected_at, reason="r")

@@ -1,0 +1,54 @@
+"""What a claim's measurement may use: the seed policy, where to compute, how big, and the report's notes and figures.
+
+``device`` says where to compute (cpu or cuda); ``scale`` says how big (``ci``:
+the sizes the CI machine runs; ``paper``: the sources' own sizes, meant for a
+GPU). They are separate options: a cuda run at the ci scale measures what a
+cpu run does.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from lab.seeds import Seeds
+from models.validation import require_choice, require_int
+
+__all__ = ["DEVICES", "SCALES", "ClaimContext"]
+
+DEVICES = ("cpu", "cuda")
+SCALES = ("ci", "paper")
+
+
+class ClaimContext:
+    """Seeds (shifted by ``--claims-seed``), device, scale, and the notes and figures a claim attaches."""
+
+    def __init__(self, seed_offset: int = 0, device: str = "cpu", scale: str = "ci") -> None:
+        self.seed_offset = require_int(seed_offset, "seed offset", lo=0)
+        require_choice(device, "device", DEVICES)
+        require_choice(scale, "scale", SCALES)
+        self.device, self.scale = device, scale
+        self.notes: list[str] = []
+        self.figures: list[dict[str, str]] = []
+
+    def seed_streams(self, *streams: str) -> Seeds:
+        """The named seed streams of an experiment at this run's offset (``lab.seeds``)."""
+        return Seeds(streams, self.seed_offset)
+
+    def seeds(self, n: int, first: int = 0) -> list[int]:
+        """n seeds for a claim that needs one stream: first + offset + i. ``first`` is a seed the source states (42)."""
+        require_int(first, "first", lo=0)
+        return [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
+
+    def note(self, markdown: str) -> None:
+        """A paragraph or table for the claim's section of the report."""
+        self.notes.append(markdown)
+
+    def figure(self, fig, name: str, caption: str) -> None:
+        """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it."""
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        self.figures.append({"name": name, "caption": caption, "png_base64": base64.b64encode(buf.getvalue()).decode()})

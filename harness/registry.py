@@ -1,0 +1,99 @@
+"""Claim definitions and the registry keyed by stable ids (refuses duplicates, suggests on typos).
+
+A ``Claim`` is what a claim means: source quote, statement, setup, criterion and
+pinned verdict, plus the function that measures it. Pure: no pytest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from harness.verdicts import Criterion
+
+__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "to_builtin"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim comes from: a file in shared/seeds, its section, and the verbatim sentence."""
+
+    file: str
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One atomic claim: its meaning, its criterion, its pinned verdict, and how to measure it."""
+
+    id: str
+    version: int
+    source: Source
+    statement: str
+    setup: dict[str, Any]
+    criterion: Criterion | None
+    expected: str  # the pin at the ci scale
+    reason: str  # why the expected verdict is what it is when it is not "reproduced"
+    measure: Callable[..., dict[str, Any]] = field(compare=False, repr=False)
+    expected_at: dict[str, str] = field(default_factory=dict)  # scale -> pin, where that scale measures otherwise
+
+    def pinned(self, scale: str) -> str:
+        """The expected verdict of a run at ``scale``."""
+        return self.expected_at.get(scale, self.expected)
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def get_claim(claim_id: str) -> Claim:
+    """The registered claim ``claim_id``; a KeyError that suggests the closest id on a typo."""
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        close = difflib.get_close_matches(claim_id, list(_REGISTRY), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"Unknown claim {claim_id!r}.{hint}") from None
+
+
+def all_claims() -> list[Claim]:
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def register(c: Claim) -> None:
+    """Add ``c``; re-registering the same function (a re-import) is allowed, another function's id is not."""
+    old = _REGISTRY.get(c.id)
+    same_origin = old is not None and (old.measure.__module__, old.measure.__qualname__) == (
+        c.measure.__module__, c.measure.__qualname__)
+    if old is not None and not same_origin:
+        raise ValueError(f"claim id {c.id!r} is already registered by {old.measure.__module__}.{old.measure.__qualname__}")
+    _REGISTRY[c.id] = c
+
+
+def claim_head(c: Claim) -> dict[str, Any]:
+    """The claim's definition as builtins: what every record of it starts with."""
+    return {k: v for k, v in asdict(c).items() if k != "measure"}
+
+
+def to_builtin(obj: Any) -> Any:
+    """Numbers, arrays and tensors as Python floats/ints/lists (only builtins cross xdist)."""
+    if hasattr(obj, "detach"):
+        obj = obj.detach().cpu().numpy()
+    if isinstance(obj, np.ndarray):
+        return to_builtin(obj.tolist())
+    if isinstance(obj, dict):
+        return {str(k): to_builtin(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_builtin(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj)
+    if obj is None or isinstance(obj, str):
+        return obj
+    raise TypeError(f"cannot record a value of type {type(obj).__name__}: {obj!r}")
