@@ -42,13 +42,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     import torch
-    from threadpoolctl import threadpool_limits
 
-    # Bitwise-repeatable CPU training needs a fixed thread count, and one thread per
-    # xdist worker avoids oversubscribing the cores: torch's and numpy's BLAS alike
-    # (a multithreaded 100×100 SVD on a busy 2-core machine is 300× slower).
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
+    from lab.runtime import pin_one_thread
+
+    pin_one_thread()  # bitwise-repeatable CPU runs, no oversubscription under -n auto
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
     if config.getoption("--claims-seed") < 0:
         raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")

@@ -12,7 +12,8 @@ tensors, reduce the last axis (or last two), keep the leading ones as a batch an
 compute in the input's library: claim workers pin torch to one thread, whereas
 numpy's multithreaded SVD crawls on a busy 2-core machine.
 * ``power_law_fit``: least-squares line in log-log space, with the exponent's
-  confidence interval (Student t) and R².
+  confidence interval (Student t) and R²; ``exponential_fit_r2`` is the R² of the
+  competing light-tailed form (log y linear in x) on the same points.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from scipy import stats
 from models.validation import require
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
-           "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "local_slopes"]
+           "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes"]
 
 
 def _exp_entropy(weights):
@@ -121,6 +122,15 @@ def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
         n_points=int(x.size),
         confidence=confidence,
     )
+
+
+def exponential_fit_r2(x, y) -> float:
+    """R² of the least-squares line log y = a + b·x (y ∝ e^{bx}): the alternative a power law must beat."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    require(x.shape == y.shape and x.ndim == 1 and x.size >= 3, "x, y", "1-D arrays of equal length >= 3",
+            (x.shape, y.shape))
+    require(bool((y > 0).all()), "y", "strictly positive (log fit)", "non-positive values")
+    return float(stats.linregress(x, np.log(y)).rvalue ** 2)
 
 
 def local_slopes(x, y) -> np.ndarray:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
 from lab.cbow_training import train_cbow
 
-torch.set_num_threads(1)
 
 
 @st.composite

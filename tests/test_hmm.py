@@ -15,7 +15,6 @@ from lab.logit_matrix import sample_sequences
 from models.hmm import HiddenMarkovLanguage
 from tests.strategies import hmm_languages, token_batches
 
-torch.set_num_threads(1)
 
 # Sampler checks reject a correct sampler with probability FALSE_ALARM (fixed seeds, so
 # in practice they either always pass or always fail).

@@ -16,7 +16,6 @@ from models.isan import ISAN, isan_logit_rank_bound
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from tests.strategies import isans, seeds, token_batches
 
-torch.set_num_threads(1)
 
 RTOL = 1e-9  # numerical rank: singular values above RTOL * largest, all in float64
 

@@ -11,7 +11,6 @@ from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN
 from tests.strategies import seeds
 
-torch.set_num_threads(1)
 
 
 def _isan_problem(seed: int = 0):

@@ -19,7 +19,6 @@ from lab.logit_matrix import (
 from models.hmm import HiddenMarkovLanguage
 from tests.strategies import seeds
 
-torch.set_num_threads(1)
 
 
 def _setup(seed: int = 0, n_h: int = 6, n_f: int = 4):

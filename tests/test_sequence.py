@@ -7,7 +7,6 @@ import torch
 
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 
-torch.set_num_threads(1)
 
 V = 7
 

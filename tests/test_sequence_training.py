@@ -12,7 +12,6 @@ from models.hmm import HiddenMarkovLanguage
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from tests.strategies import hmm_languages, seeds
 
-torch.set_num_threads(1)
 
 LANG = HiddenMarkovLanguage(V=5, hidden_states=2, seed=0)
 EVAL = LANG.sample(64, 6, torch.Generator().manual_seed(1))
