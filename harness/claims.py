@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from harness.context import SCALES, ClaimContext
+from harness.notes import render_measured
 from harness.registry import Claim, Source, claim_head, get_claim, register, to_builtin
 from harness.verdicts import (
     ERROR, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED, SKIPPED,
@@ -53,6 +54,8 @@ def claim(
     so that the experiment's memo serves them all. ``expected`` is the pin at the
     ci scale; ``expected_at`` pins another verdict for a scale whose run measures
     otherwise (``{"paper": REFUTED}``), and the reason must say what was measured there.
+    ``reason`` is a template over the measured quantities (``harness.notes.render_measured``:
+    ``"R² at step 0 is {r2_init}"``), so the numbers it quotes are this run's; literal braces are doubled.
     """
     expected_at = dict(expected_at or {})
     for scale, pin in expected_at.items():
@@ -105,10 +108,11 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
     start = time.perf_counter()
     measured: dict[str, Any] = {}
-    error = None
+    error, reason = None, c.reason
     try:
         measured = to_builtin(c.measure(ctx))
         verdict = judge(c.criterion, measured)
+        reason = render_measured(c.reason, measured)
         if verdict == ERROR:
             error = f"non-finite value of {c.criterion.quantity!r}: {measured[c.criterion.quantity]!r}"
     except pytest.skip.Exception as exc:
@@ -118,6 +122,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     return {
         **claim_head(c),
         "expected": c.pinned(ctx.scale),
+        "reason": reason,
         "verdict": verdict,
         "measured": measured,
         "headline": error.strip().splitlines()[-1] if error else _headline(c, measured),
