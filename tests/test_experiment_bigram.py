@@ -1,0 +1,132 @@
+"""Invariants of source 000's experiments (``experiments.bigram``, ``experiments.bigram_language``).
+
+Properties a wrong implementation would break: the analyses of a sweep, the
+seed streams that reproduce the claims' seeds, and ``run`` being deterministic,
+memoised and cheap to re-run at a tiny config.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from experiments import bigram, bigram_language as language
+from lab.seeds import Seeds
+from models.datasets import LowRankBigram
+
+
+@settings(deadline=None, max_examples=20)
+@given(V=st.integers(4, 30), R=st.integers(1, 4), seed=st.integers(0, 2**31 - 1))
+def test_residual_outside_top_subspace(V, R, seed):
+    data = LowRankBigram(V=V, R=R, seed=seed)
+    residuals = np.array([bigram.residual_outside_top_subspace(data, n) for n in range(0, R + 1)])
+    assert (residuals >= 0).all()
+    assert (np.diff(residuals, axis=0) <= 1e-9).all()  # a larger subspace never leaves a row further out
+    centred = data.logits.numpy() - data.logits.numpy().mean(axis=1, keepdims=True)
+    assert np.allclose(residuals[0], np.linalg.norm(centred, axis=1))  # width 0: the whole row
+    assert residuals[R].max() <= 1e-9 * max(1.0, residuals[0].max())  # rank ≤ R: nothing left at width R
+
+
+def _sweep(gaps: np.ndarray, arms) -> bigram.Sweep:
+    steps = (0, 8, 10)
+    return bigram.Sweep(LowRankBigram(V=4, R=2), tuple(arms), steps, gaps, np.zeros((len(arms), 4)))
+
+
+def test_sweep_best_worst_and_plateau_select_by_variant_and_width():
+    Arm = bigram.Arm
+    arms = [Arm(bigram.MAIN, 1, 0), Arm(bigram.MAIN, 1, 1), Arm(bigram.MAIN, 2, 0), Arm(bigram.SLOW_LR, 1, 0)]
+    gaps = np.array([[9.0, 9.0, 9.0, 9.0],
+                     [4.0, 2.2, 1.0, 0.1],   # step 8 = 80% of 10
+                     [3.0, 2.0, 0.5, 0.05]])
+    sw = _sweep(gaps, arms)
+    assert sw.best(1) == 2.0 and sw.worst(1) == 3.0  # the two main inits of width 1, not the lr-0.01 member
+    assert sw.best(1, bigram.SLOW_LR) == 0.05
+    assert sw.best(1, step=8) == 2.2
+    assert sw.plateau(1) == pytest.approx((2.2 - 2.0) / 2.0)
+
+
+def test_a_diverged_member_makes_the_judged_gap_nan():
+    Arm = bigram.Arm
+    arms = [Arm(bigram.MAIN, 1, 0), Arm(bigram.MAIN, 1, 1), Arm(bigram.MAIN, 2, 0)]
+    gaps = np.array([[1.0, 1.0, 1.0], [0.5, 0.4, 0.1], [np.nan, 0.3, 0.1]])
+    sw = _sweep(gaps, arms)
+    for pick in (np.min, np.max):  # whatever the order, a NaN must reach the verdict (an 'error', never a pass)
+        assert np.isnan(bigram.relative_gaps([sw], (1, 2), pick)).all()
+        assert np.isnan(bigram.relative_gaps([sw], (2, 1), pick)).all()
+
+
+@settings(deadline=None, max_examples=20)
+@given(V=st.integers(2, 12), seed=st.integers(0, 2**31 - 1))
+def test_truncations_are_the_best_low_rank_approximations(V, seed):
+    M = torch.randn(V, V, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    ranks = tuple(range(1, V + 1))
+    T = language.truncations(M, ranks)
+    s = torch.linalg.svdvals(M)
+    for r, Mr in zip(ranks, T):
+        assert torch.linalg.matrix_rank(Mr) <= r
+        # Eckart–Young: the Frobenius error of the best rank-r approximation is the tail of the spectrum
+        assert torch.linalg.norm(M - Mr) == pytest.approx(float(s[r:].pow(2).sum().sqrt()), abs=1e-9)
+    assert torch.allclose(T[-1], M, atol=1e-10)
+
+
+def test_streams_give_the_seeds_the_claims_have_always_used():
+    seeds = Seeds(bigram.STREAMS, 0)
+    assert seeds("dataset", 5) == (0, 1, 2, 3, 4)  # dataset seeds 0.. (the logit-scale knob's too)
+    assert seeds("init", 4) == (1000, 1001, 1002, 1003)
+    assert Seeds(language.STREAMS, 0)("dataset", 1) == (0,)  # the language claims' toy is dataset seed 0
+
+
+TINY = bigram.CriticalConfig(V=5, R=2, widths=(1, 2, 3), steps=20, inits=2, dataset_seeds=2)
+TINY_SCALING = bigram.ScalingConfig(V=6, R=4, steps=20, dataset_seeds=2, robust_widths=(1, 2), per_token_widths=(1, 2),
+                                    per_token_figure_width=2)
+
+
+def test_run_is_deterministic_and_memoised():
+    seeds = Seeds(bigram.STREAMS, 0)
+    first = bigram.run(TINY, seeds, "cpu")
+    assert bigram.run(TINY, seeds, "cpu") is first  # memoised: claims of one experiment share one run
+    bigram.run.cache_clear()
+    again = bigram.run(TINY, seeds, "cpu")
+    assert again is not first
+    for a, b in zip(first.sweeps, again.sweeps):
+        np.testing.assert_array_equal(a.gaps, b.gaps)  # bitwise: a fixed thread count repeats
+    assert [sw.data.seed for sw in first.sweeps] == [0, 1]
+    assert len(first.sweeps[0].arms) == 3 * len(TINY.widths) * TINY.inits  # main + two alternatives
+    shifted = bigram.run(TINY, Seeds(bigram.STREAMS, 3), "cpu")
+    assert [sw.data.seed for sw in shifted.sweeps] == [3, 4]  # --claims-seed redraws the datasets
+
+
+def test_rank_weights_reuse_the_scaling_sweep_of_the_first_dataset():
+    seeds = Seeds(bigram.STREAMS, 0)
+    scaling = bigram.run(TINY_SCALING, seeds, "cpu")
+    knob = bigram.run(bigram.RankWeightsConfig(base=TINY_SCALING, alphas=(1.0,)), seeds, "cpu")
+    assert knob.alphas == (0.0, 1.0) and knob.sweeps[0] is scaling.sweeps[0]
+    variants = {a.variant for a in scaling.sweeps[0].arms}
+    assert variants == {bigram.MAIN, bigram.OTHER_INIT, bigram.SLOW_LR, bigram.SMALL_INIT}
+    assert {a.variant for a in scaling.sweeps[1].arms} == {bigram.MAIN}  # alternatives: first dataset only
+    rho = bigram.per_token_spearman(scaling, TINY_SCALING)
+    assert set(rho) == {(k, n) for k in ("residual", "pi", "entropy") for n in (1, 2)}
+    assert all(len(v) == 2 for v in rho.values())
+
+
+def test_figures_are_figures_of_a_result():
+    from matplotlib.figure import Figure
+
+    seeds = Seeds(bigram.STREAMS, 0)
+    scaling = bigram.run(TINY_SCALING, seeds, "cpu")
+    knob_config = bigram.LogitScaleConfig(V=6, R=2, scales=(0.5, 1.0), dataset_seeds=2)
+    figures = [bigram.figure_loss_curves(bigram.run(TINY, seeds, "cpu"), TINY, reach=1e-5),
+               bigram.figure_delta_vs_n(scaling, TINY_SCALING), bigram.figure_per_token_gap(scaling, TINY_SCALING),
+               bigram.figure_l0_vs_scale(bigram.run(knob_config, seeds, "cpu"), knob_config)]
+    assert all(isinstance(f, Figure) for f in figures)
+
+
+def test_setup_is_derived_from_the_config():
+    assert bigram.setup(TINY)["N"] == [1, 2, 3] and bigram.setup(TINY)["steps"] == 20
+    assert bigram.setup(TINY_SCALING)["fit range (fixed in advance)"].startswith("N = 1..3,")
+    assert "f = 0.5 (main) and 0.1" in language.setup(language.CONFIGS["ci"])["smoothing"]
+    with pytest.raises(TypeError):
+        bigram.run(object(), Seeds(bigram.STREAMS, 0), "cpu")
