@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import torch
+from timing import pin_one_thread
 
 from lab.optim import OptimizerSpec
 from lab.training import train
@@ -56,6 +57,6 @@ def sweep() -> None:
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(1)
+    pin_one_thread()
     evaluation()
     sweep()
