@@ -41,6 +41,7 @@ def time_batched_vs_loop(steps: int) -> None:
               optim=[specs[k] for k in group], batch_size=BATCH, data_seeds=[member_data_seeds[k] for k in group],
               eval_steps=[steps])
 
+    train(EmbedUnembedStack(cfg.V, members[:1]), cfg.data, steps=1, optim=specs[0], eval_steps=[1])  # warm-up: first-call costs
     start = time.perf_counter()
     run(list(range(len(members))))
     batched = time.perf_counter() - start
