@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 from experiments.rank_collapse import (
-    CONFIGS, LARGE_INIT, STREAMS, WEIGHT_DECAY, TrainingResult, alternatives, collapse_threshold,
+    CONFIGS, LARGE_INIT, STREAMS, WEIGHT_DECAY, TrainingResult, collapse_threshold,
     figure_r_eff_over_epochs, figure_spectra, figure_spectral_progress, gpt_scale, near_zero_rows, progress_ratio,
     r_eff, row_moves, run, settings, setup, sigma1, top5_share, unseen_shared_direction, used_rows_health,
 )
@@ -33,8 +33,6 @@ COLLAPSE = collapse_threshold(CONFIG)  # the note: "If r_eff drops below 0.3 × 
 NEAR_ZERO = 0.01  # the note's "||E[i]|| < 0.01 (effectively unused)"
 BARELY = 0.1  # "barely move" / "stay near init": displacement at most 10% of the row's init norm (our reading)
 SETUP = setup(CONFIG)
-SETTINGS = list(settings(CONFIG))  # the settings every seed runs
-ALL_SETTINGS = SETTINGS + list(alternatives(CONFIG))  # and the 'alt' ones, first seed only
 ROBUSTNESS_NOTE = (
     "Robustness (benchmarks/bench_003_rank_collapse.py --robustness re-judges every claim of this file on runs with "
     "window 5, a 25600-token corpus, batch 256, AdamW lr 3e-3, AdamW lr 1e-2 with batch 16, or SGD lr 1): the verdicts "
