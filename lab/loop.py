@@ -42,12 +42,12 @@ def run_steps(
     """
     steps = require_int(steps, "steps", lo=1)
     require_type(schedule, "schedule", (LRSchedule, type(None)), "an LRSchedule or None")
+    at = set(check_steps(observe_at, "observe_at", steps, allow_empty=True))
+    require(callable(loss_at), "loss_at", "a callable step -> loss", loss_at)
+    require(callable(observe), "observe", "a callable step -> None", observe)
     require_type(optimizers, "optimizers", (list, tuple), "a non-empty sequence of torch optimizers")
     require(len(optimizers) >= 1 and all(isinstance(o, torch.optim.Optimizer) for o in optimizers), "optimizers",
             "a non-empty sequence of torch optimizers", optimizers)
-    require(callable(loss_at), "loss_at", "a callable step -> loss", loss_at)
-    require(callable(observe), "observe", "a callable step -> None", observe)
-    at = set(check_steps(observe_at, "observe_at", steps, allow_empty=True))
     schedulers = [] if schedule is None else [
         torch.optim.lr_scheduler.LambdaLR(opt, lambda s: schedule.factor(s, steps)) for opt in optimizers]
     if 0 in at:

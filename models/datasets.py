@@ -212,7 +212,7 @@ class LowRankBigram(TokenPairDataset):
 
         Power iteration converges as λ₂^k, which is arbitrarily slow when the
         logit scale is large; a direct solve is exact to rounding. Raises if the
-        residual is not at float64 level (e.g. a chain that is not irreducible).
+        residual is not at float64 level (e.g. a chain that is not irreducible): a ValueError naming logit_scale.
         """
         P = self.transition
         M = P.T - torch.eye(self.V, dtype=torch.float64)
@@ -222,18 +222,18 @@ class LowRankBigram(TokenPairDataset):
         try:
             pi = torch.linalg.solve(M, rhs)
             pi = pi + torch.linalg.solve(M, rhs - M @ pi)  # iterative refinement
-        except torch.linalg.LinAlgError as exc:  # a singular system: the chain is reducible at this precision
-            raise ArithmeticError(
-                f"stationary distribution not solvable in float64 ({exc}); "
-                f"logit_scale={self.logit_scale} may make the chain reducible: lower logit_scale"
+        except torch.linalg.LinAlgError:  # a singular system: the chain is reducible at this precision
+            raise ValueError(
+                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
+                f"(the stationary system is singular), got {self.logit_scale!r}"
             ) from None
         pi = pi.clamp_min(0.0)
         pi = pi / pi.sum()
         residual = float((pi @ P - pi).abs().max())
         if not residual <= 1e-12:
-            raise ArithmeticError(
-                f"stationary distribution not solved to float64 precision (residual {residual:.3g}); "
-                f"logit_scale={self.logit_scale} may make the chain reducible"
+            raise ValueError(
+                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
+                f"(stationary residual {residual:.3g} > 1e-12), got {self.logit_scale!r}"
             )
         return pi
 
