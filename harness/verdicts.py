@@ -110,7 +110,7 @@ def _is_real(v: Any) -> bool:
 
 
 def per_seed(value: Any, name: str = "measured value") -> list[float]:
-    """A measured value (one real number or a non-empty flat list of them, one per seed) as a list of floats.
+    """A measured value (one real number or a flat list of them, one per seed) as a list of floats.
 
     Anything else -- a string such as '0.5', None, a bool, a nested list -- is a TypeError naming ``name``:
     judging it as a number would be silent. NaN and inf pass (``judge`` calls them ``error``).
@@ -121,7 +121,6 @@ def per_seed(value: Any, name: str = "measured value") -> list[float]:
     if not all(_is_real(v) for v in values):
         raise TypeError(f"{name} must be a real number or a flat list of real numbers (one per seed), "
                         f"got {type(value).__name__} {value!r}"[:300])
-    require(len(values) >= 1, name, "a non-empty list (one number per seed)", value)
     return [float(v) for v in values]
 
 
@@ -134,7 +133,7 @@ def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:
     if criterion.quantity not in measured:
         raise KeyError(f"criterion quantity {criterion.quantity!r} not measured; measured: {sorted(measured)}")
     values = per_seed(measured[criterion.quantity], f"measured {criterion.quantity!r}")
-    if not all(math.isfinite(v) for v in values):
+    if not values or not all(math.isfinite(v) for v in values):
         return ERROR
     held = [criterion.holds(v) for v in values]
     return REPRODUCED if all(held) else REFUTED if not any(held) else INCONCLUSIVE

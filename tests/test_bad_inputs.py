@@ -286,7 +286,6 @@ ROWS = [
     ("judge measured bool", lambda: judge(CRIT, {"x": True}), TypeError, r"^measured 'x' must be a real number"),
     ("judge measured nested list", lambda: judge(CRIT, {"x": [[0.5], [0.6]]}), TypeError,
      r"^measured 'x' must be a real number or a flat list"),
-    ("judge measured empty list", lambda: judge(CRIT, {"x": []}), ValueError, r"^measured 'x' must be a non-empty list"),
     ("judge criterion string", lambda: judge("x", {"x": 0.5}), TypeError, r"^criterion must be a Criterion or None"),
     # harness.context
     ("ClaimContext seed offset negative", lambda: ClaimContext(seed_offset=-1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
