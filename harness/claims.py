@@ -104,13 +104,31 @@ def _headline(c: Claim, measured: dict[str, Any]) -> str:
     return text + (f" vs {c.criterion.claimed}" if c.criterion else "")
 
 
+def _is_number_tree(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_is_number_tree(v) for v in value)
+    return isinstance(value, (int, float))  # bool is an int
+
+
+def _checked_measurement(measured: Any) -> dict[str, Any]:
+    """A measurement is {name: number or (nested) list of numbers}; anything else is the claim's error."""
+    if not isinstance(measured, dict):
+        raise TypeError(f"a claim's measurement must be a dict {{name: number or per-seed list}}, got "
+                        f"{type(measured).__name__}: {measured!r:.200}")
+    bad = {k: v for k, v in measured.items() if not _is_number_tree(v)}
+    if bad:
+        raise TypeError("measured quantities must be numbers or (nested) lists of numbers; not: "
+                        + ", ".join(f"{k}={v!r:.80}" for k, v in bad.items()))
+    return measured
+
+
 def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
     start = time.perf_counter()
     measured: dict[str, Any] = {}
     error, reason = None, c.reason
     try:
-        measured = to_builtin(c.measure(ctx))
+        measured = _checked_measurement(to_builtin(c.measure(ctx)))
         verdict = judge(c.criterion, measured)
         reason = render_measured(c.reason, measured)
         if verdict == ERROR:

@@ -53,7 +53,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if device == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(ClaimsSession(config), "claims-session")
+        session = ClaimsSession(config)
+        try:  # before any claim runs: a run must never end unable to write what it measured
+            report.check_report_path(session.report_path)
+        except report.ReportError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.pluginmanager.register(session, "claims-session")
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -71,6 +76,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def _split_scope(self, nodeid: str) -> str:
             match = _GROUP_ID.search(nodeid)
             return match.group(1) if match else super()._split_scope(nodeid)
+
+        def remove_node(self, node):
+            """A worker died: its claim is recorded once, as an error, and never re-run.
+
+            xdist's scope scheduler re-queues the whole unfinished scope, the test that
+            killed the worker included, so it would kill worker after worker until
+            "maximum crashed workers reached" and the session hangs or drops claims.
+            """
+            workload = self.assigned_work.get(node, {})
+            crashed = next((nodeid for unit in workload.values() for nodeid, done in unit.items() if not done), None)
+            for unit in workload.values():
+                if crashed in unit:
+                    unit[crashed] = True  # counted as done: the rest of its scope is re-queued without it
+            super().remove_node(node)
+            return crashed
 
     return ClaimGroupScheduling(config, log)
 
@@ -111,7 +131,9 @@ class ClaimsSession:
             self.records[props["claim"]["id"]] = props["claim"]
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
-            self.records.setdefault(head["id"], _failed_before_measuring(head, report))
+            opt = self.config.getoption
+            self.records.setdefault(head["id"], _failed_before_measuring(
+                head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale")))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.records:
@@ -124,7 +146,7 @@ class ClaimsSession:
             "device": self.config.getoption("--claims-device"),
             "scale": self.config.getoption("--claims-scale"),
         }
-        previous = report.load_report(self.report_path.with_suffix(".json"))
+        previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
         doc, figures = report.merge_records(previous, [self.records[k] for k in sorted(self.records)], run, _environment())
         self.doc = doc
         report.write_report(self.report_path, doc, figures)
@@ -140,11 +162,14 @@ class ClaimsSession:
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name})")
 
 
-def _failed_before_measuring(head: dict, test_report: pytest.TestReport) -> dict:
-    """The record of a claim whose test failed before it measured anything (e.g. a fixture error)."""
-    return {**head, "verdict": ERROR, "measured": {}, "headline": f"failed in {test_report.when}", "notes": [],
-            "figures": [], "seconds": round(test_report.duration, 3), "error": str(test_report.longrepr),
-            "seed_offset": None, "device": None, "scale": None}
+def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_offset: int, device: str,
+                             scale: str) -> dict:
+    """The record of a claim whose test failed before it returned a measurement (a fixture error, a dead worker)."""
+    died = test_report.when not in ("setup", "call", "teardown")  # xdist reports a crashed worker's test as '???'
+    headline = "the xdist worker died while measuring this claim" if died else f"failed in {test_report.when}"
+    return {**head, "expected": head["expected_at"].get(scale, head["expected"]), "verdict": ERROR, "measured": {},
+            "headline": headline, "notes": [], "figures": [], "seconds": round(test_report.duration, 3),
+            "error": str(test_report.longrepr), "seed_offset": seed_offset, "device": device, "scale": scale}
 
 
 def _environment() -> dict:

@@ -56,7 +56,7 @@ def test_setup_fails(ctx):
 
 def _strip_timings(doc: dict) -> dict:
     doc = json.loads(json.dumps(doc))
-    doc.pop("run"), doc.pop("environment")
+    doc.pop("run"), doc.pop("environment"), doc.pop("runs")
     for c in doc["claims"]:
         c.pop("seconds"), c.pop("run")
     return doc
@@ -96,6 +96,8 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     assert runs["t.holds"] == subset["run"]["id"] != docs[0]["run"]["id"]
     assert all(runs[k] == docs[0]["run"]["id"] for k in runs if k != "t.holds")
     assert "from earlier run" in (suite.path / "CLAIMS.md").read_text()
+    assert set(subset["runs"]) == {subset["run"]["id"], docs[0]["run"]["id"]}  # each kept row keeps its run's commit
+    assert subset["runs"][docs[0]["run"]["id"]]["environment"] == docs[0]["environment"]
 
 
 def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
@@ -158,3 +160,82 @@ def test_bad_device_is_a_usage_error(pytester):
     result = pytester.runpytest_inprocess("--claims-device", "tpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-device*invalid choice*"])
+
+
+def test_a_claim_that_kills_its_worker_under_loadgroup_is_one_error_row_and_the_run_finishes(pytester):
+    pytester.makepyfile(test_crash='''
+import os
+from harness.claims import claim, Source, AtMost, REPRODUCED
+
+LE1 = AtMost("x", 1.0, why="w", claimed="")
+
+def define(name, group, dies):
+    @claim(id=f"k.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1,
+           expected=REPRODUCED, group=group)
+    def test_k(ctx):
+        if dies:
+            os._exit(3)
+        return {"x": 0.5}
+    return test_k
+
+test_a_first = define("a-first", "g", False)
+test_b_dies = define("b-dies", "g", True)
+test_c_after = define("c-after", "g", False)
+test_d_other = define("d-other", "h", False)
+''')
+    result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", "--claims-seed", "3", timeout=120)
+    result.assert_outcomes(passed=3, failed=1)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert {k: r["verdict"] for k, r in rows.items()} == {
+        "k.a-first": "reproduced", "k.b-dies": "error", "k.c-after": "reproduced", "k.d-other": "reproduced"}
+    died = rows["k.b-dies"]
+    assert "worker died" in died["headline"] and (died["seed_offset"], died["device"], died["scale"]) == (3, "cpu", "ci")
+    assert result.stdout.str().count("k.b-dies") <= 3  # reported, not re-run worker after worker
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[1, 2]", "*is not a toy-claims/report/v1 report*"),
+    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v1 report*"),
+    ('{"schema": "toy-claims/report/v1", "claims": [', "*is not a readable report*"),
+])
+def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(suite, content, message):
+    (suite.path / "CLAIMS.json").write_text(content)
+    result = suite.runpytest_subprocess("-n", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert (suite.path / "CLAIMS.json").read_text() == content and not (suite.path / "CLAIMS.md").exists()
+
+
+@pytest.mark.parametrize("path, message", [
+    ("out.json", "*must name a Markdown file ending in .md*"),
+    ("adir.md", "*must name a file, got the directory*"),
+    ("afile/CLAIMS.md", "*is not writable*"),
+])
+def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, message):
+    (suite.path / "adir.md").mkdir()
+    (suite.path / "afile").write_text("a file, not a directory")
+    result = suite.runpytest_subprocess("-n", "0", "--claims-report", path)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_a_measurement_of_the_wrong_type_is_an_error_row_and_the_report_still_renders(pytester):
+    pytester.makepyfile(test_types='''
+from harness.claims import claim, Source, AtMost, OBSERVATION, REPRODUCED
+
+@claim(id="m.list", source=Source("f.txt", "S", "q"), statement="a | pipe", setup={"a|b": "c|d"}, criterion=None,
+       expected=OBSERVATION)
+def test_list(ctx):
+    return [1.0, 2.0]
+
+@claim(id="m.string", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""),
+       expected=REPRODUCED)
+def test_string(ctx):
+    return {"x": "0.5"}
+''')
+    pytester.runpytest_subprocess("-n", "0").assert_outcomes(failed=2)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["m.list"]["verdict"] == rows["m.string"]["verdict"] == "error"
+    assert "must be a dict" in rows["m.list"]["error"] and "x='0.5'" in rows["m.string"]["error"]
+    markdown = (pytester.path / "CLAIMS.md").read_text()
+    assert "a \\| pipe" in markdown and "a\\|b" in markdown  # a pipe in a cell does not split the table
