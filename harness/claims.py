@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
+from harness import drift
 from harness.context import SCALES, ClaimContext
 from harness.notes import render_measured
 from harness.registry import Claim, Source, claim_head, get_claim, register, to_builtin
@@ -70,8 +71,9 @@ def claim(
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at)
         register(c)
 
-        def test(claims_context: ClaimContext, record_property, claim_group: str | None) -> None:
+        def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
             record = run_claim(c, claims_context)
+            record["drift"] = drift.compare(record, claims_baseline.rows.get(c.id), claims_baseline.environment)
             record_property("claim", record)
             if record["verdict"] == SKIPPED:
                 pytest.skip(record["error"])
@@ -80,6 +82,9 @@ def claim(
             assert record["verdict"] == record["expected"], (
                 f"claim {c.id} measured {record['verdict']!r}, pinned {record['expected']!r}: {record['headline']}"
             )
+            if record["drift"]["status"] == "drifted" and not claims_baseline.update:
+                pytest.fail(f"claim {c.id} drifted from its accepted measurements ({record['drift']['rule']}): "
+                            f"{drift.describe(record['drift'])}. Accept with --claims-update.", pytrace=False)
 
         test.__doc__ = statement
         test = pytest.mark.claim(id)(test)

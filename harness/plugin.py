@@ -1,22 +1,23 @@
-"""pytest plugin: options, the ``claims_context`` fixture, and the report written by the controller.
+"""pytest plugin: options, the ``claims_context`` and ``claims_baseline`` fixtures, and the report written by the controller.
 
 Thin hooks around one ``ClaimsSession``. Claim records travel to the xdist
 controller on the test reports (``record_property``), never through files
 written by workers; the controller alone (or the single process under ``-n 0``)
-merges them into CLAIMS.json / CLAIMS.md at the end of the session.
+merges them into CLAIMS.json / CLAIMS.md at the end of the session. Every process
+reads the baseline (the CLAIMS.json at the report path) once, so each claim's
+check compares its measurement with its accepted one (``harness.drift``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import platform
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness import report
+from harness.environment import environment, git_commit
 from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
 from harness.registry import claim_head, get_claim
@@ -35,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="shift every seed of every claim by N, to check that verdicts are seed-robust (default 0)")
     group.addoption("--claims-device", default="cpu", choices=DEVICES,
                     help="where the claims compute (default cpu)")
+    group.addoption("--claims-update", action="store_true",
+                    help="accept measurements that drifted from the committed CLAIMS.json (the baseline) as the new baseline")
     group.addoption("--claims-scale", default="ci", choices=SCALES,
                     help="how big the experiments are: ci (the CI machine's sizes) or paper (the sources' sizes, "
                          "meant for a GPU); default ci")
@@ -102,6 +105,27 @@ def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
     return ClaimContext(opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
 
 
+class Baseline:
+    """The accepted rows of the report at the report path, this process's environment, and whether to accept drift."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        doc = report.load_report(_report_path(config).with_suffix(".json"))  # checked by the controller at configure
+        self.rows = {c["id"]: c for c in (doc or {}).get("claims", [])}
+        self.environment = environment()
+        self.update = config.getoption("--claims-update")
+
+
+@pytest.fixture(scope="session")
+def claims_baseline(request: pytest.FixtureRequest) -> Baseline:
+    """The baseline every claim's measurement is compared with (read once per process)."""
+    return Baseline(request.config)
+
+
+def _report_path(config: pytest.Config) -> Path:
+    opt = config.getoption("--claims-report")
+    return Path(opt) if opt else Path(config.rootpath) / "CLAIMS.md"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     mark = item.get_closest_marker("claim")
@@ -120,8 +144,7 @@ class ClaimsSession:
 
     @property
     def report_path(self) -> Path:
-        opt = self.config.getoption("--claims-report")
-        return Path(opt) if opt else Path(self.config.rootpath) / "CLAIMS.md"
+        return _report_path(self.config)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -141,15 +164,17 @@ class ClaimsSession:
         run = {
             "id": self.started.strftime("%Y%m%dT%H%M%SZ"),
             "started": self.started.isoformat(),
-            "commit": _git_commit(self.config.rootpath),
+            "commit": git_commit(self.config.rootpath),
             "seed_offset": self.config.getoption("--claims-seed"),
             "device": self.config.getoption("--claims-device"),
             "scale": self.config.getoption("--claims-scale"),
         }
+        records = [self.records[k] for k in sorted(self.records)]
         previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
-        doc, figures = report.merge_records(previous, [self.records[k] for k in sorted(self.records)], run, _environment())
+        doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"))
         self.doc = doc
-        report.write_report(self.report_path, doc, figures)
+        run_log = report.merge_run_log(report.load_run_log(self.report_path), records, run)
+        report.write_report(self.report_path, doc, figures, run_log)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
@@ -159,7 +184,8 @@ class ClaimsSession:
         rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.section("claims")
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
-        terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name})")
+        terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
+                                    f"run ids and timings: {report.run_log_path(self.report_path).name})")
 
 
 def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_offset: int, device: str,
@@ -169,22 +195,5 @@ def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_of
     headline = "the xdist worker died while measuring this claim" if died else f"failed in {test_report.when}"
     return {**head, "expected": head["expected_at"].get(scale, head["expected"]), "verdict": ERROR, "measured": {},
             "headline": headline, "notes": [], "figures": [], "seconds": round(test_report.duration, 3),
-            "error": str(test_report.longrepr), "seed_offset": seed_offset, "device": device, "scale": scale}
-
-
-def _environment() -> dict:
-    import numpy
-    import scipy
-    import torch
-
-    return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
-            "torch": torch.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "torch_threads": torch.get_num_threads()}
-
-
-def _git_commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+            "error": str(test_report.longrepr), "seed_offset": seed_offset, "device": device, "scale": scale,
+            "drift": {"status": "not measured", "rule": "", "moved": []}}

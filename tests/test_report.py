@@ -9,7 +9,6 @@ import pytest
 
 from harness import report
 
-RUN = {"id": "r1", "started": "t", "commit": None, "seed_offset": 0, "device": "cpu", "scale": "ci"}
 ENV = {"python": "3", "platform": "p", "torch": "t", "numpy": "n", "scipy": "s", "torch_threads": 1}
 ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "section": "S", "quote": "q"}, "setup": {},
        "criterion": None, "expected": "observation", "expected_at": {}, "reason": "", "verdict": "observation",
@@ -18,7 +17,7 @@ ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "sec
 
 
 def _write(tmp_path):
-    doc, figures = report.merge_records(None, [ROW], RUN, ENV)
+    doc, figures = report.merge_records(None, [ROW], ENV)
     report.write_report(tmp_path / "CLAIMS.md", doc, figures)
     return doc
 
@@ -41,7 +40,7 @@ def test_a_kill_between_the_two_renames_leaves_a_detectably_torn_pair_and_no_tem
         real_replace(src, dst)
 
     monkeypatch.setattr(report.os, "replace", dies_on_markdown)
-    doc, figures = report.merge_records(None, [{**ROW, "measured": {"y": 3.0}}], {**RUN, "id": "r2"}, ENV)
+    doc, figures = report.merge_records(None, [{**ROW, "measured": {"y": 3.0}}], ENV)
     with pytest.raises(KeyboardInterrupt):
         report.write_report(tmp_path / "CLAIMS.md", doc, figures)
     assert not report.pair_is_consistent(tmp_path / "CLAIMS.md")
@@ -49,7 +48,7 @@ def test_a_kill_between_the_two_renames_leaves_a_detectably_torn_pair_and_no_tem
 
 
 def test_a_document_that_cannot_render_writes_nothing(tmp_path):
-    doc, figures = report.merge_records(None, [ROW], RUN, ENV)
+    doc, figures = report.merge_records(None, [ROW], ENV)
     del doc["claims"][0]["statement"]
     with pytest.raises(KeyError):
         report.write_report(tmp_path / "CLAIMS.md", doc, figures)
