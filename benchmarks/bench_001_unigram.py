@@ -2,59 +2,46 @@
 
 Prints the wall and CPU time of every claim of claims/test_001_unigram_training.py
 and claims/test_001_unigram_language.py measured in-process (one thread, as a
-pytest worker runs them; the first claim of a group pays for its cached
+pytest worker runs them; the first claim of a group pays for its memoised
 experiment), the total per file, and batched against looped training of one sweep:
-the representation-collapse sweep (9 members, V = D = 100, batch 128) as one
-``EmbedUnembedStack`` against 9 single-member stacks.
+the representation-collapse sweep of ``experiments.unigram`` (its main variant:
+lrs × seeds members, V = D = 100, batch 128) as one ``EmbedUnembedStack`` against
+one single-member stack per member.
 
-    python benchmarks/bench_001_unigram.py [--loop-steps 200]
+    python benchmarks/bench_001_unigram.py [--loop-steps 200] [--skip-claims]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import sys
 import time
-from pathlib import Path
 
-import torch
+from timing import pin_one_thread, time_claim_modules  # first: makes the repository importable when run as a script
 
-from harness.claims import ClaimContext, run_claim
-from harness.registry import all_claims
+from experiments.unigram import BATCH, CONFIGS, STREAMS
 from lab.optim import OptimizerSpec
+from lab.seeds import Seeds
 from lab.training import train
 from models.embedding import EmbedUnembedStack, Member
 
-CLAIM_FILES = ("claims.test_001_unigram_training", "claims.test_001_unigram_language")
+CLAIM_MODULES = ["claims.test_001_unigram_training", "claims.test_001_unigram_language"]
 
 
-def _time_claim_files() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: make the claims package importable
-    modules = {name: importlib.import_module(name) for name in CLAIM_FILES}
-    for name in modules:
-        wall_total = cpu_total = 0.0
-        print(f"\n{name.replace('.', '/')}.py")
-        for c in (c for c in all_claims() if c.measure.__module__ == name):
-            wall, cpu = time.perf_counter(), time.process_time()
-            record = run_claim(c, ClaimContext())
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            wall_total, cpu_total = wall_total + wall, cpu_total + cpu
-            print(f"  {c.id:<50} {record['verdict']:<13} wall {wall:6.1f} s  cpu {cpu:6.1f} s")
-        print(f"  {'total':<50} {'':<13} wall {wall_total:6.1f} s  cpu {cpu_total:6.1f} s")
-
-
-def _time_batched_vs_loop(steps: int) -> None:
-    training = sys.modules["test_001_unigram_training"]
-    data, lrs = training.COLLAPSE_DATA, training.COLLAPSE_LRS
-    members = [Member(training.COLLAPSE_D, seed=s) for _ in lrs for s in range(training.N_SEEDS)]
-    specs = [OptimizerSpec("adam", lr) for lr in lrs for _ in range(training.N_SEEDS)]
-    data_seeds = [s for _ in lrs for s in range(training.N_SEEDS)]
+def time_batched_vs_loop(steps: int) -> None:
+    """The collapse sweep's main variant for ``steps`` steps: one stack of every member, then a loop of one-member stacks."""
+    cfg = CONFIGS["ci"].collapse
+    variant, seeds = cfg.variants[0], Seeds(STREAMS)
+    init, data_seeds = seeds("init", variant.n_seeds), seeds("data", variant.n_seeds)
+    members = [Member(cfg.D, seed=s, init_std=variant.init_std) for _ in cfg.lrs for s in init]
+    specs = [OptimizerSpec("adam", lr) for lr in cfg.lrs for _ in init]
+    member_data_seeds = [s for _ in cfg.lrs for s in data_seeds]
 
     def run(group: list[int]) -> None:
-        train(EmbedUnembedStack(data.V, [members[k] for k in group]), data, steps=steps, optim=[specs[k] for k in group],
-              batch_size=training.BATCH, data_seeds=[data_seeds[k] for k in group], eval_steps=[steps])
+        train(EmbedUnembedStack(cfg.V, [members[k] for k in group]), cfg.data, steps=steps,
+              optim=[specs[k] for k in group], batch_size=BATCH, data_seeds=[member_data_seeds[k] for k in group],
+              eval_steps=[steps])
 
+    train(EmbedUnembedStack(cfg.V, members[:1]), cfg.data, steps=1, optim=specs[0], eval_steps=[1])  # warm-up: first-call costs
     start = time.perf_counter()
     run(list(range(len(members))))
     batched = time.perf_counter() - start
@@ -69,10 +56,12 @@ def _time_batched_vs_loop(steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loop-steps", type=int, default=200, help="steps of the batched-vs-loop comparison")
+    parser.add_argument("--skip-claims", action="store_true", help="only the batched-vs-loop comparison")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    _time_claim_files()
-    _time_batched_vs_loop(args.loop_steps)
+    pin_one_thread()
+    if not args.skip_claims:
+        time_claim_modules(CLAIM_MODULES)
+    time_batched_vs_loop(args.loop_steps)
 
 
 if __name__ == "__main__":

@@ -1,68 +1,49 @@
-"""Source 003's claim files: their wall time, batched vs looped CBOW training, and a robustness sweep.
+"""Source 003's claims: their wall time, batched vs looped CBOW training, and a robustness sweep.
 
-    python benchmarks/bench_003_rank_collapse.py                 # wall/CPU time of both claim files (pytest -n 0)
+    python benchmarks/bench_003_rank_collapse.py                 # wall/CPU time of every claim of both files (in-process)
                                                                  # and one epoch of the batched run vs a member loop
-    python benchmarks/bench_003_rank_collapse.py --robustness [--device cuda]
-        # every training claim re-judged under alternative recipes (window, corpus length, batch, learning rates)
+    python benchmarks/bench_003_rank_collapse.py --robustness [--device cuda] [--recipes NAME ...]
+        # every training claim re-judged on runs at alternative recipes (window, corpus length, batch, learning rates)
 
 The robustness sweep is how the training claims' "the verdict does not hinge on
-our choice" statements were checked; it takes minutes on a CPU, seconds on a GPU.
+our choice" statements were checked: a recipe is an ``experiments.rank_collapse.TrainingConfig``,
+each claim is judged on ``JUDGED[claim id](result)``, the function its claim uses.
+It takes minutes on a CPU, seconds on a GPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import importlib
-import resource
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-import torch
+from timing import pin_one_thread, time_claim_modules
 from tabulate import tabulate
 
-ROOT = Path(__file__).resolve().parents[1]
-FILES = ["claims/test_003_rank_collapse.py", "claims/test_003_rank_collapse_training.py"]
+from experiments.rank_collapse import CONFIGS, STREAMS, alternatives, r_eff, run, settings
+from harness.registry import get_claim, to_builtin
+from harness.verdicts import judge
+from lab.seeds import Seeds
+
+CLAIM_MODULES = ["claims.test_003_rank_collapse", "claims.test_003_rank_collapse_training"]
 
 
-def _load_training_claims():
-    return importlib.import_module("claims.test_003_rank_collapse_training")
-
-
-def wall_time() -> None:
-    """Run both claim files as the suite does (one process, -n 0) and print wall and CPU seconds."""
-    with tempfile.TemporaryDirectory() as tmp:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", *FILES, "-p", "no:randomly", "-n", "0", "-q",
-                               "--claims-report", f"{tmp}/CLAIMS.md"], cwd=ROOT, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(proc.stdout.strip().splitlines()[-1])
-    print(f"claim files of source 003 (-n 0): wall {wall:.1f} s, CPU {cpu:.1f} s")
-
-
-def batched_vs_loop(claims) -> None:
-    """One epoch of the claims' member list: one CBOWStack for all members vs one stack per member."""
-    from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+def batched_vs_loop() -> None:
+    """One epoch of the run's member list: one CBOWStack for all members vs one stack per member."""
     from lab.cbow_training import train_cbow
+    from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
 
-    recipe = claims.RECIPE
-    fields = {**claims._settings(recipe), **claims._alternatives(recipe)}
-    members = [CBOWMember(seed=s, **fields[name]) for name in claims.SETTINGS for s in range(claims.SEEDS)]
-    members += [CBOWMember(seed=0, **fields[name]) for name in claims.ALTERNATIVES]
-    ctx, cen = cbow_examples(TopicCorpus(seed=0).sample(recipe.length, seed=1000), recipe.window)
+    config = CONFIGS["ci"]
+    fields = {**settings(config), **alternatives(config)}
+    members = [CBOWMember(seed=s, **fields[name]) for name in settings(config) for s in range(config.seeds)]
+    members += [CBOWMember(seed=0, **fields[name]) for name in alternatives(config)]
+    ctx, cen = cbow_examples(TopicCorpus(V=config.V, used=config.used, seed=0).sample(config.length, seed=1000), config.window)
 
     def epoch(ms) -> float:
         start = time.perf_counter()
-        train_cbow(CBOWStack(claims.V, claims.D, ms), ctx.expand(len(ms), -1, -1), cen.expand(len(ms), -1),
-                   epochs=1, batch_size=recipe.batch_size)
+        train_cbow(CBOWStack(config.V, config.d, ms), ctx.expand(len(ms), -1, -1), cen.expand(len(ms), -1),
+                   epochs=1, batch_size=config.batch_size)
         return time.perf_counter() - start
 
     batched = epoch(members)
@@ -71,7 +52,7 @@ def batched_vs_loop(claims) -> None:
           f"(×{looped / batched:.1f})")
 
 
-ROBUSTNESS = {  # name -> Recipe changes
+ROBUSTNESS = {  # name -> changes to the claims' TrainingConfig
     "as in the claims": {},
     "window 5": {"window": 5},
     "corpus 25600 tokens": {"length": 25600},
@@ -82,44 +63,42 @@ ROBUSTNESS = {  # name -> Recipe changes
 }
 
 
-def robustness(claims, device: str) -> None:
-    """Re-judge every training claim under each alternative recipe; print verdicts and the r_eff of every setting."""
-    from harness.claims import ClaimContext, run_claim
-    from harness.registry import all_claims
+def robustness(device: str, names: list[str]) -> None:
+    """Re-judge every training claim on a run at each alternative recipe; print verdicts and the r_eff of every setting."""
+    from claims.test_003_rank_collapse_training import JUDGED
 
-    ids = [c.id for c in all_claims() if c.measure.__module__ == claims.__name__]
-    experiment = claims._experiment
     verdicts, reffs = {}, {}
-    for name, change in ROBUSTNESS.items():
-        recipe = dataclasses.replace(claims.RECIPE, **change)
-        claims._experiment = functools.partial(experiment, recipe=recipe)
+    for name in names:
+        config = dataclasses.replace(CONFIGS["ci"], **ROBUSTNESS[name])
         start = time.perf_counter()
-        records = {i: run_claim(next(c for c in all_claims() if c.id == i), ClaimContext(0, device)) for i in ids}
-        run = claims._experiment(0, device)
-        verdicts[name] = {i: f"{r['verdict']} ({r['headline'].split(' vs ')[0].split(' = ')[-1]})" for i, r in records.items()}
-        reffs[name] = {s: np.mean(run.per_seed(s, claims.r_eff)) for s in list(claims.SETTINGS) + list(claims.ALTERNATIVES)}
+        result = run(config, Seeds(STREAMS), device)
+        verdicts[name] = {}
+        for claim_id, extract in JUDGED.items():
+            criterion = get_claim(claim_id).criterion
+            measured = to_builtin(extract(result))
+            verdicts[name][claim_id] = f"{judge(criterion, measured)} ({np.mean(measured[criterion.quantity]):.3g})"
+        reffs[name] = {s: np.mean(result.per_seed(s, r_eff)) for s in result.settings}
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
-    claims._experiment = experiment
-    print(tabulate([[i.removeprefix("rank-collapse."), *(verdicts[n][i] for n in ROBUSTNESS)] for i in ids],
-                   headers=["claim", *ROBUSTNESS], tablefmt="github"))
+    print(tabulate([[i.removeprefix("rank-collapse."), *(verdicts[n][i] for n in names)] for i in JUDGED],
+                   headers=["claim (mean of the judged quantity)", *names], tablefmt="github"))
     print()
-    print(tabulate([[s, *(f"{reffs[n][s]:.1f}" for n in ROBUSTNESS)] for s in next(iter(reffs.values()))],
-                   headers=["r_eff after 10 epochs (mean of seeds)", *ROBUSTNESS], tablefmt="github"))
+    print(tabulate([[s, *(f"{reffs[n][s]:.1f}" for n in names)] for s in next(iter(reffs.values()))],
+                   headers=["r_eff after training (mean of seeds)", *names], tablefmt="github"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--robustness", action="store_true", help="re-judge the training claims under alternative recipes")
+    parser.add_argument("--recipes", nargs="+", choices=list(ROBUSTNESS), default=list(ROBUSTNESS),
+                        help="the recipes of the robustness sweep (default: all)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = parser.parse_args()
-    torch.set_num_threads(1)  # as the claims plugin does: bitwise-repeatable CPU runs, no oversubscription
-    sys.path.insert(0, str(ROOT))  # run as a script: make the claims package importable
-    claims = _load_training_claims()
+    pin_one_thread()  # as the claims plugin does: bitwise-repeatable CPU runs, no oversubscription
     if args.robustness:
-        robustness(claims, args.device)
+        robustness(args.device, args.recipes)
         return
-    wall_time()
-    batched_vs_loop(claims)
+    time_claim_modules(CLAIM_MODULES, args.device)
+    batched_vs_loop()
 
 
 if __name__ == "__main__":

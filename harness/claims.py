@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
+from harness import drift
 from harness.context import SCALES, ClaimContext
 from harness.notes import render_measured
 from harness.registry import Claim, Source, claim_head, get_claim, register, to_builtin
@@ -70,8 +71,9 @@ def claim(
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at)
         register(c)
 
-        def test(claims_context: ClaimContext, record_property, claim_group: str | None) -> None:
+        def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
             record = run_claim(c, claims_context)
+            record["drift"] = drift.compare(record, claims_baseline.rows.get(c.id), claims_baseline.environment)
             record_property("claim", record)
             if record["verdict"] == SKIPPED:
                 pytest.skip(record["error"])
@@ -80,6 +82,9 @@ def claim(
             assert record["verdict"] == record["expected"], (
                 f"claim {c.id} measured {record['verdict']!r}, pinned {record['expected']!r}: {record['headline']}"
             )
+            if record["drift"]["status"] == "drifted" and not claims_baseline.update:
+                pytest.fail(f"claim {c.id} drifted from its accepted measurements ({record['drift']['rule']}): "
+                            f"{drift.describe(record['drift'])}. Accept with --claims-update.", pytrace=False)
 
         test.__doc__ = statement
         test = pytest.mark.claim(id)(test)
@@ -104,13 +109,31 @@ def _headline(c: Claim, measured: dict[str, Any]) -> str:
     return text + (f" vs {c.criterion.claimed}" if c.criterion else "")
 
 
+def _is_number_tree(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_is_number_tree(v) for v in value)
+    return isinstance(value, (int, float))  # bool is an int
+
+
+def _checked_measurement(measured: Any) -> dict[str, Any]:
+    """A measurement is {name: number or (nested) list of numbers}; anything else is the claim's error."""
+    if not isinstance(measured, dict):
+        raise TypeError(f"a claim's measurement must be a dict {{name: number or per-seed list}}, got "
+                        f"{type(measured).__name__}: {measured!r:.200}")
+    bad = {k: v for k, v in measured.items() if not _is_number_tree(v)}
+    if bad:
+        raise TypeError("measured quantities must be numbers or (nested) lists of numbers; not: "
+                        + ", ".join(f"{k}={v!r:.80}" for k, v in bad.items()))
+    return measured
+
+
 def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
     start = time.perf_counter()
     measured: dict[str, Any] = {}
     error, reason = None, c.reason
     try:
-        measured = to_builtin(c.measure(ctx))
+        measured = _checked_measurement(to_builtin(c.measure(ctx)))
         verdict = judge(c.criterion, measured)
         reason = render_measured(c.reason, measured)
         if verdict == ERROR:

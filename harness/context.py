@@ -12,7 +12,7 @@ import base64
 import io
 
 from lab.seeds import Seeds
-from models.validation import require_choice, require_int
+from models.validation import require_choice, require_seed, require_type
 
 __all__ = ["DEVICES", "SCALES", "ClaimContext"]
 
@@ -24,7 +24,7 @@ class ClaimContext:
     """Seeds (shifted by ``--claims-seed``), device, scale, and the notes and figures a claim attaches."""
 
     def __init__(self, seed_offset: int = 0, device: str = "cpu", scale: str = "ci") -> None:
-        self.seed_offset = require_int(seed_offset, "seed offset", lo=0)
+        self.seed_offset = require_seed(seed_offset, "seed offset")
         require_choice(device, "device", DEVICES)
         require_choice(scale, "scale", SCALES)
         self.device, self.scale = device, scale
@@ -37,15 +37,18 @@ class ClaimContext:
 
     def seeds(self, n: int, first: int = 0) -> list[int]:
         """n seeds for a claim that needs one stream: first + offset + i. ``first`` is a seed the source states (42)."""
-        require_int(first, "first", lo=0)
+        first = require_seed(first, "first")
         return [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
 
     def note(self, markdown: str) -> None:
         """A paragraph or table for the claim's section of the report."""
+        require_type(markdown, "markdown", str, "a str")
         self.notes.append(markdown)
 
     def figure(self, fig, name: str, caption: str) -> None:
         """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it."""
+        require_type(name, "name", str, "a str (the figure's file name)")
+        require_type(caption, "caption", str, "a str")
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()

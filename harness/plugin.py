@@ -1,22 +1,23 @@
-"""pytest plugin: options, the ``claims_context`` fixture, and the report written by the controller.
+"""pytest plugin: options, the ``claims_context`` and ``claims_baseline`` fixtures, and the report written by the controller.
 
 Thin hooks around one ``ClaimsSession``. Claim records travel to the xdist
 controller on the test reports (``record_property``), never through files
 written by workers; the controller alone (or the single process under ``-n 0``)
-merges them into CLAIMS.json / CLAIMS.md at the end of the session.
+merges them into CLAIMS.json / CLAIMS.md at the end of the session. Every process
+reads the baseline (the CLAIMS.json at the report path) once, so each claim's
+check compares its measurement with its accepted one (``harness.drift``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import platform
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness import report
+from harness.environment import environment, git_commit
 from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
 from harness.registry import claim_head, get_claim
@@ -35,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="shift every seed of every claim by N, to check that verdicts are seed-robust (default 0)")
     group.addoption("--claims-device", default="cpu", choices=DEVICES,
                     help="where the claims compute (default cpu)")
+    group.addoption("--claims-update", action="store_true",
+                    help="accept measurements that drifted from the committed CLAIMS.json (the baseline) as the new baseline")
     group.addoption("--claims-scale", default="ci", choices=SCALES,
                     help="how big the experiments are: ci (the CI machine's sizes) or paper (the sources' sizes, "
                          "meant for a GPU); default ci")
@@ -53,7 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if device == "cuda" and not torch.cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(ClaimsSession(config), "claims-session")
+        session = ClaimsSession(config)
+        try:  # before any claim runs: a run must never end unable to write what it measured
+            report.check_report_path(session.report_path)
+        except report.ReportError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.pluginmanager.register(session, "claims-session")
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -72,6 +80,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             match = _GROUP_ID.search(nodeid)
             return match.group(1) if match else super()._split_scope(nodeid)
 
+        def remove_node(self, node):
+            """A worker died: its claim is recorded once, as an error, and never re-run.
+
+            xdist's scope scheduler re-queues the whole unfinished scope, the test that
+            killed the worker included, so it would kill worker after worker until
+            "maximum crashed workers reached" and the session hangs or drops claims.
+            """
+            workload = self.assigned_work.get(node, {})
+            crashed = next((nodeid for unit in workload.values() for nodeid, done in unit.items() if not done), None)
+            for unit in workload.values():
+                if crashed in unit:
+                    unit[crashed] = True  # counted as done: the rest of its scope is re-queued without it
+            super().remove_node(node)
+            return crashed
+
     return ClaimGroupScheduling(config, log)
 
 
@@ -80,6 +103,27 @@ def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
     """Seed offset, device and scale for one claim measurement."""
     opt = request.config.getoption
     return ClaimContext(opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
+
+
+class Baseline:
+    """The accepted rows of the report at the report path, this process's environment, and whether to accept drift."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        doc = report.load_report(_report_path(config).with_suffix(".json"))  # checked by the controller at configure
+        self.rows = {c["id"]: c for c in (doc or {}).get("claims", [])}
+        self.environment = environment()
+        self.update = config.getoption("--claims-update")
+
+
+@pytest.fixture(scope="session")
+def claims_baseline(request: pytest.FixtureRequest) -> Baseline:
+    """The baseline every claim's measurement is compared with (read once per process)."""
+    return Baseline(request.config)
+
+
+def _report_path(config: pytest.Config) -> Path:
+    opt = config.getoption("--claims-report")
+    return Path(opt) if opt else Path(config.rootpath) / "CLAIMS.md"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -100,8 +144,7 @@ class ClaimsSession:
 
     @property
     def report_path(self) -> Path:
-        opt = self.config.getoption("--claims-report")
-        return Path(opt) if opt else Path(self.config.rootpath) / "CLAIMS.md"
+        return _report_path(self.config)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -111,7 +154,9 @@ class ClaimsSession:
             self.records[props["claim"]["id"]] = props["claim"]
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
-            self.records.setdefault(head["id"], _failed_before_measuring(head, report))
+            opt = self.config.getoption
+            self.records.setdefault(head["id"], _failed_before_measuring(
+                head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale")))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.records:
@@ -119,15 +164,17 @@ class ClaimsSession:
         run = {
             "id": self.started.strftime("%Y%m%dT%H%M%SZ"),
             "started": self.started.isoformat(),
-            "commit": _git_commit(self.config.rootpath),
+            "commit": git_commit(self.config.rootpath),
             "seed_offset": self.config.getoption("--claims-seed"),
             "device": self.config.getoption("--claims-device"),
             "scale": self.config.getoption("--claims-scale"),
         }
-        previous = report.load_report(self.report_path.with_suffix(".json"))
-        doc, figures = report.merge_records(previous, [self.records[k] for k in sorted(self.records)], run, _environment())
+        records = [self.records[k] for k in sorted(self.records)]
+        previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
+        doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"))
         self.doc = doc
-        report.write_report(self.report_path, doc, figures)
+        run_log = report.merge_run_log(report.load_run_log(self.report_path), records, run)
+        report.write_report(self.report_path, doc, figures, run_log)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
@@ -137,29 +184,16 @@ class ClaimsSession:
         rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.section("claims")
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
-        terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name})")
+        terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
+                                    f"run ids and timings: {report.run_log_path(self.report_path).name})")
 
 
-def _failed_before_measuring(head: dict, test_report: pytest.TestReport) -> dict:
-    """The record of a claim whose test failed before it measured anything (e.g. a fixture error)."""
-    return {**head, "verdict": ERROR, "measured": {}, "headline": f"failed in {test_report.when}", "notes": [],
-            "figures": [], "seconds": round(test_report.duration, 3), "error": str(test_report.longrepr),
-            "seed_offset": None, "device": None, "scale": None}
-
-
-def _environment() -> dict:
-    import numpy
-    import scipy
-    import torch
-
-    return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
-            "torch": torch.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "torch_threads": torch.get_num_threads()}
-
-
-def _git_commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_offset: int, device: str,
+                             scale: str) -> dict:
+    """The record of a claim whose test failed before it returned a measurement (a fixture error, a dead worker)."""
+    died = test_report.when not in ("setup", "call", "teardown")  # xdist reports a crashed worker's test as '???'
+    headline = "the xdist worker died while measuring this claim" if died else f"failed in {test_report.when}"
+    return {**head, "expected": head["expected_at"].get(scale, head["expected"]), "verdict": ERROR, "measured": {},
+            "headline": headline, "notes": [], "figures": [], "seconds": round(test_report.duration, 3),
+            "error": str(test_report.longrepr), "seed_offset": seed_offset, "device": device, "scale": scale,
+            "drift": {"status": "not measured", "rule": "", "moved": []}}

@@ -1,26 +1,38 @@
-"""CLAIMS.md / CLAIMS.json: merging a run's claim records into the report and rendering it.
+"""CLAIMS.md / CLAIMS.json: merging claim records into the report, rendering it, merging shards.
 
-Pure functions and one atomic writer; no pytest here. The JSON schema
-(``SCHEMA``) is public and documented in the README:
+Pure functions and one atomic writer; no pytest here. The JSON schema (``SCHEMA``) is public and documented in the
+README:
 
-    {"schema": "toy-claims/report/v1",
-     "run": {"id", "started", "commit", "seed_offset", "device", "scale"},  # the latest run
-     "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},
+    {"schema": "toy-claims/report/v2",
+     "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},   # of the latest run
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
                  "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why"} | null,
                  "expected",                      # the pin for the scale this row was measured at
                  "expected_at": {scale: pin},     # pins that differ at another scale
                  "reason", "verdict", "measured": {name: number | list},
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
-                 "seconds", "error", "seed_offset", "device", "scale", "run"}]}  # run: id of the run that measured it
+                 "error", "seed_offset", "device", "scale", "environment",
+                 "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "sd_units", "why"}]},
+                 "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
 
-Non-finite numbers (a NaN measurement, an open criterion bound) are written as null. A subset run keeps every row
-of the previous report that it did not re-measure, with the run it came from.
+The two committed files hold only what a measurement determines: a run that changes no measurement leaves them
+byte-identical, so ``git diff --exit-code CLAIMS.json`` is a gate. Volatile facts (run id, start time, commit,
+seconds per claim) go to ``CLAIMS.run.json`` beside them (``RUN_LOG``; git-ignored). Non-finite numbers are written
+as null. A subset run keeps every row of the previous report that it did not re-measure.
+
+Nothing measured is lost silently: a report path that holds something that is not our report (unreadable JSON,
+another schema) is refused with ``ReportError`` before any claim runs; the Markdown is rendered before anything is
+written; every file is written atomically and a failed write leaves no temp file; CLAIMS.md names the SHA-256 of
+the CLAIMS.json it was rendered from, so a pair torn by a kill between the two renames is detectable
+(``pair_is_consistent``).
+
+Shards: ``python -m harness.report merge OUT.md SHARD.json …`` merges reports written by separate runs.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 import os
@@ -30,61 +42,156 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
+from harness.drift import describe as describe_drift
 from harness.verdicts import Criterion  # the one place that phrases criteria
 
-__all__ = ["SCHEMA", "FIGURE_DIR", "merge_records", "render_markdown", "write_report", "load_report", "summary_rows"]
+__all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
+           "write_report", "load_report", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
 
-SCHEMA = "toy-claims/report/v1"
+SCHEMA = "toy-claims/report/v2"
+_OLDER_SCHEMAS = ("toy-claims/report/v1",)  # read as baselines and upgraded; written as SCHEMA
+RUN_LOG_SCHEMA = "toy-claims/run-log/v1"
+_VOLATILE = ("seconds", "run")
 FIGURE_DIR = "claims_figures"
 _MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
          "error": "💥 error", "observation": "🔎 observation", "skipped": "⏭️ skipped"}
 
 
+class ReportError(Exception):
+    """The report path cannot take this run's report without losing something; the message says what to do."""
+
+
+def check_report_path(md_path: Path) -> None:
+    """Refuse, before any claim runs, a report path this run could not write or would overwrite something foreign with."""
+    md_path = Path(md_path)
+    if md_path.suffix != ".md":
+        raise ReportError(f"--claims-report must name a Markdown file ending in .md (CLAIMS.json goes beside it), got {str(md_path)!r}")
+    if md_path.is_dir():
+        raise ReportError(f"--claims-report must name a file, got the directory {str(md_path)!r}")
+    existing = next((p for p in (md_path.parent, *md_path.parent.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ReportError(f"--claims-report {str(md_path)!r}: the directory {str(existing or md_path.parent)!r} is not writable")
+    load_report(md_path.with_suffix(".json"))  # raises on a file that is not our report
+
+
 def load_report(json_path: Path) -> dict[str, Any] | None:
-    """The previous report, or None when there is none or it is not ours."""
-    try:
-        doc = json.loads(Path(json_path).read_text())
-    except (OSError, ValueError):
+    """The previous report, None when there is none; ``ReportError`` when the path holds something else."""
+    json_path = Path(json_path)
+    if not json_path.exists():
         return None
-    return doc if isinstance(doc, dict) and doc.get("schema") == SCHEMA else None
+    advice = "move it away or pass --claims-report another path; it is never overwritten"
+    try:
+        doc = json.loads(json_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{json_path} is not a readable report ({type(exc).__name__}: {exc}); {advice}") from None
+    if not isinstance(doc, dict) or doc.get("schema") not in (SCHEMA, *_OLDER_SCHEMAS) or not isinstance(doc.get("claims"), list):
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise ReportError(f"{json_path} is not a {SCHEMA} report (found {found!r}); {advice}")
+    return _upgrade(doc)
 
 
-def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], run: dict, environment: dict) -> tuple[dict, dict[str, bytes]]:
+def _upgrade(doc: dict[str, Any]) -> dict[str, Any]:
+    """A v1 report as v2: volatile fields dropped, the run's environment on every row."""
+    if doc["schema"] == SCHEMA:
+        return doc
+    env = doc.get("environment")
+    rows = [{**{k: v for k, v in c.items() if k not in _VOLATILE and k != "expected_on"}, "environment": env}
+            for c in doc["claims"]]
+    return {"schema": SCHEMA, "environment": env, "claims": rows}
+
+
+def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], environment: dict,
+                  accept: bool = True) -> tuple[dict, dict[str, bytes]]:
     """The new report document and the figure files (relative path -> PNG bytes) to write.
 
-    Claims measured now replace their old rows; the others are kept as they were.
+    Claims measured now replace their old rows; the others are kept as they were. A record that drifted keeps the
+    accepted row as its ``baseline`` unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
     """
     figures: dict[str, bytes] = {}
-    rows = {c["id"]: c for c in (previous or {}).get("claims", [])}
+    previous = previous or {}
+    rows = {c["id"]: c for c in previous.get("claims", [])}
     for record in records:
-        row = _json_numbers({**record, "run": run["id"]})
+        row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
+        if (record.get("drift") or {}).get("status") == "drifted":  # only a drift is a fact of the measurement
+            row["drift"] = _json_numbers(record["drift"])
+        row["environment"] = environment
         row["figures"] = []
         for fig in record["figures"]:
             path = f"{FIGURE_DIR}/{_slug(record['id'])}-{_slug(fig['name'])}.png"
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
+        old = rows.get(record["id"])
+        pending = "drift" in row or (row["verdict"] == "error" and bool(old and old.get("measured")))
+        if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
+            row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
         rows[record["id"]] = row
-    doc = {"schema": SCHEMA, "run": run, "environment": environment, "claims": [rows[k] for k in sorted(rows)]}
+    doc = {"schema": SCHEMA, "environment": environment, "claims": [rows[k] for k in sorted(rows)]}
     return doc, figures
 
 
-def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes]) -> Path:
-    """Write figures, CLAIMS.json and CLAIMS.md, each atomically (temp file + rename). Returns the JSON path."""
+def merge_run_log(previous: dict[str, Any] | None, records: list[dict[str, Any]], run: dict) -> dict[str, Any]:
+    """The volatile run log: the latest run, and per claim the run that measured it and its seconds."""
+    rows = dict((previous or {}).get("rows", {}))
+    for record in records:
+        rows[record["id"]] = {"run": run["id"], "commit": run.get("commit"), "seconds": record.get("seconds"),
+                              "baseline": (record.get("drift") or {}).get("rule", "")}
+    return {"schema": RUN_LOG_SCHEMA, "run": run, "rows": dict(sorted(rows.items()))}
+
+
+def run_log_path(md_path: Path) -> Path:
+    return Path(md_path).with_suffix(".run.json")
+
+
+def load_run_log(md_path: Path) -> dict[str, Any] | None:
+    """The run log beside a report, or None (it is volatile: a missing or unreadable one is simply started anew)."""
+    try:
+        doc = json.loads(run_log_path(md_path).read_text())
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("schema") == RUN_LOG_SCHEMA else None
+
+
+def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes], run_log: dict | None = None) -> Path:
+    """Render, then write figures, CLAIMS.json and CLAIMS.md, each atomically (temp file + rename). Returns the JSON path.
+
+    Rendering first means a document that cannot be rendered writes nothing.
+    """
     md_path = Path(md_path)
     root = md_path.parent
+    json_bytes = (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
+    md_bytes = (_digest_line(json_bytes) + "\n" + render_markdown(doc)).encode()
     for rel, data in sorted(figures.items()):
         _atomic_write(root / rel, data)
     json_path = md_path.with_suffix(".json")
-    _atomic_write(json_path, (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode())
-    _atomic_write(md_path, render_markdown(doc).encode())
+    _atomic_write(json_path, json_bytes)
+    _atomic_write(md_path, md_bytes)
+    if run_log is not None:
+        _atomic_write(run_log_path(md_path), (json.dumps(run_log, indent=1) + "\n").encode())
     return json_path
+
+
+def pair_is_consistent(md_path: Path) -> bool:
+    """Whether CLAIMS.md was rendered from the CLAIMS.json beside it (False after a write torn between the two)."""
+    md_path = Path(md_path)
+    try:
+        first = md_path.read_text().split("\n", 1)[0]
+        return first == _digest_line(md_path.with_suffix(".json").read_bytes())
+    except OSError:
+        return False
+
+
+def _digest_line(json_bytes: bytes) -> str:
+    return f"<!-- rendered from CLAIMS.json sha256:{hashlib.sha256(json_bytes).hexdigest()} -->"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _slug(text: str) -> str:
@@ -102,42 +209,50 @@ def _json_numbers(value: Any) -> Any:
 
 
 def _agreement(c: dict[str, Any]) -> str:
-    """✓ verdict equals its pin, ✗ it does not, – not measured (optional dependency missing)."""
-    return "–" if c["verdict"] == "skipped" else "✓" if c["verdict"] == c["expected"] else "✗"
+    """✓ verdict equals its pin and nothing drifted, ✗ otherwise, – not measured (optional dependency missing)."""
+    if c["verdict"] == "skipped":
+        return "–"
+    return "✓" if c["verdict"] == c["expected"] and not _drifted(c) else "✗"
+
+
+def _drifted(c: dict[str, Any]) -> bool:
+    return (c.get("drift") or {}).get("status") == "drifted"
 
 
 def summary_rows(doc: dict[str, Any]) -> list[list[str]]:
-    """One row per claim: id, verdict, expected, whether they agree, headline."""
-    return [[c["id"], c["verdict"], c["expected"], _agreement(c), c["headline"]]
-            for c in doc["claims"]]
+    """One row per claim: id, verdict, expected, whether they agree (and nothing drifted), headline or drift."""
+    return [[c["id"], c["verdict"], c["expected"], _agreement(c),
+             describe_drift(c["drift"]) if _drifted(c) else c["headline"]] for c in doc["claims"]]
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    run, env, claims = doc["run"], doc["environment"], doc["claims"]
+    env, claims = doc["environment"], doc["claims"]
     counts: dict[str, int] = {}
     for c in claims:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    mismatches = [c["id"] for c in claims if _agreement(c) == "✗"]
+    mismatches = [c["id"] for c in claims if c["verdict"] not in ("skipped", c["expected"])]
+    drifted = [c["id"] for c in claims if _drifted(c)]
     out = [
         "# Claims report",
         "",
         "_Generated by `pytest claims` (harness/report.py) — do not edit by hand. "
         "Schema and how to read it: README.md._",
         "",
-        f"Latest run `{run['id']}` · commit `{run.get('commit') or 'unknown'}` · device `{run['device']}` · "
-        f"scale `{run.get('scale', 'ci')}` · "
-        f"seed offset {run['seed_offset']} · Python {env['python']} · torch {env['torch']} · "
-        f"numpy {env['numpy']} · {env['platform']}",
+        f"Latest environment: Python {env['python']} · torch {env['torch']} · numpy {env['numpy']} · "
+        f"scipy {env['scipy']} · {env['platform']} · {env['torch_threads']} torch thread(s). Run ids, commits and "
+        "timings: CLAIMS.run.json (not committed).",
         "",
         "Verdicts: " + ", ".join(f"{_MARK.get(v, v)} {n}" for v, n in sorted(counts.items())) + ".  "
         + (f"**{len(mismatches)} claim(s) differ from their pinned verdict: {', '.join(mismatches)}.**"
-           if mismatches else "Every verdict matches its pin."),
+           if mismatches else "Every verdict matches its pin.")
+        + (f" **{len(drifted)} claim(s) drifted from their accepted measurements: {', '.join(drifted)}.**" if drifted else ""),
         "",
         "## Summary",
         "",
         tabulate(
-            [[f"[`{c['id']}`](#{_anchor(c['id'])})", c["statement"], f"`{c['source']['file'][:3]}` §{c['source']['section']}",
-              c["headline"], _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if _agreement(c) == "✓" else f" {_agreement(c)}")]
+            [[f"[`{c['id']}`](#{_anchor(c['id'])})", _cell(c["statement"]),
+              _cell(f"`{c['source']['file'][:3]}` §{c['source']['section']}"),
+              _cell(c["headline"]), _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if _agreement(c) == "✓" else f" {_agreement(c)}")]
              for c in claims],
             headers=["id", "claim", "source", "measured vs claimed", "verdict", "pinned"],
             tablefmt="github",
@@ -146,21 +261,26 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "## Claims",
     ]
     for c in claims:
-        out += ["", *_claim_section(c, run)]
+        out += ["", *_claim_section(c)]
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _anchor(claim_id: str) -> str:
     return "".join(ch for ch in claim_id.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
 
 
-def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
+def _claim_section(c: dict[str, Any]) -> list[str]:
     src = c["source"]
     lines = [
         f"### {c['id']}",
         "",
         f"**{_MARK.get(c['verdict'], c['verdict'])}** (pinned: {c['expected']}{_other_pins(c)}) · version {c['version']} · "
-        f"{c['seconds']:.2f} s" + ("" if c["run"] == run["id"] else f" · **from earlier run `{c['run']}`**"),
+        f"seed offset {c['seed_offset']} · {c['device']} · {c['scale']} scale",
         "",
         f"> {src['quote']}",
         f">",
@@ -170,7 +290,7 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
         "",
     ]
     if c["setup"]:
-        lines += ["**Setup.**", "", tabulate([[k, _fmt(v)] for k, v in c["setup"].items()], headers=["", ""], tablefmt="github"), ""]
+        lines += ["**Setup.**", "", tabulate([[_cell(k), _cell(_fmt(v))] for k, v in c["setup"].items()], headers=["", ""], tablefmt="github"), ""]
     crit = c["criterion"]
     if crit:
         lines += [f"**Criterion.** {_describe(crit)} (claimed: {crit['claimed']}). _Why:_ {crit['why']}", ""]
@@ -178,6 +298,9 @@ def _claim_section(c: dict[str, Any], run: dict) -> list[str]:
         lines += [f"**Why pinned {c['expected']}.** {c['reason']}", ""]
     if c["error"]:
         lines += ["**Error.**", "", "```", c["error"].rstrip(), "```", ""]
+    if _drifted(c):
+        lines += [f"**Drift from the accepted measurements** ({c['drift']['rule']}): {describe_drift(c['drift'])}. "
+                  "Accept with `--claims-update`.", ""]
     if c["measured"]:
         lines += ["**Measured.**", "", tabulate([_measured_row(k, v) for k, v in c["measured"].items()],
                                                 headers=["quantity", "mean ± sd", "values"], tablefmt="github"), ""]
@@ -219,3 +342,82 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v[:12]) + (", …" if len(v) > 12 else "") + "]"
     return str(v)
+
+
+def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict, list[str]]:
+    """Merge reports written by separate runs (shards) into one: (document, figures, run log, conflicts).
+
+    Refuses shards of different schema versions. Of each claim the most recent row wins (by the run id in the
+    shard's run log; without one, the later shard on the command line); ``conflicts`` names the claims that two
+    shards measured differently (beyond the drift rule), which a merge must not hide.
+    """
+    from harness.drift import compare
+
+    shards = []
+    for path in map(Path, shard_paths):
+        raw = json.loads(path.read_text()) if path.exists() else None
+        if not isinstance(raw, dict) or raw.get("schema") != SCHEMA:
+            found = raw.get("schema") if isinstance(raw, dict) else "no report"
+            raise ReportError(f"{path}: every shard must be a {SCHEMA} report, found {found!r}")
+        shards.append((path, load_report(path), load_run_log(path.with_suffix(".md")) or {}))
+    rows: dict[str, tuple[tuple, dict, Path, dict]] = {}
+    conflicts = []
+    for order, (path, doc, log) in enumerate(shards):
+        for row in doc["claims"]:
+            entry = log.get("rows", {}).get(row["id"], {})
+            key = (entry.get("run") or "", order)
+            if row["id"] in rows:
+                other = rows[row["id"]][1]
+                measured_both = all(r["verdict"] not in ("error", "skipped") for r in (row, other))
+                if measured_both and row["version"] == other["version"] and compare(
+                        {**row, "measured": _nan(row["measured"])}, other, row["environment"])["status"] == "drifted":
+                    conflicts.append(f"{row['id']}: {rows[row['id']][2]} and {path} measured it differently")
+                if key < rows[row["id"]][0]:
+                    continue
+            rows[row["id"]] = (key, row, path, entry)
+    figures: dict[str, bytes] = {}
+    for _, row, path, _ in rows.values():
+        for fig in row["figures"]:
+            figures[fig["path"]] = (path.parent / fig["path"]).read_bytes()
+    latest = max(rows.values(), key=lambda r: r[0]) if rows else None
+    doc = {"schema": SCHEMA, "environment": latest[1]["environment"] if latest else None,
+           "claims": [rows[k][1] for k in sorted(rows)]}
+    run_log = {"schema": RUN_LOG_SCHEMA, "run": {"merged_from": [str(p) for p in shard_paths]},
+               "rows": {k: rows[k][3] for k in sorted(rows)}}
+    return doc, figures, run_log, conflicts
+
+
+def _nan(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan(v) for v in value]
+    return math.nan if value is None else value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m harness.report merge OUT.md SHARD.json …``: one report from the reports of several shards."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m harness.report", description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    merge = sub.add_parser("merge", help="merge shard reports into one CLAIMS.md / CLAIMS.json")
+    merge.add_argument("out", type=Path, help="the merged CLAIMS.md (CLAIMS.json and figures beside it)")
+    merge.add_argument("shards", type=Path, nargs="+", help="the shards' CLAIMS.json files")
+    args = parser.parse_args(argv)
+    try:
+        check_report_path(args.out)  # an existing CLAIMS.json there must be ours
+        doc, figures, run_log, conflicts = merge_shards(args.shards)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_report(args.out, doc, figures, run_log)
+    for line in conflicts:
+        print(f"conflict: {line}", file=sys.stderr)
+    print(f"merged {len(doc['claims'])} claims from {len(args.shards)} shards into {args.out}")
+    return 1 if conflicts else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

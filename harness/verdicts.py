@@ -15,19 +15,23 @@ Pure: no pytest, no plotting.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from models.validation import require
+import numpy as np
+
+from models.validation import require, require_choice, require_real, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "PINNABLE",
-    "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "per_seed",
+    "KINDS", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "per_seed",
 ]
 
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
 ERROR, OBSERVATION, SKIPPED = "error", "observation", "skipped"
 PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
+KINDS = ("approx", "at_most", "at_least", "between")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,15 @@ class Criterion:
     claimed: str  # what the source claims, for the summary table ("7.57", "< L0 + floor")
     why: str  # one line: where the numbers come from (source's words, measured floor, seed spread)
 
+    def __post_init__(self) -> None:
+        require(isinstance(self.quantity, str) and self.quantity != "", "quantity", "a non-empty str", self.quantity)
+        require_choice(self.kind, "kind", KINDS)
+        for name in ("lo", "hi"):  # ±inf marks an open side (at_most, at_least); NaN would refute every value
+            value = getattr(self, name)
+            require(isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value),
+                    name, "a number (±inf for an open side), not NaN", value)
+        require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
+
     def holds(self, x: float) -> bool:
         return self.lo <= x <= self.hi
 
@@ -59,36 +72,67 @@ class Criterion:
         return f"{self.lo:.6g} ≤ {q} ≤ {self.hi:.6g} for every seed"
 
 
+def _check_text(quantity: str, why: str, claimed: str | None) -> None:
+    require_type(quantity, "quantity", str, "the measured key (a str)")
+    require_type(why, "why", str, "a str")
+    require_type(claimed, "claimed", (str, type(None)) , "a str")
+
+
 def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str | None = None) -> Criterion:
-    require(math.isfinite(tol) and tol >= 0, "tol", "a finite number >= 0", tol)
+    _check_text(quantity, why, claimed)
+    require_real(target, "target")
+    require_real(tol, "tol", lo=0)
     return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why)
 
 
 def AtMost(quantity: str, bound: float, *, why: str, claimed: str) -> Criterion:
+    _check_text(quantity, why, claimed)
+    require_real(bound, "bound")
     return Criterion(quantity, "at_most", -math.inf, bound, claimed, why)
 
 
 def AtLeast(quantity: str, bound: float, *, why: str, claimed: str) -> Criterion:
+    _check_text(quantity, why, claimed)
+    require_real(bound, "bound")
     return Criterion(quantity, "at_least", bound, math.inf, claimed, why)
 
 
 def Between(quantity: str, lo: float, hi: float, *, why: str, claimed: str) -> Criterion:
+    _check_text(quantity, why, claimed)
+    require_real(lo, "lo")
+    require_real(hi, "hi")
     require(lo <= hi, "lo, hi", "lo <= hi", (lo, hi))
     return Criterion(quantity, "between", lo, hi, claimed, why)
 
 
-def per_seed(value: Any) -> list[float]:
-    """A measured value (one number or one per seed) as a list of floats."""
-    return [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+def _is_real(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def per_seed(value: Any, name: str = "measured value") -> list[float]:
+    """A measured value (one real number or a flat list of them, one per seed) as a list of floats.
+
+    Anything else -- a string such as '0.5', None, a bool, a nested list -- is a TypeError naming ``name``:
+    judging it as a number would be silent. NaN and inf pass (``judge`` calls them ``error``).
+    """
+    if isinstance(value, np.ndarray) and value.ndim <= 1:
+        value = value.tolist()
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not all(_is_real(v) for v in values):
+        raise TypeError(f"{name} must be a real number or a flat list of real numbers (one per seed), "
+                        f"got {type(value).__name__} {value!r}"[:300])
+    return [float(v) for v in values]
 
 
 def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:
     """The verdict of ``criterion`` on ``measured`` (see the module docstring)."""
     if criterion is None:
         return OBSERVATION
+    require_type(criterion, "criterion", Criterion, "a Criterion or None")
+    require_type(measured, "measured", dict, "a dict of measured quantities")
     if criterion.quantity not in measured:
         raise KeyError(f"criterion quantity {criterion.quantity!r} not measured; measured: {sorted(measured)}")
-    values = per_seed(measured[criterion.quantity])
+    values = per_seed(measured[criterion.quantity], f"measured {criterion.quantity!r}")
     if not values or not all(math.isfinite(v) for v in values):
         return ERROR
     held = [criterion.holds(v) for v in values]

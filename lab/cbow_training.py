@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lab.loop import run_steps
+from lab.loop import check_steps, run_steps
 from lab.optim import OptimizerSpec, build_optimizer
+from lab.training import resolve_device
 from models.cbow import CBOWStack
-from models.validation import require
+from models.validation import require, require_int, require_type
 
 __all__ = ["CBOWLog", "train_cbow"]
 
@@ -53,15 +54,20 @@ def train_cbow(
     incomplete batch is dropped. ``checkpoints`` (default: every epoch end) are steps
     at which E is recorded; step 0 is the init.
     """
-    require(isinstance(epochs, int) and epochs >= 1, "epochs", "an integer >= 1", epochs)
+    require_type(model, "model", CBOWStack, "a CBOWStack")
+    epochs = require_int(epochs, "epochs", lo=1)
+    require_type(contexts, "contexts", torch.Tensor, "an (M, n, C) tensor of token ids")
+    require_type(centers, "centers", torch.Tensor, "an (M, n) tensor of token ids")
+    require(contexts.dim() == 3, "contexts", "an (M, n, C) tensor", tuple(contexts.shape))
     M, n, _ = contexts.shape
     require(len(model.members) == M and centers.shape == (M, n), "contexts, centers", f"(M={len(model.members)}, n, C) and (M, n)",
             (tuple(contexts.shape), tuple(centers.shape)))
-    require(isinstance(batch_size, int) and 1 <= batch_size <= n, "batch_size", f"an integer in [1, n={n}]", batch_size)
+    require(n >= 1, "contexts", "at least one example per member", tuple(contexts.shape))
+    batch_size = require_int(batch_size, "batch_size", lo=1, hi=n)
     per_epoch = n // batch_size
     total = epochs * per_epoch
-    at = sorted(set(checkpoints if checkpoints is not None else range(0, total + 1, per_epoch)))
-    require(at[0] >= 0 and at[-1] <= total, "checkpoints", f"steps in [0, {total}]", at)
+    at = check_steps(checkpoints if checkpoints is not None else range(0, total + 1, per_epoch), "checkpoints", total)
+    resolve_device(device)
 
     order = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in model.members})}
     perms = {s: torch.stack([torch.randperm(n, generator=g)[: per_epoch * batch_size] for _ in range(epochs)])

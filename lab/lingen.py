@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from lab.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
-from models.validation import require
+from models.validation import require, require_int, require_real, require_type
 
 __all__ = [
     "fit_lingen",
@@ -39,7 +39,11 @@ def regression_weights(basis: Tensor, targets: Tensor, ridge: float = 0.0) -> Te
     ``basis`` is (|H|, C) and ``targets`` (n_targets, C). With ridge = 0 this is the
     minimum-norm least-squares solution, so rank-deficient bases are fine.
     """
-    require(ridge >= 0, "ridge", ">= 0", ridge)
+    require_real(ridge, "ridge", lo=0)
+    require_type(basis, "basis", torch.Tensor, "an (|H|, C) tensor")
+    require_type(targets, "targets", torch.Tensor, "an (n_targets, C) tensor")
+    require(basis.dim() == 2 and targets.dim() == 2 and basis.shape[1] == targets.shape[1], "basis, targets",
+            "(|H|, C) and (n_targets, C) tensors", (tuple(basis.shape), tuple(targets.shape)))
     design, rhs = basis.double().T, targets.double().T  # (C, |H|), (C, n_targets)
     if ridge > 0:
         n_h = design.shape[1]
@@ -52,6 +56,7 @@ def fit_lingen(log_prob_fn: LogProbFn, basis_histories: Tensor, futures: Tensor,
                targets: Tensor, top_k: int | None = None, ridge: float = 0.0) -> Tensor:
     """Weights v (n_targets, |H|) expressing each (n_targets, t) target's row of L_M(·, F)
     in the rows of L_M(basis_histories, F); top-k columns are chosen on the basis."""
+    require_real(ridge, "ridge", lo=0)
     basis = extended_logit_matrix(log_prob_fn, basis_histories, futures, top_k=top_k)
     rows = extended_logit_matrix(log_prob_fn, targets, futures, tokens=basis.tokens)
     return regression_weights(basis.values, rows.values, ridge)
@@ -69,6 +74,11 @@ def lingen_log_prob_fn(log_prob_fn: LogProbFn, basis_histories: Tensor, weights:
 
     ``weights`` is one target's (|H|,) row from ``fit_lingen``.
     """
+    require(callable(log_prob_fn), "log_prob_fn", "a callable (n, t) token ids -> (n, V) log-probs", log_prob_fn)
+    require_type(basis_histories, "basis_histories", torch.Tensor, "an (|H|, t_h) tensor of token ids")
+    require_type(weights, "weights", torch.Tensor, "one target's (|H|,) row of fit_lingen's weights")
+    require(basis_histories.dim() == 2 and weights.shape == (basis_histories.shape[0],), "weights",
+            f"a ({basis_histories.shape[0]},) row, one weight per basis history", tuple(weights.shape))
     n_h = basis_histories.shape[0]
     v = weights.double()
 
@@ -89,6 +99,10 @@ def lingen_kl(log_prob_fn: LogProbFn, basis_histories: Tensor, weights: Tensor, 
     Returns (n_samples, length): entry [i, s] is the exact next-token KL at step s + 1 of
     sample i; ``.mean(0)`` is the per-step expected KL.
     """
+    length, n_samples = require_int(length, "length", lo=0), require_int(n_samples, "n_samples", lo=1)
+    require_type(target, "target", torch.Tensor, "a (t,) tensor of token ids")
+    require(target.dim() == 1, "target", "a (t,) tensor of token ids", tuple(target.shape))
+    require_type(generator, "generator", torch.Generator, "a torch.Generator")
     lingen = lingen_log_prob_fn(log_prob_fn, basis_histories, weights)
     prefix = target.expand(n_samples, -1)  # (n, t)
     continuation = torch.empty(n_samples, 0, dtype=torch.long)

@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import Tensor
 
-from models.validation import require
+from models.validation import require, require_int, require_real, require_type
 
 __all__ = [
     "LogProbFn",
@@ -44,8 +44,16 @@ class LogitMatrix(NamedTuple):
     tokens: Tensor  # (|F|, k) int64, the token of each column within each future
 
 
+def _check_call(log_prob_fn, tokens, name: str) -> None:
+    require(callable(log_prob_fn), "log_prob_fn", "a callable (n, t) token ids -> (n, V) log-probs", log_prob_fn)
+    require_type(tokens, name, torch.Tensor, "an (n, t) tensor of token ids")
+    require(tokens.dim() == 2, name, "an (n, t) tensor", tuple(tokens.shape))
+
+
 def batched_log_probs(log_prob_fn: LogProbFn, sequences: Tensor, batch_size: int = 4096) -> Tensor:
     """log_prob_fn on (n, t) sequences in chunks, without gradients -> (n, V) float64."""
+    _check_call(log_prob_fn, sequences, "sequences")
+    batch_size = require_int(batch_size, "batch_size", lo=1)
     with torch.no_grad():
         chunks = [log_prob_fn(chunk).double() for chunk in sequences.split(batch_size)]
     return torch.cat(chunks) if chunks else torch.empty(0, 0, dtype=torch.float64)
@@ -54,6 +62,10 @@ def batched_log_probs(log_prob_fn: LogProbFn, sequences: Tensor, batch_size: int
 def centred_log_probs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor,
                       batch_size: int = 4096) -> Tensor:
     """log Pr[z | h∘f] - mean_z log Pr[z | h∘f] for (|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V)."""
+    _check_call(log_prob_fn, histories, "histories")
+    _check_call(log_prob_fn, futures, "futures")
+    require(histories.shape[0] >= 1, "histories", "at least one history", tuple(histories.shape))
+    require(futures.shape[0] >= 1, "futures", "at least one future", tuple(futures.shape))
     n_h, n_f = histories.shape[0], futures.shape[0]
     pairs = torch.cat([histories.repeat_interleave(n_f, dim=0), futures.repeat(n_h, 1)], dim=1)
     log_probs = batched_log_probs(log_prob_fn, pairs, batch_size)  # (|H| |F|, V)
@@ -68,13 +80,13 @@ def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Te
     centred = centred_log_probs(log_prob_fn, histories, futures, batch_size)  # (|H|, |F|, V)
     n_h, n_f, V = centred.shape
     if tokens is None:
-        k = V if top_k is None else top_k
-        require(1 <= k <= V, "top_k", f"in [1, V={V}]", top_k)
+        k = V if top_k is None else require_int(top_k, "top_k", lo=1, hi=V)
         # Centring shifts a future's scores by a constant, so this is the order of the mean log-prob.
         order = torch.sort(centred.mean(dim=0), dim=1, descending=True, stable=True).indices
         tokens = order[:, :k] if top_k is not None else torch.arange(V).expand(n_f, V)
     else:
         require(top_k is None, "top_k", "None when tokens are given", top_k)
+        require_type(tokens, "tokens", torch.Tensor, "an (|F|, k) tensor of token ids")
         require(tokens.dim() == 2 and tokens.shape[0] == n_f, "tokens", f"of shape (|F|={n_f}, k)",
                 tuple(tokens.shape))
     values = centred.gather(2, tokens.expand(n_h, -1, -1))  # (|H|, |F|, k)
@@ -84,6 +96,10 @@ def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Te
 def sample_sequences(log_prob_fn: LogProbFn, n: int, length: int, generator: torch.Generator,
                      prefixes: Tensor | None = None) -> Tensor:
     """Sample (n, length) continuations of (n, t0) ``prefixes`` (default: empty) token by token."""
+    n, length = require_int(n, "n", lo=1), require_int(length, "length", lo=0)
+    require_type(generator, "generator", torch.Generator, "a torch.Generator")
+    if prefixes is not None:
+        _check_call(log_prob_fn, prefixes, "prefixes")
     context = torch.empty(n, 0, dtype=torch.long) if prefixes is None else prefixes
     require(context.shape[0] == n, "prefixes", f"a tensor with n={n} rows", context.shape[0])
     for _ in range(length):
@@ -94,16 +110,24 @@ def sample_sequences(log_prob_fn: LogProbFn, n: int, length: int, generator: tor
 
 def nonsense_futures(V: int, n: int, length: int, generator: torch.Generator) -> Tensor:
     """(n, length) tokens drawn uniformly from [0, V): futures unrelated to the language."""
+    V, n, length = require_int(V, "V", lo=1), require_int(n, "n", lo=0), require_int(length, "length", lo=0)
+    require_type(generator, "generator", torch.Generator, "a torch.Generator")
     return torch.randint(0, V, (n, length), generator=generator)
 
 
 def singular_values(matrix: Tensor) -> Tensor:
     """Singular values in float64, descending."""
+    require_type(matrix, "matrix", torch.Tensor, "a 2-D tensor")
+    require(matrix.dim() >= 2, "matrix", "a 2-D tensor (or a batch of them)", tuple(matrix.shape))
     return torch.linalg.svdvals(matrix.double())
 
 
 def numerical_rank(matrix: Tensor, rtol: float = 1e-9) -> int:
     """Number of singular values above rtol times the largest (0 for a zero matrix)."""
+    require_real(rtol, "rtol", lo=0)
+    require_type(matrix, "matrix", torch.Tensor, "a 2-D tensor")
+    require(matrix.dim() == 2, "matrix", "a 2-D tensor", tuple(matrix.shape))
+    require(bool(torch.isfinite(matrix).all()), "matrix", "finite entries (a rank of NaN/inf is undefined)", "non-finite entries")
     sv = singular_values(matrix)
     return int((sv > rtol * sv[0]).sum()) if sv.numel() and sv[0] > 0 else 0
 
@@ -115,9 +139,12 @@ def principal_angle_cosines(A: Tensor, B: Tensor, rank: int) -> Tensor:
     column space of the best rank-``rank`` approximation; A and B need the same
     number of rows but may differ in columns. 1 means a shared direction, 0 orthogonal.
     """
+    require_type(A, "A", torch.Tensor, "a 2-D tensor")
+    require_type(B, "B", torch.Tensor, "a 2-D tensor")
+    require(A.dim() == 2 and B.dim() == 2, "A, B", "2-D tensors", (tuple(A.shape), tuple(B.shape)))
     require(A.shape[0] == B.shape[0], "A, B", "matrices with the same number of rows",
             (A.shape[0], B.shape[0]))
-    require(1 <= rank <= min(A.shape + B.shape), "rank", f"in [1, {min(A.shape + B.shape)}]", rank)
+    rank = require_int(rank, "rank", lo=1, hi=min(A.shape + B.shape))
     U_a = torch.linalg.svd(A.double(), full_matrices=False).U[:, :rank]
     U_b = torch.linalg.svd(B.double(), full_matrices=False).U[:, :rank]
     return torch.linalg.svdvals(U_a.T @ U_b).clamp(0.0, 1.0)
@@ -128,6 +155,9 @@ def random_subspace_cosines(dim: int, rank: int, generator: torch.Generator) -> 
 
     The chance level for ``principal_angle_cosines`` on |H| = dim rows.
     """
+    dim = require_int(dim, "dim", lo=1)
+    rank = require_int(rank, "rank", lo=1, hi=dim)
+    require_type(generator, "generator", torch.Generator, "a torch.Generator")
     A = torch.randn(dim, rank, generator=generator, dtype=torch.float64)
     B = torch.randn(dim, rank, generator=generator, dtype=torch.float64)
     return principal_angle_cosines(A, B, rank)

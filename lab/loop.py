@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 
 from lab.optim import LRSchedule
-from models.validation import require
+from models.validation import require, require_int, require_type
 
-__all__ = ["run_steps"]
+__all__ = ["check_steps", "run_steps"]
+
+
+def check_steps(steps_list, name: str, total: int | None, *, allow_empty: bool = False) -> list[int]:
+    """``steps_list`` sorted without repeats, each an integer (in [0, total] unless None); non-empty unless ``allow_empty``."""
+    where = "" if total is None else f" in [0, {total}]"
+    require_type(steps_list, name, (list, tuple, range, set, frozenset, np.ndarray), f"a list of steps{where}")
+    require(allow_empty or len(steps_list) >= 1, name, f"a non-empty list of steps{where}", steps_list)
+    return sorted({require_int(s, name, lo=None if total is None else 0, hi=total) for s in steps_list})
 
 
 def run_steps(
@@ -31,8 +40,14 @@ def run_steps(
     ``loss_at(t)`` returns the loss of update t (any shape; its sum is minimised).
     ``schedule`` multiplies every optimizer's learning rate (``LRSchedule.factor``).
     """
-    require(isinstance(steps, int) and steps >= 1, "steps", "an integer >= 1", steps)
-    at = set(observe_at)
+    steps = require_int(steps, "steps", lo=1)
+    require_type(schedule, "schedule", (LRSchedule, type(None)), "an LRSchedule or None")
+    at = set(check_steps(observe_at, "observe_at", steps, allow_empty=True))
+    require(callable(loss_at), "loss_at", "a callable step -> loss", loss_at)
+    require(callable(observe), "observe", "a callable step -> None", observe)
+    require_type(optimizers, "optimizers", (list, tuple), "a non-empty sequence of torch optimizers")
+    require(len(optimizers) >= 1 and all(isinstance(o, torch.optim.Optimizer) for o in optimizers), "optimizers",
+            "a non-empty sequence of torch optimizers", optimizers)
     schedulers = [] if schedule is None else [
         torch.optim.lr_scheduler.LambdaLR(opt, lambda s: schedule.factor(s, steps)) for opt in optimizers]
     if 0 in at:

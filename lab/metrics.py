@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from models.validation import require
+from models.validation import require, require_real
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
            "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes"]
@@ -51,10 +51,37 @@ def _centred_singular_values(tables):
 
 
 def _matrix(M) -> np.ndarray:
-    a = np.asarray(M.detach().cpu() if hasattr(M, "detach") else M, dtype=np.float64)
+    a = _real_array(M.detach().cpu() if hasattr(M, "detach") else M, "matrix")
     require(a.ndim == 2 and min(a.shape) >= 1, "matrix", "a non-empty 2-D array", a.shape)
     require(bool(np.isfinite(a).all()), "matrix", "finite entries", "non-finite entries")
     return a
+
+
+def _real_array(values, name: str) -> np.ndarray:
+    """``values`` as a float64 numpy array; a ValueError naming ``name`` when they are not numbers."""
+    ok = not isinstance(values, (str, bytes))
+    try:
+        a = np.asarray(values, dtype=np.float64) if ok else None
+    except (TypeError, ValueError):
+        ok = False
+    require(ok, name, "an array of real numbers", values)
+    return a
+
+
+def _check_spectra(s) -> None:
+    """Singular values (..., k): non-empty, finite, >= 0 and not all zero in any spectrum (else the rank is undefined)."""
+    name = "s (singular values)"
+    if isinstance(s, torch.Tensor):
+        shape, finite = tuple(s.shape), bool(torch.isfinite(s).all())
+        nonnegative, nonzero = (bool((s >= 0).all()), bool((s.sum(dim=-1) > 0).all())) if finite and s.numel() else (True, True)
+    else:
+        a = _real_array(s, name)
+        shape, finite = a.shape, bool(np.isfinite(a).all())
+        nonnegative, nonzero = (bool((a >= 0).all()), bool((a.sum(axis=-1) > 0).all())) if finite and a.size else (True, True)
+    require(len(shape) >= 1 and shape[-1] >= 1 and 0 not in shape, name, "a non-empty array (..., k), k >= 1", shape)
+    require(finite, name, "finite (NaN or inf has no effective rank)", "non-finite values")
+    require(nonnegative, name, "non-negative", "negative values")
+    require(nonzero, name, "not all zero in any spectrum (the zero matrix has no effective rank)", "an all-zero spectrum")
 
 
 def effective_rank(M) -> float:
@@ -65,10 +92,12 @@ def effective_rank(M) -> float:
 
 
 def effective_rank_from_singular_values(s):
-    """``effective_rank`` of the matrix with singular values ``s`` (..., k) -> (...); unchecked, for batches.
+    """``effective_rank`` of the matrix with singular values ``s`` (..., k) -> (...); batches too.
 
-    A float for 1-D numpy input, else an array / tensor of the leading shape. Zeros in ``s`` count as 0 log 0 = 0.
+    A float for 1-D numpy input, else an array / tensor of the leading shape. Zeros in ``s`` count as 0 log 0 = 0;
+    a ValueError for empty, NaN, inf, negative or all-zero spectra (no effective rank is defined for them).
     """
+    _check_spectra(s)
     return _exp_entropy(s)
 
 
@@ -80,11 +109,16 @@ def pca_effective_dimension(E) -> float:
 
 
 def pca_effective_dimension_batched(tables):
-    """``pca_effective_dimension`` of every (n, d) matrix of ``tables`` (..., n, d) -> (...); unchecked.
+    """``pca_effective_dimension`` of every (n, d) matrix of ``tables`` (..., n, d) -> (...); shapes checked only.
+
+    A table with NaN / inf entries or identical rows gives NaN (never a number), so one diverged member of a
+    sweep stays visible without stopping the others; empty tables are a ValueError.
 
     Torch input is computed in float64 with torch's LAPACK under the worker's thread pin (a 100 × 100 table:
     ~2 ms, against ~0.2 s for numpy's multithreaded SVD on the shared 2-core machine).
     """
+    shape = tuple(tables.shape) if isinstance(tables, torch.Tensor) else _real_array(tables, "tables").shape
+    require(len(shape) >= 2 and 0 not in shape, "tables", "a non-empty array (..., n, d)", shape)
     return _exp_entropy(_centred_singular_values(tables) ** 2)
 
 
@@ -106,11 +140,14 @@ class PowerLawFit:
 
 def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
     """Fit log y = log c + exponent · log x by least squares; CI from the t distribution."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = _real_array(x, "x"), _real_array(y, "y")
     require(x.shape == y.shape and x.ndim == 1, "x, y", "1-D arrays of equal length", (x.shape, y.shape))
     require(x.size >= 3, "x", "at least 3 points", x.size)
+    require(bool(np.isfinite(x).all()), "x", "finite (NaN or inf cannot be fitted)", x)
+    require(bool(np.isfinite(y).all()), "y", "finite (NaN or inf cannot be fitted)", y)
     require(bool((x > 0).all() and (y > 0).all()), "x, y", "strictly positive (log-log fit)", "non-positive values")
-    require(0 < confidence < 1, "confidence", "in (0, 1)", confidence)
+    require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
+    require_real(confidence, "confidence", lo=0, hi=1, lo_open=True, hi_open=True)
     fit = stats.linregress(np.log(x), np.log(y))
     half = stats.t.ppf(0.5 + confidence / 2, x.size - 2) * fit.stderr
     return PowerLawFit(
@@ -126,14 +163,20 @@ def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
 
 def exponential_fit_r2(x, y) -> float:
     """R² of the least-squares line log y = a + b·x (y ∝ e^{bx}): the alternative a power law must beat."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = _real_array(x, "x"), _real_array(y, "y")
     require(x.shape == y.shape and x.ndim == 1 and x.size >= 3, "x, y", "1-D arrays of equal length >= 3",
             (x.shape, y.shape))
+    require(bool(np.isfinite(x).all() and np.isfinite(y).all()), "x, y", "finite (NaN or inf cannot be fitted)",
+            "non-finite values")
     require(bool((y > 0).all()), "y", "strictly positive (log fit)", "non-positive values")
+    require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
     return float(stats.linregress(x, np.log(y)).rvalue ** 2)
 
 
 def local_slopes(x, y) -> np.ndarray:
     """d log y / d log x between consecutive points (length len(x) - 1)."""
-    lx, ly = np.log(np.asarray(x, dtype=np.float64)), np.log(np.asarray(y, dtype=np.float64))
+    x, y = _real_array(x, "x"), _real_array(y, "y")
+    require(x.shape == y.shape and x.ndim == 1 and x.size >= 2, "x, y", "1-D arrays of equal length >= 2",
+            (x.shape, y.shape))
+    lx, ly = np.log(x), np.log(y)  # a non-positive value gives a NaN slope, never a number
     return np.diff(ly) / np.diff(lx)

@@ -7,12 +7,11 @@ what it wants as an ``OptimizerSpec`` plus torch parameter groups and calls
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
-from models.validation import require, require_choice
+from models.validation import require, require_choice, require_int, require_real, require_type
 
 __all__ = ["OPTIMIZERS", "OptimizerSpec", "LRSchedule", "build_optimizer"]
 
@@ -30,9 +29,9 @@ class OptimizerSpec:
 
     def __post_init__(self) -> None:
         require_choice(self.name, "optimizer", OPTIMIZERS)
-        require(math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0", self.lr)
-        require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay", "a finite number >= 0", self.weight_decay)
-        require(0 <= self.momentum < 1, "momentum", "in [0, 1)", self.momentum)
+        require_real(self.lr, "lr", lo=0, lo_open=True)
+        require_real(self.weight_decay, "weight_decay", lo=0)
+        require_real(self.momentum, "momentum", lo=0, hi=1, hi_open=True)
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,14 @@ class LRSchedule:
     final_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        require(self.warmup_steps >= 0, "warmup_steps", "an integer >= 0", self.warmup_steps)
-        require(self.decay_steps >= 0, "decay_steps", "an integer >= 0", self.decay_steps)
-        require(math.isfinite(self.final_factor) and self.final_factor >= 0, "final_factor", "a finite number >= 0", self.final_factor)
+        object.__setattr__(self, "warmup_steps", require_int(self.warmup_steps, "warmup_steps", lo=0))
+        object.__setattr__(self, "decay_steps", require_int(self.decay_steps, "decay_steps", lo=0))
+        require_real(self.final_factor, "final_factor", lo=0)
 
     def factor(self, step: int, total_steps: int) -> float:
         """Multiplier for the update that takes the model from ``step`` to ``step + 1``."""
+        require_int(step, "step", lo=0)
+        require_int(total_steps, "total_steps", lo=1)
         f = 1.0
         if step < self.warmup_steps:
             f = (step + 1) / self.warmup_steps
@@ -74,6 +75,10 @@ def build_optimizer(spec: OptimizerSpec, groups: list[dict], *, foreach: bool | 
     spec's; ``foreach`` and ``fused`` pick torch's implementation (each engine keeps
     the one it was measured with: they agree only to rounding).
     """
+    require_type(spec, "spec", OptimizerSpec, "an OptimizerSpec")
+    require_type(groups, "groups", (list, tuple), "a list of torch parameter groups (dicts)")
+    require(len(groups) >= 1 and all(isinstance(g, dict) for g in groups), "groups",
+            "a non-empty list of torch parameter groups (dicts)", groups)
     kwargs = {"lr": spec.lr, "weight_decay": spec.weight_decay, "foreach": foreach, "fused": fused}
     if spec.name == "sgd":
         return torch.optim.SGD(groups, momentum=spec.momentum, **kwargs)

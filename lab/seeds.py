@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.validation import require, require_choice, require_int
+from models.validation import require, require_choice, require_int, require_seed, require_type
 
 __all__ = ["STREAM_SPACING", "Seeds"]
 
@@ -26,9 +26,12 @@ class Seeds:
     offset: int = 0  # --claims-seed
 
     def __post_init__(self) -> None:
-        require(len(self.streams) >= 1 and len(set(self.streams)) == len(self.streams), "streams",
+        require_type(self.streams, "streams", (tuple, list), "a non-empty tuple of distinct names")
+        require(len(self.streams) >= 1 and all(isinstance(s, str) for s in self.streams)
+                and len(set(self.streams)) == len(self.streams), "streams",
                 "a non-empty tuple of distinct names", self.streams)
-        object.__setattr__(self, "offset", require_int(self.offset, "seed offset", lo=0))
+        object.__setattr__(self, "streams", tuple(self.streams))
+        object.__setattr__(self, "offset", require_seed(self.offset, "seed offset"))
 
     def __call__(self, stream: str, n: int) -> tuple[int, ...]:
         """The first ``n`` seeds of ``stream``."""

@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lab.loop import run_steps
+from lab.loop import check_steps, run_steps
 from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
 from lab.training import log_spaced_steps, resolve_device
-from models.validation import require
+from models.validation import require, require_int, require_seed, require_type
 
 __all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
 
@@ -67,6 +67,8 @@ def per_token_kl(model, language: SequenceLanguage, sequences: Tensor) -> float:
     ``model`` is anything with ``next_token_log_probs(prefixes) -> (n, V)`` (the
     language itself gives 0). Float64, no gradients; NaN if the model's output is.
     """
+    require_type(sequences, "sequences", torch.Tensor, "an (n, T) tensor of token ids")
+    require(callable(getattr(model, "next_token_log_probs", None)), "model", "a model with next_token_log_probs", model)
     require(sequences.dim() == 2 and sequences.shape[1] >= 1, "sequences", "an (n, T) tensor with T >= 1",
             tuple(sequences.shape))
     device = next(model.parameters()).device if isinstance(model, nn.Module) else torch.device("cpu")
@@ -117,10 +119,17 @@ def train_sequence_model(
     function of data_seed, steps and batch_size) and minimises the mean next-token
     cross-entropy, BOS-conditioned from the first token on (``model.sequence_log_prob``).
     """
-    require(isinstance(steps, int) and steps >= 1, "steps", "an integer >= 1", steps)
-    require(batch_size >= 1 and seq_len >= 1, "batch_size, seq_len", "integers >= 1", (batch_size, seq_len))
-    eval_at = sorted(set(eval_steps if eval_steps is not None else log_spaced_steps(steps)))
-    keep = sorted(set(checkpoint_steps))
+    require_type(model, "model", nn.Module, "a torch nn.Module with sequence_log_prob")
+    require(callable(getattr(model, "sequence_log_prob", None)), "model", "a model with sequence_log_prob", model)
+    steps = require_int(steps, "steps", lo=1)
+    require_type(optim, "optim", OptimizerSpec, "an OptimizerSpec")
+    require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
+    batch_size, seq_len = require_int(batch_size, "batch_size", lo=1), require_int(seq_len, "seq_len", lo=1)
+    data_seed = require_seed(data_seed, "data_seed")
+    require_type(eval_sequences, "eval_sequences", torch.Tensor, "an (n, T) tensor of token ids")
+    eval_at = (check_steps(eval_steps, "eval_steps", None) if eval_steps is not None
+               else log_spaced_steps(steps))
+    keep = check_steps(checkpoint_steps, "checkpoint_steps", None, allow_empty=True)
     require(all(0 <= s <= steps for s in eval_at + keep), "eval_steps, checkpoint_steps", f"steps in [0, {steps}]",
             (eval_at, keep))
 

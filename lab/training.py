@@ -24,9 +24,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from lab.loop import run_steps
+from lab.loop import check_steps, run_steps
 from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
-from models.validation import require, require_choice
+from models.validation import require, require_choice, require_int, require_seed, require_type
 from models.datasets import TokenPairDataset
 from models.embedding import EmbedUnembedStack
 
@@ -63,7 +63,8 @@ def resolve_device(name: str) -> torch.device:
 
 def log_spaced_steps(total: int, per_decade: int = 10) -> list[int]:
     """0 plus roughly log-spaced steps up to and including ``total``."""
-    require(total >= 1, "steps", "an integer >= 1", total)
+    total = require_int(total, "steps", lo=1)
+    per_decade = require_int(per_decade, "per_decade", lo=1)
     n = max(2, int(per_decade * math.log10(total)) + 1)
     return sorted({0, *np.unique(np.round(np.logspace(0, math.log10(total), n)).astype(int)).tolist(), total})
 
@@ -98,15 +99,22 @@ def train(
     ``optim`` and ``data_seeds`` are per member (a single value is shared).
     ``on_eval(model)`` may return extra measurements recorded at each evaluation step.
     """
+    require_type(model, "model", EmbedUnembedStack, "an EmbedUnembedStack")
+    require_type(dataset, "dataset", TokenPairDataset, "a TokenPairDataset")
     K = len(model.members)
-    require(isinstance(steps, int) and steps >= 1, "steps", "an integer >= 1", steps)
-    require(batch_size is None or (isinstance(batch_size, int) and batch_size >= 1), "batch_size", "None (exact) or an integer >= 1", batch_size)
-    specs = optim if isinstance(optim, list) else [optim] * K
-    seeds = data_seeds if isinstance(data_seeds, list) else [data_seeds] * K
-    require(len(specs) == K, "optim", f"one spec per member ({K})", len(specs))
+    steps = require_int(steps, "steps", lo=1)
+    if batch_size is not None:
+        batch_size = require_int(batch_size, "batch_size (None for exact full batch)", lo=1)
+    specs = list(optim) if isinstance(optim, (list, tuple)) else [optim] * K
+    seeds = list(data_seeds) if isinstance(data_seeds, (list, tuple)) else [data_seeds] * K
+    require(len(specs) == K, "optim", f"one OptimizerSpec per member ({K})", len(specs))
+    for spec in specs:
+        require_type(spec, "optim", OptimizerSpec, "an OptimizerSpec or a list of one per member")
+    require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
     require(len(seeds) == K, "data_seeds", f"one seed per member ({K})", len(seeds))
-    eval_at = sorted(set(eval_steps if eval_steps is not None else log_spaced_steps(steps)))
-    require(eval_at[0] >= 0 and eval_at[-1] <= steps, "eval_steps", f"steps in [0, {steps}]", eval_at)
+    seeds = [require_seed(s, "data_seeds") for s in seeds]
+    eval_at = check_steps(eval_steps, "eval_steps", steps) if eval_steps is not None else log_spaced_steps(steps)
+    require(on_eval is None or callable(on_eval), "on_eval", "None or a callable model -> dict", on_eval)
 
     dev = resolve_device(device)
     model.to(dev)

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.validation import require, require_choice
+from models.validation import require, require_bool, require_choice, require_int, require_real, require_seed, require_type
 
 __all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack"]
 
@@ -56,12 +56,13 @@ class TopicCorpus:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
-        require(isinstance(self.used, int) and 1 <= self.used <= self.V, "used", f"an integer in [1, V={self.V}]", self.used)
-        require(isinstance(self.topics, int) and self.topics >= 1, "topics", "an integer >= 1", self.topics)
-        require(math.isfinite(self.zipf_alpha) and self.zipf_alpha >= 0, "zipf_alpha", "a finite number >= 0", self.zipf_alpha)
-        require(0 <= self.stay <= 1, "stay", "in [0, 1]", self.stay)
-        require(math.isfinite(self.peakiness) and self.peakiness > 0, "peakiness", "a finite number > 0", self.peakiness)
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        object.__setattr__(self, "used", require_int(self.used, "used", lo=1, hi=self.V))
+        object.__setattr__(self, "topics", require_int(self.topics, "topics", lo=1))
+        require_real(self.zipf_alpha, "zipf_alpha", lo=0)
+        require_real(self.stay, "stay", lo=0, hi=1)
+        require_real(self.peakiness, "peakiness", lo=0, lo_open=True)
+        object.__setattr__(self, "seed", require_seed(self.seed))
 
     @cached_property
     def _tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +97,8 @@ class TopicCorpus:
 
     def sample(self, length: int, seed: int) -> torch.Tensor:
         """A token stream of ``length`` (int64), drawn with ``default_rng(seed)``."""
-        require(isinstance(length, int) and length >= 1, "length", "an integer >= 1", length)
+        length = require_int(length, "length", lo=1)
+        require_seed(seed)
         rng = np.random.default_rng(seed)
         redraw = rng.random(length) >= self.stay
         redraw[0] = True
@@ -113,6 +115,7 @@ class TopicCorpus:
         center, then w after, read off a stationary stream. Forward messages over the
         left tokens and backward messages over the right ones meet at the center.
         """
+        require_type(contexts, "contexts", (torch.Tensor, np.ndarray, list, tuple), "an (n, 2w) tensor of token ids")
         ctx = torch.as_tensor(contexts).long()
         require(ctx.ndim == 2 and ctx.shape[1] % 2 == 0, "contexts", "an (n, 2w) tensor", tuple(ctx.shape))
         w = ctx.shape[1] // 2
@@ -136,7 +139,8 @@ def cbow_examples(tokens: torch.Tensor, window: int) -> tuple[torch.Tensor, torc
 
     Only positions with a full window on both sides are used: n = len(tokens) − 2·window.
     """
-    require(isinstance(window, int) and window >= 1, "window", "an integer >= 1", window)
+    window = require_int(window, "window", lo=1)
+    require_type(tokens, "tokens", torch.Tensor, "a 1-D tensor of token ids")
     require(tokens.ndim == 1 and len(tokens) > 2 * window, "tokens", f"a stream longer than 2·window = {2 * window}",
             tuple(tokens.shape))
     n = len(tokens) - 2 * window
@@ -161,12 +165,13 @@ class CBOWMember:
     l2: float = 0.0  # coupled penalty l2 · ||E||_F² added to the loss ("penalize ||E||_F weakly")
 
     def __post_init__(self) -> None:
-        require(math.isfinite(self.init_scale) and self.init_scale > 0, "init_scale", "a finite number > 0", self.init_scale)
+        object.__setattr__(self, "seed", require_seed(self.seed))
+        require_real(self.init_scale, "init_scale", lo=0, lo_open=True)
+        require_bool(self.tied, "tied")
         require_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        require(math.isfinite(self.lr) and self.lr > 0, "lr", "a finite number > 0", self.lr)
-        require(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay", "a finite number >= 0",
-                self.weight_decay)
-        require(math.isfinite(self.l2) and self.l2 >= 0, "l2", "a finite number >= 0", self.l2)
+        require_real(self.lr, "lr", lo=0, lo_open=True)
+        require_real(self.weight_decay, "weight_decay", lo=0)
+        require_real(self.l2, "l2", lo=0)
 
 
 class CBOWStack(nn.Module):
@@ -180,9 +185,11 @@ class CBOWStack(nn.Module):
 
     def __init__(self, V: int, d: int, members: list[CBOWMember]) -> None:
         super().__init__()
-        require(isinstance(V, int) and V >= 2, "V", "an integer >= 2", V)
-        require(isinstance(d, int) and d >= 1, "d", "an integer >= 1", d)
-        require(len(members) >= 1, "members", "a non-empty list", members)
+        V, d = require_int(V, "V", lo=2), require_int(d, "d", lo=1)
+        require_type(members, "members", (list, tuple), "a non-empty list of CBOWMember")
+        require(len(members) >= 1, "members", "a non-empty list of CBOWMember", members)
+        for k, m in enumerate(members):
+            require_type(m, f"members[{k}]", CBOWMember, "a CBOWMember")
         self.V, self.d, self.members = V, d, list(members)
         keys = [(m.tied, m.optimizer, m.lr, m.weight_decay) for m in members]
         self.block_keys = list(dict.fromkeys(keys))

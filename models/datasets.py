@@ -15,13 +15,14 @@ two O(1) numbers.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import torch
 
-from models.validation import require
+from models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
 
@@ -88,7 +89,8 @@ class TokenPairDataset:
 
     def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw n iid pairs: x ~ π, y ~ P[x]. Returns two int64 tensors of shape (n,)."""
-        require(isinstance(n, int) and n >= 1, "n", "an integer >= 1", n)
+        require_int(n, "n", lo=1)
+        require_type(generator, "generator", torch.Generator, "a torch.Generator")
         x = torch.multinomial(self.input_probs, n, replacement=True, generator=generator)
         return x, self._sample_outputs(x, generator)
 
@@ -104,6 +106,7 @@ class TokenPairDataset:
         return y
 
     def _check_table(self, logits: torch.Tensor) -> None:
+        require_type(logits, "logits", torch.Tensor, f"a (..., {self.V}, {self.V}) tensor")
         if logits.shape[-2:] != (self.V, self.V):
             raise ValueError(f"logits must have shape (..., {self.V}, {self.V}), got {tuple(logits.shape)}")
 
@@ -116,8 +119,8 @@ class ZipfUnigram(TokenPairDataset):
     alpha: float = 1.0  # Zipf exponent; 1 is the standard Zipf law, 0 is uniform
 
     def __post_init__(self) -> None:
-        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
-        require(math.isfinite(self.alpha) and self.alpha >= 0, "alpha", "a finite number >= 0", self.alpha)
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        require_real(self.alpha, "alpha", lo=0)
 
     @cached_property
     def probs(self) -> torch.Tensor:
@@ -168,14 +171,17 @@ class LowRankBigram(TokenPairDataset):
     seed: int = 0  # seeds A and B
 
     def __post_init__(self) -> None:
-        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
-        require(isinstance(self.R, int) and 1 <= self.R <= self.V, "R", f"an integer in [1, V={self.V}]", self.R)
-        require(
-            math.isfinite(self.logit_scale) and self.logit_scale >= 0,
-            "logit_scale", "a finite number >= 0", self.logit_scale,
-        )
-        require(isinstance(self.seed, int), "seed", "an integer", self.seed)
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        require(isinstance(self.R, numbers.Integral) and not isinstance(self.R, bool) and 1 <= self.R <= self.V,
+                "R", f"an integer in [1, V={self.V}]", self.R)
+        object.__setattr__(self, "R", int(self.R))
+        require_real(self.logit_scale, "logit_scale", lo=0)
+        object.__setattr__(self, "seed", require_seed(self.seed))
         if self.rank_weights is not None:
+            require(isinstance(self.rank_weights, (tuple, list, np.ndarray, torch.Tensor))
+                    and all((isinstance(w, numbers.Real) and not isinstance(w, bool))
+                            or (isinstance(w, torch.Tensor) and w.ndim == 0) for w in self.rank_weights),
+                    "rank_weights", "None or a sequence of numbers", self.rank_weights)
             weights = tuple(float(w) for w in self.rank_weights)
             require(len(weights) == self.R, "rank_weights", f"a sequence of length R={self.R}", len(weights))
             require(
@@ -206,22 +212,28 @@ class LowRankBigram(TokenPairDataset):
 
         Power iteration converges as λ₂^k, which is arbitrarily slow when the
         logit scale is large; a direct solve is exact to rounding. Raises if the
-        residual is not at float64 level (e.g. a chain that is not irreducible).
+        residual is not at float64 level (e.g. a chain that is not irreducible): a ValueError naming logit_scale.
         """
         P = self.transition
         M = P.T - torch.eye(self.V, dtype=torch.float64)
         M[-1, :] = 1.0  # replace one (redundant) balance equation by Σπ = 1
         rhs = torch.zeros(self.V, dtype=torch.float64)
         rhs[-1] = 1.0
-        pi = torch.linalg.solve(M, rhs)
-        pi = pi + torch.linalg.solve(M, rhs - M @ pi)  # iterative refinement
+        try:
+            pi = torch.linalg.solve(M, rhs)
+            pi = pi + torch.linalg.solve(M, rhs - M @ pi)  # iterative refinement
+        except torch.linalg.LinAlgError:  # a singular system: the chain is reducible at this precision
+            raise ValueError(
+                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
+                f"(the stationary system is singular), got {self.logit_scale!r}"
+            ) from None
         pi = pi.clamp_min(0.0)
         pi = pi / pi.sum()
         residual = float((pi @ P - pi).abs().max())
         if not residual <= 1e-12:
-            raise ArithmeticError(
-                f"stationary distribution not solved to float64 precision (residual {residual:.3g}); "
-                f"logit_scale={self.logit_scale} may make the chain reducible"
+            raise ValueError(
+                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
+                f"(stationary residual {residual:.3g} > 1e-12), got {self.logit_scale!r}"
             )
         return pi
 
@@ -253,8 +265,8 @@ def power_law_rank_weights(R: int, alpha: float) -> tuple[float, ...] | None:
 
     Only the shape of Λ changes, not the logit scale. α = 0 gives None, LowRankBigram's default (all ones).
     """
-    require(isinstance(R, int) and R >= 1, "R", "an integer >= 1", R)
-    require(math.isfinite(alpha) and alpha >= 0, "alpha", "a finite number >= 0", alpha)
+    R = require_int(R, "R", lo=1)
+    require_real(alpha, "alpha", lo=0)
     if alpha == 0:
         return None
     w = np.arange(1, R + 1, dtype=np.float64) ** -alpha

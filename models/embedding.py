@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.validation import require, require_choice
+from models.validation import require, require_choice, require_int, require_real, require_bool, require_seed, require_type
 
 __all__ = ["LAYERNORMS", "Member", "EmbedUnembed", "EmbedUnembedStack", "init_table"]
 
@@ -38,9 +38,10 @@ class Member:
     init_std: float | None = None  # std of the normal init; None means 1/sqrt(width), so logits start O(1)
 
     def __post_init__(self) -> None:
-        require(isinstance(self.width, int) and self.width >= 1, "width", "an integer >= 1", self.width)
+        object.__setattr__(self, "width", require_int(self.width, "width", lo=1))
+        object.__setattr__(self, "seed", require_seed(self.seed))
         if self.init_std is not None:
-            require(math.isfinite(self.init_std) and self.init_std > 0, "init_std", "a finite number > 0", self.init_std)
+            require_real(self.init_std, "init_std", lo=0, lo_open=True)
 
     @property
     def std(self) -> float:
@@ -53,15 +54,19 @@ def init_table(V: int, member: Member, tied: bool) -> tuple[torch.Tensor, torch.
     One function for both model forms, so a stacked member starts exactly where
     the single model with the same ``Member`` starts.
     """
+    require_int(V, "V", lo=1)
+    require_type(member, "member", Member, "a Member")
     g = torch.Generator().manual_seed(member.seed)
     E = torch.randn(V, member.width, generator=g) * member.std
     U = None if tied else torch.randn(V, member.width, generator=g) * member.std
     return E, U
 
 
-def _check_structure(V: int, layernorm: str) -> None:
-    require(isinstance(V, int) and V >= 2, "V", "an integer >= 2", V)
+def _check_structure(V: int, tied: bool, layernorm: str) -> int:
+    V = require_int(V, "V", lo=2)
+    require_bool(tied, "tied")
     require_choice(layernorm, "layernorm", LAYERNORMS)
+    return V
 
 
 class EmbedUnembed(nn.Module):
@@ -69,7 +74,8 @@ class EmbedUnembed(nn.Module):
 
     def __init__(self, V: int, member: Member, tied: bool = True, layernorm: str = "none") -> None:
         super().__init__()
-        _check_structure(V, layernorm)
+        V = _check_structure(V, tied, layernorm)
+        require_type(member, "member", Member, "a Member")
         E, U = init_table(V, member, tied)
         self.embed = nn.Embedding(V, member.width)
         self.unembed = nn.Linear(member.width, V, bias=False)
@@ -103,8 +109,11 @@ class EmbedUnembedStack(nn.Module):
 
     def __init__(self, V: int, members: list[Member], tied: bool = True, layernorm: str = "none") -> None:
         super().__init__()
-        _check_structure(V, layernorm)
-        require(len(members) >= 1, "members", "a non-empty list", members)
+        V = _check_structure(V, tied, layernorm)
+        require_type(members, "members", (list, tuple), "a non-empty list of Member")
+        require(len(members) >= 1, "members", "a non-empty list of Member", members)
+        for k, m in enumerate(members):
+            require_type(m, f"members[{k}]", Member, "a Member")
         self.V, self.members, self.tied, self.layernorm = V, list(members), tied, layernorm
         d_max = max(m.width for m in members)
         mask = torch.zeros(len(members), 1, d_max)  # (K, 1, Dmax)
@@ -135,13 +144,15 @@ class EmbedUnembedStack(nn.Module):
 
     def regroup(self, keys: list) -> None:
         """Re-pack the parameters so that members with equal ``keys`` share one block (one optimizer group)."""
-        require(len(keys) == len(self.members), "keys", f"one key per member ({len(self.members)})", len(keys))
+        require(hasattr(keys, "__len__") and len(keys) == len(self.members), "keys",
+                f"a sequence with one key per member ({len(self.members)})", keys)
         with torch.no_grad():
             full = {name: self._full(name).detach() for name in self.tables}
         self._set_blocks(full, list(keys))
 
     def block_parameters(self, b: int) -> list[nn.Parameter]:
         """The parameters of block b, whose members are ``block_members[b]``."""
+        require_int(b, "b", lo=0, hi=len(self.block_members) - 1)
         return [self.tables[name][b] for name in self.tables]
 
     def _full(self, name: str) -> torch.Tensor:
@@ -178,6 +189,7 @@ class EmbedUnembedStack(nn.Module):
 
     def embedding(self, k: int) -> torch.Tensor:
         """Member k's embedding table E (V, width), detached."""
+        k = require_int(k, "k", lo=0, hi=len(self.members) - 1)
         return self._full("E").detach()[k, :, : self.members[k].width]
 
 

@@ -25,13 +25,14 @@ Everything is float64; the forward algorithm normalises its message at every ste
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from models.validation import require
+from models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["HiddenMarkovLanguage"]
 
@@ -56,16 +57,15 @@ class HiddenMarkovLanguage:
     emission: Tensor = field(init=False, repr=False, compare=False)  # (k, V), rows sum to 1
 
     def __post_init__(self) -> None:
-        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
-        require(isinstance(self.hidden_states, int) and self.hidden_states >= 1,
-                "hidden_states", "an integer >= 1", self.hidden_states)
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        object.__setattr__(self, "hidden_states", require_int(self.hidden_states, "hidden_states", lo=1))
         max_alpha = _MAX_LOG_DYNAMIC_RANGE / math.log(self.V)
-        require(math.isfinite(self.zipf_alpha) and 0.0 <= self.zipf_alpha <= max_alpha, "zipf_alpha",
+        require(isinstance(self.zipf_alpha, numbers.Real) and not isinstance(self.zipf_alpha, bool)
+                and math.isfinite(self.zipf_alpha) and 0.0 <= self.zipf_alpha <= max_alpha, "zipf_alpha",
                 f"a finite number in [0, 600 / ln V = {max_alpha:.4g}] (so V**-alpha stays "
                 "representable)", self.zipf_alpha)
-        require(math.isfinite(self.concentration) and self.concentration > 0, "concentration",
-                "a finite number > 0", self.concentration)
-        require(isinstance(self.seed, int) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
+        require_real(self.concentration, "concentration", lo=0, lo_open=True)
+        object.__setattr__(self, "seed", require_seed(self.seed))
 
         k, V = self.hidden_states, self.V
         rng = np.random.default_rng(self.seed)
@@ -79,8 +79,9 @@ class HiddenMarkovLanguage:
 
     def sample(self, n_sequences: int, length: int, generator: torch.Generator) -> Tensor:
         """Draw (n_sequences, length) int64 token sequences from the language."""
-        require(n_sequences >= 0, "n_sequences", ">= 0", n_sequences)
-        require(length >= 0, "length", ">= 0", length)
+        n_sequences = require_int(n_sequences, "n_sequences", lo=0)
+        length = require_int(length, "length", lo=0)
+        require_type(generator, "generator", torch.Generator, "a torch.Generator")
         out = torch.empty(n_sequences, length, dtype=torch.long)
         if n_sequences == 0 or length == 0:
             return out
@@ -126,6 +127,7 @@ def _stationary(transition: Tensor) -> Tensor:
 
 
 def _check_tokens(tokens: Tensor, V: int) -> None:
+    require_type(tokens, "tokens", torch.Tensor, "an (n, t) tensor of token ids")
     require(tokens.dim() == 2, "tokens", "an (n, t) tensor", tuple(tokens.shape))
     require(tokens.numel() == 0 or (0 <= int(tokens.min()) and int(tokens.max()) < V),
             "tokens", f"ids in [0, V={V})", "ids out of range")

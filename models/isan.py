@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from models.validation import require
+from models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["ISAN", "isan_logit_rank_bound"]
 
@@ -43,12 +43,11 @@ class ISAN:
     c: Tensor = field(init=False, repr=False, compare=False)  # (V,) readout bias
 
     def __post_init__(self) -> None:
-        require(isinstance(self.V, int) and self.V >= 2, "V", "an integer >= 2", self.V)
-        require(isinstance(self.d, int) and self.d >= 1, "d", "an integer >= 1", self.d)
-        require(0.0 <= self.contraction <= 1.0, "contraction", "a number in [0, 1]", self.contraction)
-        require(math.isfinite(self.logit_scale) and self.logit_scale >= 0, "logit_scale",
-                "a finite number >= 0", self.logit_scale)
-        require(isinstance(self.seed, int) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        object.__setattr__(self, "d", require_int(self.d, "d", lo=1))
+        require_real(self.contraction, "contraction", lo=0, hi=1)
+        require_real(self.logit_scale, "logit_scale", lo=0)
+        object.__setattr__(self, "seed", require_seed(self.seed))
 
         V, d = self.V, self.d
         rng = np.random.default_rng(self.seed)
@@ -66,6 +65,7 @@ class ISAN:
 
     def states(self, prefixes: Tensor) -> Tensor:
         """Hidden state after each (n, t) prefix (t may be 0) -> (n, d)."""
+        require_type(prefixes, "prefixes", torch.Tensor, "an (n, t) tensor of token ids")
         require(prefixes.dim() == 2, "prefixes", "an (n, t) tensor", tuple(prefixes.shape))
         require(prefixes.numel() == 0 or (0 <= int(prefixes.min()) and int(prefixes.max()) < self.V),
                 "prefixes", f"token ids in [0, V={self.V})", "ids out of range")

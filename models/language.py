@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from models.datasets import TokenPairDataset
+from models.validation import require_int, require_real
 
 __all__ = ["UNIGRAM_LIST", "BIGRAM_LIST", "symspell_lines", "english_bigram_counts", "EnglishBigram"]
 
@@ -46,6 +47,7 @@ def symspell_lines(name: str) -> list[list[str]]:
 @cache
 def english_bigram_counts(vocab_size: int) -> tuple[tuple[str, ...], np.ndarray, float]:
     """(the vocabulary, its bigram count matrix with 0 for absent pairs, the bigram list's smallest count c_min)."""
+    require_int(vocab_size, "vocab_size", lo=1)
     words = tuple(w for w, _ in symspell_lines(UNIGRAM_LIST)[:vocab_size])
     index = {w: i for i, w in enumerate(words)}
     counts = np.zeros((vocab_size, vocab_size))
@@ -63,6 +65,10 @@ class EnglishBigram(TokenPairDataset):
 
     V: int = 100  # vocabulary size (source 000's V in Observation 2)
     absent_fraction: float = 0.5  # pseudo-count of an absent pair, in units of c_min (the middle of [0, c_min))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
+        require_real(self.absent_fraction, "absent_fraction", lo=0, lo_open=True)  # 0 would give log 0 = -inf logits
 
     @cached_property
     def _smoothed_counts(self) -> torch.Tensor:

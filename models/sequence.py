@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.validation import require
+from models.validation import require, require_bool, require_int, require_seed, require_type
 
 __all__ = ["GRUConfig", "GRULanguageModel", "Transformer", "TransformerConfig"]
 
@@ -29,6 +29,7 @@ class _TokenLM(nn.Module):
     max_prefix_len: int | None  # longest prefix next_token_log_probs accepts (None: any)
 
     def _with_bos(self, tokens: Tensor) -> Tensor:
+        require_type(tokens, "prefixes", torch.Tensor, "an (n, t) tensor of token ids")
         require(tokens.dim() == 2, "prefixes", "an (n, t) tensor", tuple(tokens.shape))
         require(self.max_prefix_len is None or tokens.shape[1] <= self.max_prefix_len,
                 "prefix length", f"<= block_size - 1 = {self.max_prefix_len}", tokens.shape[1])
@@ -41,6 +42,8 @@ class _TokenLM(nn.Module):
 
     def sequence_log_prob(self, sequences: Tensor) -> Tensor:
         """log Pr[z_1..z_t] for (n, t) sequences -> (n,); differentiable (the training loss)."""
+        require_type(sequences, "sequences", torch.Tensor, "an (n, t) tensor of token ids")
+        require(sequences.dim() == 2, "sequences", "an (n, t) tensor", tuple(sequences.shape))
         if sequences.shape[1] == 0:
             dtype = next(self.parameters()).dtype
             return torch.zeros(sequences.shape[0], dtype=dtype, device=sequences.device)
@@ -59,8 +62,8 @@ class TransformerConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model"):
-            value = getattr(self, name)
-            require(isinstance(value, int) and value >= 1, name, "an integer >= 1", value)
+            object.__setattr__(self, name, require_int(getattr(self, name), name, lo=1))
+        require_bool(self.bias, "bias")
         require(self.d_model % self.n_head == 0, "n_head", f"a divisor of d_model={self.d_model}", self.n_head)
 
 
@@ -107,6 +110,8 @@ class Transformer(_TokenLM):
 
     def __init__(self, config: TransformerConfig, seed: int = 0) -> None:
         super().__init__()
+        require_type(config, "config", TransformerConfig, "a TransformerConfig")
+        seed = require_seed(seed)
         self.config = config
         self.vocab_size = config.vocab_size
         self.max_prefix_len = config.block_size - 1
@@ -143,8 +148,7 @@ class GRUConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "d_embed", "d_hidden", "n_layer"):
-            value = getattr(self, name)
-            require(isinstance(value, int) and value >= 1, name, "an integer >= 1", value)
+            object.__setattr__(self, name, require_int(getattr(self, name), name, lo=1))
 
 
 class GRULanguageModel(_TokenLM):
@@ -152,6 +156,8 @@ class GRULanguageModel(_TokenLM):
 
     def __init__(self, config: GRUConfig, seed: int = 0) -> None:
         super().__init__()
+        require_type(config, "config", GRUConfig, "a GRUConfig")
+        seed = require_seed(seed)
         self.config = config
         self.vocab_size = config.vocab_size
         self.max_prefix_len = None

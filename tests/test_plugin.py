@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 import time
 
 import pytest
@@ -54,14 +56,6 @@ def test_setup_fails(ctx):
 '''
 
 
-def _strip_timings(doc: dict) -> dict:
-    doc = json.loads(json.dumps(doc))
-    doc.pop("run"), doc.pop("environment")
-    for c in doc["claims"]:
-        c.pop("seconds"), c.pop("run")
-    return doc
-
-
 @pytest.fixture
 def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makepyfile(test_claims_demo=CLAIMS)
@@ -74,7 +68,7 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     parallel = suite.runpytest_subprocess("-n", "2", "--claims-report", "parallel/CLAIMS.md")
     parallel.assert_outcomes(passed=4, failed=1, errors=1)
     docs = [json.loads((suite.path / d / "CLAIMS.json").read_text()) for d in (".", "parallel")]
-    assert _strip_timings(docs[0]) == _strip_timings(docs[1])
+    assert docs[0] == docs[1]
     verdicts = {c["id"]: c["verdict"] for c in docs[0]["claims"]}
     assert verdicts == {"t.holds": "reproduced", "t.refuted": "refuted", "t.nan": "error", "t.seed": "reproduced",
                         "t.observed": "observation", "t.setup": "error"}
@@ -89,13 +83,14 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     serial.stdout.fnmatch_lines(["*claims*", "*t.refuted*refuted*refuted*"])  # terminal summary table
 
     time.sleep(1.1)  # run ids have one-second resolution
+    first_log = json.loads((suite.path / "CLAIMS.run.json").read_text())
     suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
     subset = json.loads((suite.path / "CLAIMS.json").read_text())
-    runs = {c["id"]: c["run"] for c in subset["claims"]}
-    assert len(runs) == 6
-    assert runs["t.holds"] == subset["run"]["id"] != docs[0]["run"]["id"]
-    assert all(runs[k] == docs[0]["run"]["id"] for k in runs if k != "t.holds")
-    assert "from earlier run" in (suite.path / "CLAIMS.md").read_text()
+    assert subset == docs[0]  # same measurements: the committed file does not change
+    log = json.loads((suite.path / "CLAIMS.run.json").read_text())
+    runs = {k: r["run"] for k, r in log["rows"].items()}
+    assert len(runs) == 6 and runs["t.holds"] == log["run"]["id"] != first_log["run"]["id"]
+    assert all(runs[k] == first_log["run"]["id"] for k in runs if k != "t.holds")  # kept rows keep their run
 
 
 def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
@@ -158,3 +153,133 @@ def test_bad_device_is_a_usage_error(pytester):
     result = pytester.runpytest_inprocess("--claims-device", "tpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-device*invalid choice*"])
+
+
+def test_a_claim_that_kills_its_worker_under_loadgroup_is_one_error_row_and_the_run_finishes(pytester):
+    pytester.makepyfile(test_crash='''
+import os
+from harness.claims import claim, Source, AtMost, REPRODUCED
+
+LE1 = AtMost("x", 1.0, why="w", claimed="")
+
+def define(name, group, dies):
+    @claim(id=f"k.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1,
+           expected=REPRODUCED, group=group)
+    def test_k(ctx):
+        if dies:
+            os._exit(3)
+        return {"x": 0.5}
+    return test_k
+
+test_a_first = define("a-first", "g", False)
+test_b_dies = define("b-dies", "g", True)
+test_c_after = define("c-after", "g", False)
+test_d_other = define("d-other", "h", False)
+''')
+    result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", "--claims-seed", "3", timeout=120)
+    result.assert_outcomes(passed=3, failed=1)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert {k: r["verdict"] for k, r in rows.items()} == {
+        "k.a-first": "reproduced", "k.b-dies": "error", "k.c-after": "reproduced", "k.d-other": "reproduced"}
+    died = rows["k.b-dies"]
+    assert "worker died" in died["headline"] and (died["seed_offset"], died["device"], died["scale"]) == (3, "cpu", "ci")
+    assert result.stdout.str().count("k.b-dies") <= 3  # reported, not re-run worker after worker
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[1, 2]", "*is not a toy-claims/report/v2 report*"),
+    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v2 report*"),
+    ('{"schema": "toy-claims/report/v1", "claims": [', "*is not a readable report*"),
+])
+def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(suite, content, message):
+    (suite.path / "CLAIMS.json").write_text(content)
+    result = suite.runpytest_subprocess("-n", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert (suite.path / "CLAIMS.json").read_text() == content and not (suite.path / "CLAIMS.md").exists()
+
+
+@pytest.mark.parametrize("path, message", [
+    ("out.json", "*must name a Markdown file ending in .md*"),
+    ("adir.md", "*must name a file, got the directory*"),
+    ("afile/CLAIMS.md", "*is not writable*"),
+])
+def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, message):
+    (suite.path / "adir.md").mkdir()
+    (suite.path / "afile").write_text("a file, not a directory")
+    result = suite.runpytest_subprocess("-n", "0", "--claims-report", path)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_a_measurement_of_the_wrong_type_is_an_error_row_and_the_report_still_renders(pytester):
+    pytester.makepyfile(test_types='''
+from harness.claims import claim, Source, AtMost, OBSERVATION, REPRODUCED
+
+@claim(id="m.list", source=Source("f.txt", "S", "q"), statement="a | pipe", setup={"a|b": "c|d"}, criterion=None,
+       expected=OBSERVATION)
+def test_list(ctx):
+    return [1.0, 2.0]
+
+@claim(id="m.string", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""),
+       expected=REPRODUCED)
+def test_string(ctx):
+    return {"x": "0.5"}
+''')
+    pytester.runpytest_subprocess("-n", "0").assert_outcomes(failed=2)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["m.list"]["verdict"] == rows["m.string"]["verdict"] == "error"
+    assert "must be a dict" in rows["m.list"]["error"] and "x='0.5'" in rows["m.string"]["error"]
+    markdown = (pytester.path / "CLAIMS.md").read_text()
+    assert "a \\| pipe" in markdown and "a\\|b" in markdown  # a pipe in a cell does not split the table
+
+
+def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(suite):
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    path = suite.path / "CLAIMS.json"
+    doc = json.loads(path.read_text())
+    row = next(c for c in doc["claims"] if c["id"] == "t.holds")
+    row["measured"]["x"] = [x - 0.04 for x in row["measured"]["x"]]  # each seed 4 seed sd (sd 0.01) lower; verdict unchanged
+    row["environment"] = {**row["environment"], "platform": "another BLAS"}  # judged by the cross-platform rule
+    path.write_text(json.dumps(doc))
+    red = suite.runpytest_subprocess("-n", "0", "-k", "holds")
+    red.assert_outcomes(failed=1)
+    red.stdout.fnmatch_lines(["*claim t.holds drifted from its accepted measurements*x: 0.46 → 0.5 (4.0 sd)*--claims-update*"])
+    assert "drifted from their accepted measurements: t.holds" in (suite.path / "CLAIMS.md").read_text()
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(failed=1)  # still red: not accepted
+    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-update").assert_outcomes(passed=1)
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+
+
+def test_an_unchanged_run_leaves_the_committed_files_byte_identical(suite):
+    suite.runpytest_subprocess("-n", "2")
+    before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md")}
+    time.sleep(1.1)
+    suite.runpytest_subprocess("-n", "2")
+    assert {p: (suite.path / p).read_bytes() for p in before} == before
+
+
+def test_two_shards_merge_into_the_report_of_one_full_run(suite):
+    suite.runpytest_subprocess("-n", "0", "--claims-report", "full/CLAIMS.md")
+    suite.runpytest_subprocess("-n", "0", "-k", "holds or nan or observed", "--claims-report", "a/CLAIMS.md")
+    suite.runpytest_subprocess("-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
+    merged = suite.run(sys.executable, "-m", "harness.report", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert merged.ret == 0, merged.stderr.str()
+    for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png"):
+        assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
+
+
+def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
+    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-report", "a/CLAIMS.md")
+    shutil.copytree(suite.path / "a", suite.path / "b")
+    doc = json.loads((suite.path / "b/CLAIMS.json").read_text())
+    doc["claims"][0]["measured"]["x"][0] += 1.0
+    (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
+    flagged = suite.run(sys.executable, "-m", "harness.report", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert flagged.ret == 1
+    flagged.stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
+    doc["schema"] = "toy-claims/report/v1"
+    (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
+    refused = suite.run(sys.executable, "-m", "harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert refused.ret == 2
+    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v2 report*"])

@@ -1,0 +1,468 @@
+"""Source 002 ("Sequences of Logits Reveal the Low Rank Structure of Language Models") as a toy analog.
+
+The paper measures pretrained LLMs, which cannot be loaded here. ``run`` trains a
+nanoGPT-style transformer on a hidden Markov language with exact conditionals, one
+training run per seed, and measures on each run: the spectra of extended logit
+matrices L_M(H, F) at init / early / mid / final checkpoints, the transfer of
+regression weights between histories across future sets, principal angles between
+column spaces, a float64 numerical rank, and Lingen against baselines along
+continuations sampled from the final model. ``run_isan`` measures the logit rank of
+random ISANs against their bound. A user with weights can run the same
+measurements on an LLM by passing its ``next_token_log_probs`` to
+``lab.logit_matrix`` and ``lab.lingen``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from lab.lingen import regression_weights
+from lab.logit_matrix import (
+    batched_log_probs,
+    extended_logit_matrix,
+    nonsense_futures,
+    numerical_rank,
+    principal_angle_cosines,
+    random_subspace_cosines,
+    sample_sequences,
+    singular_values,
+)
+from lab.metrics import exponential_fit_r2, power_law_fit
+from lab.optim import LRSchedule, OptimizerSpec
+from lab.seeds import Seeds
+from lab.sequence_training import train_sequence_model
+from models.hmm import HiddenMarkovLanguage
+from models.isan import ISAN, isan_logit_rank_bound
+from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from models.validation import require
+
+__all__ = [
+    "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS",
+    "SeedRun", "LogitRankResult", "IsanResult", "run", "run_isan", "isan_seeds",
+    "figure_spectra", "figure_lingen", "setup", "isan_setup",
+]
+
+# lab.seeds: the order is fixed (append only). "random" (appended) draws the Gaussian reference matrices.
+STREAMS = ("model", "data", "eval", "probes", "lingen", "isan", "random")
+CHECKPOINTS = ("init", "early", "mid", "final")
+GRU_INIT = "GRU at init (alternative init)"  # name of the alternative architecture's matrix
+
+
+@dataclass(frozen=True)
+class LogitRankConfig:
+    """One toy-analog experiment: the language, the model and its training, and the probe sizes."""
+
+    seeds: int  # training runs (model init + data stream + probe sets)
+    steps: int  # training steps
+    n_histories: int  # |H|, histories of history_len tokens sampled from the language
+    n_futures: int  # |F| futures of future_len tokens (columns: |F| * V)
+    basis: int  # Lingen / transfer basis: the first `basis` histories; the rest are held out
+    basis_sweep: tuple[int, ...]  # smaller nested bases, to show what the Lingen verdicts depend on
+    targets: int  # Lingen target histories (held-out rows)
+    samples: int  # continuations sampled from the model per target
+    random_draws: int  # random-subspace baseline draws
+    model: TransformerConfig = TransformerConfig(vocab_size=32, block_size=16, n_layer=2, n_head=2, d_model=32)
+    hidden_states: int = 8  # of the HMM language (V = model.vocab_size tokens)
+    zipf_alpha: float = 2.0  # the language's emission skew (HiddenMarkovLanguage default)
+    concentration: float = 0.1  # the language's Dirichlet concentration (HiddenMarkovLanguage default)
+    optim: OptimizerSpec = OptimizerSpec("adamw", lr=3e-3, weight_decay=0.01)  # decay on matrices only
+    warmup: int = 100  # warmup steps, then linear decay to 0.1× over the rest
+    batch_size: int = 64  # fresh sequences per step
+    seq_len: int = 16  # tokens per training sequence
+    eval_sequences: int = 256  # sequences of the exact-KL evaluation
+    history_len: int = 8  # tokens per history
+    future_len: int = 4  # tokens per future
+    gen_steps: int = 6  # Lingen's generated steps per continuation
+    truncations: tuple[int, ...] = (0, 1, 2, 4)  # restricted-context baselines: the last c target tokens
+    judged_truncation: int = 4  # the restricted context the claims judge (half the history)
+    angle_rank: int = 8  # rank of the column spaces compared (the language's number of hidden states)
+    float64_rtol: float = 1e-9  # numerical rank threshold, far above float64 rounding (~1e-15 on ISANs)
+
+    def __post_init__(self) -> None:
+        require(self.basis + self.targets <= self.n_histories, "basis + targets", f"<= n_histories = {self.n_histories}",
+                self.basis + self.targets)
+        require(all(0 < b < self.basis for b in self.basis_sweep), "basis_sweep", f"sizes in (0, {self.basis})",
+                self.basis_sweep)
+        longest = self.history_len + max(self.future_len, self.gen_steps - 1)
+        require(longest <= self.model.block_size - 1, "history_len + future/generated tokens",
+                f"<= block_size - 1 = {self.model.block_size - 1}", longest)
+        require(self.judged_truncation in self.truncations, "judged_truncation", f"one of {self.truncations}",
+                self.judged_truncation)
+        require(self.steps > self.warmup and self.steps >= 5, "steps", f"> warmup = {self.warmup} and >= 5", self.steps)
+
+    @property
+    def vocab_size(self) -> int:
+        return self.model.vocab_size
+
+    @property
+    def fit_range(self) -> tuple[int, int]:
+        """Singular-value indices of the power-law fit, fixed in advance: 2 .. |H|/4 (1-based).
+
+        σ_1 is the future-only direction shared by all histories; the bottom 3/4 bend down
+        with the finite number of rows.
+        """
+        return 2, self.n_histories // 4
+
+    @property
+    def checkpoints(self) -> dict[str, int]:
+        return dict(zip(CHECKPOINTS, (0, self.steps // 5, self.steps // 2, self.steps)))
+
+
+@dataclass(frozen=True)
+class IsanConfig:
+    """Random ISANs of several widths and the logit matrices measured on them (float64)."""
+
+    dims: tuple[int, ...] = (2, 4, 8, 16)  # hidden dimensions d
+    per_dim: int = 2  # ISANs (seeds) per width; seeds 10d .. 10d + per_dim - 1 of the isan stream
+    vocab_size: int = 32  # V
+    n_histories: int = 256  # |H|, histories sampled from each ISAN
+    n_futures: int = 64  # |F| futures sampled from each ISAN
+    history_len: int = 8  # tokens per history
+    future_len: int = 4  # tokens per future
+
+    def __post_init__(self) -> None:
+        require(1 <= self.per_dim <= 10, "per_dim", "in 1..10 (seeds 10d .. 10d + 9 belong to width d)", self.per_dim)
+
+
+CONFIGS = {
+    "ci": LogitRankConfig(seeds=3, steps=250, n_histories=256, n_futures=64, basis=128, basis_sweep=(16, 32, 64),
+                          targets=8, samples=8, random_draws=200),
+    "paper": LogitRankConfig(seeds=5, steps=1000, n_histories=512, n_futures=128, basis=256,
+                             basis_sweep=(16, 32, 64, 128), targets=16, samples=16, random_draws=400),
+}
+ISAN_CONFIGS = {"ci": IsanConfig(), "paper": IsanConfig()}  # exact rank: the ci sizes already suffice
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """Everything measured on one training run."""
+
+    kl_curve: dict[int, float]  # step -> exact per-token KL(language ‖ model) at the checkpoints
+    spectra: dict[str, np.ndarray]  # matrix name -> singular values (checkpoints, "language", GRU_INIT)
+    fits: dict[str, dict]  # matrix name -> alpha, alpha_ci, r2, exp_r2, prefactor over config.fit_range
+    alt_fits: dict[str, float]  # "a..b" -> α of the final model over other index ranges
+    random_fit: dict  # the same fit on a Gaussian matrix of L_M's shape (a spectrum without structure)
+    transfer: dict[str, dict[str, float]]  # F' kind -> held-out R² of weights from F (and oracle from F')
+    cosines: dict[str, np.ndarray]  # pair -> principal-angle cosines (top angle_rank)
+    random_cos_mean: float  # mean over draws of random subspaces' mean cosine
+    random_cos_q99: float  # its 99th percentile
+    rank64: int  # numerical rank (float64_rtol) of the final model's float64 logit matrix
+    rank64_at_1e3: int  # number of its singular values above 1e-3 σ_1
+    sv64_ratio: float  # its σ_(d_model+2) / σ_1
+    language_rank: int  # numerical rank of the exact language's logit matrix
+    lingen: dict[str, np.ndarray]  # candidate -> per-step KL(final model ‖ candidate), mean over targets
+
+
+@dataclass(frozen=True)
+class LogitRankResult:
+    config: LogitRankConfig
+    runs: tuple[SeedRun, ...]  # one per seed
+
+    def per_seed(self, get) -> list[float]:
+        return [float(get(r)) for r in self.runs]
+
+
+@dataclass(frozen=True)
+class IsanResult:
+    config: IsanConfig
+    dims: tuple[int, ...]  # width of each measured ISAN
+    beyond_bound: tuple[float, ...]  # σ_(bound+1) / σ_1: zero to rounding when the bound holds
+    at_bound: tuple[float, ...]  # σ_bound / σ_1: well above zero when the bound is attained
+
+
+# --------------------------------------------------------------------------- experiment
+
+
+def _log_prob_fn(model, device: str):
+    """CPU token ids in, CPU log-probs out, whatever device the model lives on."""
+    model = model.to(device)
+    return lambda prefixes: model.next_token_log_probs(prefixes.to(device)).cpu()
+
+
+def _spectrum_fit(sv: np.ndarray, lo: int, hi: int) -> dict:
+    """Power law σ_i ∝ i^-α over 1-based indices lo..hi, and an exponential fit for comparison."""
+    i = np.arange(lo, hi + 1)
+    s = sv[lo - 1 : hi]
+    fit = power_law_fit(i, s)
+    return {"alpha": -fit.exponent, "alpha_ci": (-fit.ci_high, -fit.ci_low), "r2": fit.r2,
+            "exp_r2": exponential_fit_r2(i, s), "prefactor": fit.prefactor}
+
+
+def _prefix_closed(futures: Tensor) -> list[Tensor]:
+    """The futures and all their prefixes, one tensor per length 0..len (duplicates removed)."""
+    out = [futures[:1, :0]]
+    for length in range(1, futures.shape[1] + 1):
+        out.append(torch.unique(futures[:, :length], dim=0))
+    return out
+
+
+def _rows(fn, histories: Tensor, future_sets: list[Tensor]) -> Tensor:
+    """Concatenated columns of L_M(histories, F) over several future sets -> (|H|, columns)."""
+    return torch.cat([extended_logit_matrix(fn, histories, f, batch_size=1024).values for f in future_sets], dim=1)
+
+
+def _held_out_r2(basis_rows: Tensor, target_rows: Tensor, weights: Tensor) -> float:
+    """1 - ||target - w·basis||² / ||target - mean basis row||²: variance the weights explain beyond
+    the 'histories don't matter' baseline."""
+    err = (target_rows - weights @ basis_rows).pow(2).sum()
+    base = (target_rows - basis_rows.mean(dim=0, keepdim=True)).pow(2).sum()
+    return float(1 - err / base)
+
+
+def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tensor], references: dict,
+                     n_samples: int, gen_steps: int, generator: torch.Generator) -> dict[str, np.ndarray]:
+    """Per-step mean KL(model(target∘z_<t) ‖ candidate) along n_samples continuations sampled from the model.
+
+    Candidates: Lingen weight vectors (each uses the first len(w) basis histories, which
+    share one batch of basis evaluations) and references mapping continuations to log-probs
+    (truncated context, checkpoints, the language). All share the same continuations.
+    """
+    cont = torch.empty(n_samples, 0, dtype=torch.long)
+    n_b = basis.shape[0]
+    kls = {name: [] for name in [*weights, *references]}
+    for _ in range(gen_steps):
+        p_log = batched_log_probs(fn, torch.cat([target.expand(n_samples, -1), cont], dim=1))  # (n, V)
+        pairs = torch.cat([basis.repeat(n_samples, 1), cont.repeat_interleave(n_b, dim=0)], dim=1)
+        basis_log = batched_log_probs(fn, pairs).reshape(n_samples, n_b, -1)  # (n, B, V)
+        candidates = {name: F.log_softmax(torch.einsum("h,nhv->nv", w, basis_log[:, : len(w)]), dim=-1)
+                      for name, w in weights.items()}
+        candidates.update({name: ref(cont) for name, ref in references.items()})
+        for name, q_log in candidates.items():
+            kls[name].append(float(F.kl_div(q_log, p_log, log_target=True, reduction="batchmean")))
+        cont = torch.cat([cont, torch.multinomial(p_log.exp(), 1, generator=generator)], dim=1)
+    return {name: np.array(v) for name, v in kls.items()}
+
+
+def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tensor, nonsense: Tensor,
+            cfg: LogitRankConfig, generator: torch.Generator) -> dict[str, np.ndarray]:
+    """Lingen and baselines for `cfg.targets` held-out targets: per-step KL averaged over targets."""
+    V = cfg.vocab_size
+    basis, targets = histories[: cfg.basis], histories[cfg.basis : cfg.basis + cfg.targets]
+    both, n_b = torch.cat([basis, targets]), cfg.basis
+    in_dist = _rows(fn, both, _prefix_closed(futures))  # (B + T, columns); first V columns: empty future
+    off_dist = _rows(fn, both, _prefix_closed(nonsense))
+    single, full_length = in_dist[:, :V], in_dist[:, -len(torch.unique(futures, dim=0)) * V:]
+    weights = {}
+    for b in (*cfg.basis_sweep, n_b):
+        weights[f"lingen B={b}"] = regression_weights(in_dist[:b], in_dist[n_b:])
+        weights[f"single-token B={b}"] = regression_weights(single[:b], single[n_b:])
+    weights["lingen nonsense futures"] = regression_weights(off_dist[:n_b], off_dist[n_b:])
+    weights[f"lingen {cfg.future_len}-token futures only"] = regression_weights(full_length[:n_b], full_length[n_b:])
+
+    totals: dict[str, np.ndarray] = {}
+    for j, target in enumerate(targets):
+        refs = {f"truncated c={c}": (lambda cont, c=c: batched_log_probs(
+                    fn, torch.cat([target[len(target) - c:].expand(len(cont), -1), cont], dim=1)))
+                for c in cfg.truncations}
+        refs.update({f"checkpoint {name}": (lambda cont, g=g: batched_log_probs(
+                         g, torch.cat([target.expand(len(cont), -1), cont], dim=1)))
+                     for name, g in checkpoint_fns.items()})
+        refs["language (truth)"] = lambda cont: language.next_token_log_probs(
+            torch.cat([target.expand(len(cont), -1), cont], dim=1))
+        per_target = continuation_kls(fn, target, basis, {k: w[j] for k, w in weights.items()}, refs,
+                                      cfg.samples, cfg.gen_steps, generator)
+        for name, kl in per_target.items():
+            totals[name] = totals.get(name, 0.0) + kl / cfg.targets
+    return totals
+
+
+def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig, device: str) -> SeedRun:
+    """One training run and every measurement made on it."""
+    V = cfg.vocab_size
+    model = Transformer(cfg.model, seed=seeds["model"])
+    eval_sequences = language.sample(cfg.eval_sequences, cfg.seq_len, torch.Generator().manual_seed(seeds["eval"]))
+    marks = cfg.checkpoints
+    log = train_sequence_model(
+        model, language, steps=cfg.steps, optim=cfg.optim,
+        schedule=LRSchedule(warmup_steps=cfg.warmup, decay_steps=cfg.steps - cfg.warmup, final_factor=0.1),
+        batch_size=cfg.batch_size, seq_len=cfg.seq_len, data_seed=seeds["data"], eval_sequences=eval_sequences,
+        eval_steps=sorted(marks.values()), checkpoint_steps=sorted(marks.values()), device=device)
+    if not np.isfinite(log.final_kl):
+        raise FloatingPointError(f"training diverged: final per-token KL {log.final_kl}")
+    fns = {name: _log_prob_fn(copy.deepcopy(log.checkpoints[step]), device) for name, step in marks.items()}
+    final = fns["final"]
+
+    g = torch.Generator().manual_seed(seeds["probes"])
+    H = language.sample(cfg.n_histories, cfg.history_len, g)
+    F1, F2 = language.sample(cfg.n_futures, cfg.future_len, g), language.sample(cfg.n_futures, cfg.future_len, g)
+    F3 = nonsense_futures(V, cfg.n_futures, cfg.future_len, g)
+
+    L = {name: _rows(fn, H, [F1]) for name, fn in fns.items()}
+    L["language"] = _rows(language.next_token_log_probs, H, [F1])
+    L[GRU_INIT] = _rows(_log_prob_fn(GRULanguageModel(GRUConfig(vocab_size=V), seed=seeds["model"]), device), H, [F1])
+    spectra = {name: singular_values(M).numpy() for name, M in L.items()}
+    lo, hi = cfg.fit_range
+    fits = {name: _spectrum_fit(sv, lo, hi) for name, sv in spectra.items()}
+    alt_ranges = [(2, hi // 2), (2, 2 * hi), (4, hi)]
+    alt_fits = {f"{a}..{b}": _spectrum_fit(spectra["final"], a, b)["alpha"] for a, b in alt_ranges}
+    gaussian = torch.randn(*L["final"].shape, generator=torch.Generator().manual_seed(seeds["random"]),
+                           dtype=torch.float64)
+    random_fit = _spectrum_fit(singular_values(gaussian).numpy(), lo, hi)
+
+    L2, L3 = _rows(final, H, [F2]), _rows(final, H, [F3])
+    b = cfg.basis
+    w = regression_weights(L["final"][:b], L["final"][b:])
+    transfer = {}
+    for name, M in (("in-distribution", L2), ("nonsense", L3)):
+        oracle = regression_weights(M[:b], M[b:])
+        transfer[name] = {"r2": _held_out_r2(M[:b], M[b:], w), "oracle_r2": _held_out_r2(M[:b], M[b:], oracle)}
+    transfer["same futures (in-sample)"] = {"r2": _held_out_r2(L["final"][:b], L["final"][b:], w)}
+    cosines = {"in-distribution": principal_angle_cosines(L["final"], L2, cfg.angle_rank).numpy(),
+               "nonsense": principal_angle_cosines(L["final"], L3, cfg.angle_rank).numpy(),
+               "init vs final": principal_angle_cosines(L["init"], L["final"], cfg.angle_rank).numpy()}
+    random_means = np.array([float(random_subspace_cosines(cfg.n_histories, cfg.angle_rank, g).mean())
+                             for _ in range(cfg.random_draws)])
+
+    final64 = copy.deepcopy(log.checkpoints[marks["final"]]).double()
+    L64 = _rows(_log_prob_fn(final64, device), H, [F1[: cfg.n_futures // 4]])  # float64 is slow; a quarter suffices
+    sv64 = singular_values(L64).numpy()
+
+    checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}
+    lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, cfg, torch.Generator().manual_seed(seeds["lingen"]))
+    return SeedRun(
+        kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, alt_fits=alt_fits, random_fit=random_fit,
+        transfer=transfer, cosines=cosines,
+        random_cos_mean=float(random_means.mean()), random_cos_q99=float(np.quantile(random_means, 0.99)),
+        rank64=numerical_rank(L64, cfg.float64_rtol), rank64_at_1e3=numerical_rank(L64, 1e-3),
+        sv64_ratio=float(sv64[cfg.model.d_model + 1] / sv64[0]),
+        language_rank=numerical_rank(L["language"], cfg.float64_rtol), lingen=lingen,
+    )
+
+
+@cache
+def run(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> LogitRankResult:
+    """All training runs of the experiment (one language, ``config.seeds`` runs), memoised in-process."""
+    language = HiddenMarkovLanguage(config.vocab_size, hidden_states=config.hidden_states, zipf_alpha=config.zipf_alpha,
+                                    concentration=config.concentration, seed=seeds("model", 1)[0])
+    streams = {name: seeds(name, config.seeds) for name in seeds.streams}
+    runs = tuple(_run_seed({name: s[i] for name, s in streams.items()}, language, config, device)
+                 for i in range(config.seeds))
+    return LogitRankResult(config, runs)
+
+
+def isan_seeds(config: IsanConfig, seeds: Seeds, d: int) -> tuple[int, ...]:
+    """The ISANs of width d: seeds 10d .. 10d + per_dim - 1 of the isan stream."""
+    return seeds("isan", 10 * d + config.per_dim)[10 * d:]
+
+
+@cache
+def run_isan(config: IsanConfig, seeds: Seeds) -> IsanResult:
+    """Singular-value ratios at and beyond the rank bound of random ISANs (float64, CPU)."""
+    dims, beyond, at = [], [], []
+    for d in config.dims:
+        for seed in isan_seeds(config, seeds, d):
+            isan = ISAN(config.vocab_size, d=d, seed=seed)
+            g = torch.Generator().manual_seed(seed)
+            H = sample_sequences(isan.next_token_log_probs, config.n_histories, config.history_len, g)
+            Fu = sample_sequences(isan.next_token_log_probs, config.n_futures, config.future_len, g)
+            sv = singular_values(extended_logit_matrix(isan.next_token_log_probs, H, Fu).values).numpy()
+            bound = isan_logit_rank_bound(isan)
+            dims.append(d)
+            beyond.append(float(sv[bound] / sv[0]))
+            at.append(float(sv[bound - 1] / sv[0]))
+    return IsanResult(config, tuple(dims), tuple(beyond), tuple(at))
+
+
+# --------------------------------------------------------------------------- setup tables
+
+
+def setup(config: LogitRankConfig) -> dict[str, str]:
+    """The setup table of the toy-analog claims, from the config."""
+    m, o = config.model, config.optim
+    return {
+        "scale": "TOY-SCALE ANALOG of an LLM measurement: the paper's models cannot be loaded here",
+        "language": f"HiddenMarkovLanguage(V={config.vocab_size}, hidden_states={config.hidden_states}, "
+                    f"zipf_alpha={config.zipf_alpha:g}, concentration={config.concentration:g}), "
+                    "exact conditionals by the forward algorithm",
+        "model": f"nanoGPT-style Transformer, {m.n_layer} layers, {m.n_head} heads, d_model {m.d_model}, "
+                 f"block {m.block_size}, BOS-conditioned",
+        "training": f"fresh sequences of {config.seq_len} tokens, batch {config.batch_size}, AdamW lr {o.lr:g}, "
+                    f"weight decay {o.weight_decay:g} on matrices, warmup {config.warmup} then linear decay to 0.1× "
+                    "(the shared LRSchedule; the author's cosine decay is not available there)",
+        "steps": f"{config.steps}; checkpoints init, early = steps/5, mid = steps/2, final",
+        "seeds": f"{config.seeds} runs: model init, data stream and probe sets differ; one language",
+        "logit matrix": f"L_M(H, F): |H| histories of {config.history_len} tokens and |F| futures of "
+                        f"{config.future_len} tokens sampled from the language, all V = {config.vocab_size} tokens per "
+                        "future (the paper keeps the top 50 of ~50k), entries mean-centred over tokens",
+        "sizes": f"|H| = {config.n_histories}, |F| = {config.n_futures}, basis B = {config.basis}, Lingen targets × "
+                 f"continuations = {config.targets} × {config.samples}",
+    }
+
+
+def isan_setup(config: IsanConfig) -> dict[str, str]:
+    """The setup table of the ISAN rank-bound claim, from the config."""
+    return {
+        "ISAN": f"models.isan.ISAN(V={config.vocab_size}, d, contraction 0.9), d in {config.dims}, {config.per_dim} "
+                "seeds each; h_t = A[z_t] h_(t-1) + b[z_t], logits W h_t + c; the affine offsets b, c add one to the "
+                "bound (derivation in models.isan.isan_logit_rank_bound)",
+        "matrix": f"float64; {config.n_histories} histories of {config.history_len} tokens and {config.n_futures} "
+                  f"futures of {config.future_len} tokens sampled from each ISAN, all {config.vocab_size} tokens per "
+                  "future",
+    }
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figure_spectra(result: LogitRankResult, config: LogitRankConfig):
+    """Singular values of L_M at the checkpoints and of the exact language (first seed), with the power-law fit."""
+    import matplotlib.pyplot as plt
+
+    r = result.runs[0]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for name in (*CHECKPOINTS, "language"):
+        sv = r.spectra[name]
+        style = "k--" if name == "language" else "-"
+        ax.loglog(np.arange(1, len(sv) + 1), sv / sv[0], style, label=f"{name} (α = {r.fits[name]['alpha']:.2f})")
+    lo, hi = config.fit_range
+    fit, sv = r.fits["final"], r.spectra["final"]
+    i = np.arange(lo, hi + 1)
+    ax.loglog(i, fit["prefactor"] * i ** -fit["alpha"] / sv[0], "r:", lw=3, label=f"power-law fit, i = {lo}..{hi}")
+    ax.set_xlabel("index i")
+    ax.set_ylabel("σ_i / σ_1")
+    ax.set_ylim(1e-7, 2)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def lingen_means(result: LogitRankResult) -> dict[str, float]:
+    """Candidate -> KL averaged over steps, then over seeds."""
+    return {n: float(np.mean([r.lingen[n].mean() for r in result.runs])) for n in result.runs[0].lingen}
+
+
+def figure_lingen(result: LogitRankResult, config: LogitRankConfig):
+    """Left: KL per generated step of Lingen and baselines; right: mean KL against the basis size."""
+    import matplotlib.pyplot as plt
+
+    runs, mean = result.runs, lingen_means(result)
+    bases = (*config.basis_sweep, config.basis)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    shown = [f"lingen B={config.basis}", f"single-token B={config.basis}", f"truncated c={config.judged_truncation}",
+             "truncated c=1", "checkpoint mid", "checkpoint early", "lingen nonsense futures",
+             f"lingen {config.future_len}-token futures only"]
+    steps = np.arange(1, config.gen_steps + 1)
+    for n in shown:
+        ax.semilogy(steps, np.maximum(np.mean([r.lingen[n] for r in runs], axis=0), 1e-7), "o-", label=n)
+    ax.set_xlabel("generated step")
+    ax.set_ylabel("KL(model ‖ candidate), nats")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    for kind in ("lingen", "single-token"):
+        ax2.loglog(bases, [mean[f"{kind} B={b}"] for b in bases], "o-", label=kind)
+    for n in (f"truncated c={config.judged_truncation}", "checkpoint mid"):
+        ax2.axhline(mean[n], ls="--", color="gray" if "trunc" in n else "k", label=n)
+    ax2.set_xticks(bases, [str(b) for b in bases])
+    ax2.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax2.set_xlabel("basis histories B")
+    ax2.set_ylabel("mean KL over steps")
+    ax2.legend(fontsize=7)
+    return fig

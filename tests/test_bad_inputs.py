@@ -1,0 +1,327 @@
+"""Every public entry point refuses bad input with one clear error that names the parameter.
+
+One row per parameter and failure kind: (call, exception type, regex the message must
+match). The regex names the parameter; a value out of range or a number of the wrong
+kind is a ValueError, an object of the wrong kind a TypeError (``models.validation``).
+Sizes are tiny: every call fails before any real work.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from harness.context import ClaimContext
+from harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge
+from lab.cbow_training import train_cbow
+from lab.lingen import lingen_kl, regression_weights
+from lab.logit_matrix import (
+    batched_log_probs,
+    extended_logit_matrix,
+    numerical_rank,
+    principal_angle_cosines,
+    random_subspace_cosines,
+    sample_sequences,
+)
+from lab.loop import run_steps
+from lab.metrics import (
+    effective_rank,
+    effective_rank_from_singular_values,
+    exponential_fit_r2,
+    pca_effective_dimension,
+    pca_effective_dimension_batched,
+    power_law_fit,
+)
+from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from lab.seeds import Seeds
+from lab.sequence_training import per_token_kl, train_sequence_model
+from lab.training import log_spaced_steps, resolve_device, train
+from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
+from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
+from models.hmm import HiddenMarkovLanguage
+from models.isan import ISAN
+from models.language import EnglishBigram
+from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+
+NAN, INF = math.nan, math.inf
+SEED_RANGE = r"an integer in \[0, 2\*\*64 - 1\]"
+
+
+def _gen() -> torch.Generator:
+    return torch.Generator().manual_seed(0)
+
+
+def _train(**kwargs):
+    """``lab.training.train`` on a 2-member stack over V = 4; ``kwargs`` override one argument."""
+    args = dict(model=EmbedUnembedStack(4, [Member(2), Member(3)]), dataset=ZipfUnigram(4), steps=2,
+                optim=OptimizerSpec("adam", 1e-2))
+    args.update(kwargs)
+    return train(args.pop("model"), args.pop("dataset"), **args)
+
+
+def _train_sequence(**kwargs):
+    lang = HiddenMarkovLanguage(4, hidden_states=2)
+    model = GRULanguageModel(GRUConfig(vocab_size=4, d_embed=2, d_hidden=2))
+    args = dict(steps=2, optim=OptimizerSpec("adam", 1e-2), batch_size=2, seq_len=3,
+                eval_sequences=lang.sample(2, 3, _gen()))
+    args.update(kwargs)
+    return train_sequence_model(model, lang, **args)
+
+
+def _train_cbow(**kwargs):
+    model = CBOWStack(6, 2, [CBOWMember(seed=0)])
+    contexts, centers = cbow_examples(torch.arange(12) % 6, 1)
+    args = dict(epochs=1, batch_size=2)
+    args.update(kwargs)
+    return train_cbow(model, contexts[None], centers[None], **args)
+
+
+def _isan_fn():
+    return ISAN(4, d=2).next_token_log_probs
+
+
+def _lingen_kl(**kwargs):
+    args = dict(length=2, n_samples=2, generator=_gen())
+    args.update(kwargs)
+    H = torch.tensor([[0], [1]])
+    return lingen_kl(_isan_fn(), H, torch.tensor([0.5, 0.5], dtype=torch.float64), torch.tensor([2]), **args)
+
+
+def _run_steps(**kwargs):
+    """``run_steps`` with no optimizer: every row fails on an earlier argument (building one costs seconds)."""
+    args = dict(steps=1, optimizers=[], loss_at=lambda t: torch.zeros(()), observe=lambda t: None, observe_at=[1])
+    args.update(kwargs)
+    return run_steps(args.pop("steps"), args.pop("optimizers"), args.pop("loss_at"), **args)
+
+
+CRIT = Approx("x", 0.5, 0.1, why="unit")
+
+# (id, call, exception, regex naming the parameter)
+ROWS = [
+    # models.datasets
+    ("ZipfUnigram V numpy int too small", lambda: ZipfUnigram(np.int64(1)), ValueError, r"^V must be an integer >= 2"),
+    ("ZipfUnigram alpha string", lambda: ZipfUnigram(10, "1.0"), ValueError, r"^alpha must be a finite number >= 0"),
+    ("ZipfUnigram alpha inf", lambda: ZipfUnigram(10, INF), ValueError, r"^alpha must be a finite number"),
+    ("LowRankBigram R bool", lambda: LowRankBigram(10, True), ValueError, r"^R must be an integer in \[1, V=10\]"),
+    ("LowRankBigram logit_scale NaN", lambda: LowRankBigram(10, 3, logit_scale=NAN), ValueError,
+     r"^logit_scale must be a finite number >= 0"),
+    ("LowRankBigram logit_scale too large (singular solve)", lambda: LowRankBigram(8, 2, logit_scale=1e4).stationary,
+     ValueError, r"^logit_scale must be small enough"),
+    ("LowRankBigram seed negative", lambda: LowRankBigram(10, 3, seed=-1), ValueError, rf"^seed must be {SEED_RANGE}"),
+    ("LowRankBigram seed float", lambda: LowRankBigram(10, 3, seed=1.5), ValueError, r"^seed must be an integer"),
+    ("LowRankBigram rank_weights not a sequence", lambda: LowRankBigram(10, 3, rank_weights=5), ValueError,
+     r"^rank_weights must be None or a sequence of numbers"),
+    ("sample n numpy zero", lambda: ZipfUnigram(5).sample(np.int64(0), _gen()), ValueError, r"^n must be an integer >= 1"),
+    ("sample generator int", lambda: ZipfUnigram(5).sample(3, 0), TypeError, r"^generator must be a torch.Generator"),
+    ("loss_gap logits numpy", lambda: ZipfUnigram(5).loss_gap(np.zeros((5, 5))), TypeError, r"^logits must be a"),
+    ("power_law_rank_weights alpha NaN", lambda: power_law_rank_weights(3, NAN), ValueError, r"^alpha must be a finite"),
+    # models.embedding
+    ("Member width zero", lambda: Member(0), ValueError, r"^width must be an integer >= 1"),
+    ("Member seed negative", lambda: Member(4, seed=-1), ValueError, rf"^seed must be {SEED_RANGE}"),
+    ("Member init_std NaN", lambda: Member(4, init_std=NAN), ValueError, r"^init_std must be a finite number > 0"),
+    ("EmbedUnembed member int", lambda: EmbedUnembed(5, 4), TypeError, r"^member must be a Member, got int 4"),
+    ("EmbedUnembedStack member int", lambda: EmbedUnembedStack(5, [Member(2), 3]), TypeError,
+     r"^members\[1\] must be a Member"),
+    ("EmbedUnembedStack members empty", lambda: EmbedUnembedStack(5, []), ValueError, r"^members must be a non-empty list"),
+    ("EmbedUnembedStack tied string", lambda: EmbedUnembedStack(5, [Member(2)], tied="yes"), TypeError,
+     r"^tied must be a bool"),
+    ("EmbedUnembedStack layernorm typo", lambda: EmbedUnembedStack(5, [Member(2)], layernorm="afine"), ValueError,
+     r"^layernorm must be one of .*Did you mean 'affine'"),
+    ("EmbedUnembedStack.embedding k out of range", lambda: EmbedUnembedStack(5, [Member(2)]).embedding(3), ValueError,
+     r"^k must be an integer in \[0, 0\]"),
+    # models.cbow
+    ("TopicCorpus stay NaN", lambda: TopicCorpus(stay=NAN), ValueError, r"^stay must be a finite number in \[0, 1\]"),
+    ("TopicCorpus seed negative", lambda: TopicCorpus(seed=-1), ValueError, rf"^seed must be {SEED_RANGE}"),
+    ("TopicCorpus.sample seed negative", lambda: TopicCorpus(V=20, used=5, topics=2).sample(10, seed=-1), ValueError,
+     rf"^seed must be {SEED_RANGE}"),
+    ("TopicCorpus.sample length float", lambda: TopicCorpus(V=20, used=5, topics=2).sample(10.0, seed=0), ValueError,
+     r"^length must be an integer >= 1"),
+    ("cbow_examples window zero", lambda: cbow_examples(torch.arange(10), 0), ValueError, r"^window must be an integer >= 1"),
+    ("CBOWMember lr inf", lambda: CBOWMember(lr=INF), ValueError, r"^lr must be a finite number > 0"),
+    ("CBOWMember tied int", lambda: CBOWMember(tied=1), TypeError, r"^tied must be a bool"),
+    ("CBOWStack member string", lambda: CBOWStack(10, 4, [CBOWMember(), "x"]), TypeError,
+     r"^members\[1\] must be a CBOWMember"),
+    ("CBOWStack d zero", lambda: CBOWStack(10, 0, [CBOWMember()]), ValueError, r"^d must be an integer >= 1"),
+    # models.hmm, isan, language, sequence
+    ("HMM hidden_states float", lambda: HiddenMarkovLanguage(8, hidden_states=2.0), ValueError,
+     r"^hidden_states must be an integer >= 1"),
+    ("HMM zipf_alpha string", lambda: HiddenMarkovLanguage(8, zipf_alpha="2"), ValueError, r"^zipf_alpha must be a finite"),
+    ("HMM.sample length negative", lambda: HiddenMarkovLanguage(8, hidden_states=2).sample(2, -1, _gen()), ValueError,
+     r"^length must be an integer >= 0"),
+    ("HMM tokens list", lambda: HiddenMarkovLanguage(8, hidden_states=2).next_token_log_probs([[0]]), TypeError,
+     r"^tokens must be an \(n, t\) tensor"),
+    ("ISAN contraction NaN", lambda: ISAN(5, contraction=NAN), ValueError, r"^contraction must be a finite number in \[0, 1\]"),
+    ("ISAN seed 2**64", lambda: ISAN(5, seed=2**64), ValueError, rf"^seed must be {SEED_RANGE}"),
+    ("EnglishBigram V", lambda: EnglishBigram(V=1), ValueError, r"^V must be an integer >= 2"),
+    ("EnglishBigram absent_fraction zero", lambda: EnglishBigram(absent_fraction=0.0), ValueError,
+     r"^absent_fraction must be a finite number > 0"),
+    ("TransformerConfig n_head not a divisor", lambda: TransformerConfig(n_head=3), ValueError,
+     r"^n_head must be a divisor of d_model=32"),
+    ("TransformerConfig bias string", lambda: TransformerConfig(bias="no"), TypeError, r"^bias must be a bool"),
+    ("Transformer config of a GRU", lambda: Transformer(GRUConfig()), TypeError, r"^config must be a TransformerConfig"),
+    ("GRUConfig d_hidden zero", lambda: GRUConfig(d_hidden=0), ValueError, r"^d_hidden must be an integer >= 1"),
+    ("GRULanguageModel seed negative", lambda: GRULanguageModel(GRUConfig(4, 2, 2), seed=-5), ValueError,
+     rf"^seed must be {SEED_RANGE}"),
+    # lab.optim, lab.loop
+    ("OptimizerSpec lr NaN", lambda: OptimizerSpec(lr=NAN), ValueError, r"^lr must be a finite number > 0"),
+    ("OptimizerSpec momentum 1", lambda: OptimizerSpec("sgd", momentum=1.0), ValueError,
+     r"^momentum must be a finite number in \[0, 1\)"),
+    ("OptimizerSpec name typo", lambda: OptimizerSpec("adamm"), ValueError, r"^optimizer must be one of .*Did you mean"),
+    ("LRSchedule warmup_steps float", lambda: LRSchedule(warmup_steps=1.5), ValueError,
+     r"^warmup_steps must be an integer >= 0"),
+    ("LRSchedule final_factor inf", lambda: LRSchedule(final_factor=INF), ValueError, r"^final_factor must be a finite"),
+    ("LRSchedule.factor step negative", lambda: LRSchedule().factor(-1, 10), ValueError, r"^step must be an integer >= 0"),
+    ("build_optimizer spec string", lambda: build_optimizer("adam", [{"params": []}]), TypeError,
+     r"^spec must be an OptimizerSpec"),
+    ("run_steps steps zero", lambda: _run_steps(steps=0), ValueError, r"^steps must be an integer >= 1"),
+    ("run_steps schedule string", lambda: _run_steps(schedule="cosine"), TypeError, r"^schedule must be an LRSchedule"),
+    ("run_steps observe_at beyond steps", lambda: _run_steps(observe_at=[2]), ValueError,
+     r"^observe_at must be an integer in \[0, 1\]"),
+    ("run_steps optimizers empty", lambda: _run_steps(), ValueError, r"^optimizers must be a non-empty sequence"),
+    # lab.training
+    ("train model int", lambda: _train(model=3), TypeError, r"^model must be an EmbedUnembedStack"),
+    ("train dataset string", lambda: _train(dataset="zipf"), TypeError, r"^dataset must be a TokenPairDataset"),
+    ("train steps numpy float", lambda: _train(steps=np.float64(2)), ValueError, r"^steps must be an integer >= 1"),
+    ("train optim string", lambda: _train(optim="adam"), TypeError, r"^optim must be an OptimizerSpec"),
+    ("train optim one per member", lambda: _train(optim=[OptimizerSpec()]), ValueError,
+     r"^optim must be one OptimizerSpec per member \(2\)"),
+    ("train schedule string", lambda: _train(schedule="linear"), TypeError, r"^schedule must be an LRSchedule"),
+    ("train batch_size zero", lambda: _train(batch_size=0), ValueError, r"^batch_size .*must be an integer >= 1"),
+    ("train data_seeds negative", lambda: _train(data_seeds=-1), ValueError, rf"^data_seeds must be {SEED_RANGE}"),
+    ("train eval_steps empty", lambda: _train(eval_steps=[]), ValueError, r"^eval_steps must be a non-empty list"),
+    ("train eval_steps beyond steps", lambda: _train(eval_steps=[0, 5]), ValueError,
+     r"^eval_steps must be an integer in \[0, 2\]"),
+    ("train on_eval not callable", lambda: _train(on_eval=3), ValueError, r"^on_eval must be None or a callable"),
+    ("train device unknown", lambda: _train(device="gpu"), ValueError, r"^device must be one of 'cpu', 'cuda'"),
+    ("resolve_device int", lambda: resolve_device(0), ValueError, r"^device must be one of"),
+    ("log_spaced_steps total zero", lambda: log_spaced_steps(0), ValueError, r"^steps must be an integer >= 1"),
+    # lab.sequence_training
+    ("train_sequence_model eval_steps empty", lambda: _train_sequence(eval_steps=[]), ValueError,
+     r"^eval_steps must be a non-empty list"),
+    ("train_sequence_model schedule string", lambda: _train_sequence(schedule="cosine"), TypeError,
+     r"^schedule must be an LRSchedule"),
+    ("train_sequence_model optim list", lambda: _train_sequence(optim=[OptimizerSpec()]), TypeError,
+     r"^optim must be an OptimizerSpec"),
+    ("train_sequence_model data_seed negative", lambda: _train_sequence(data_seed=-1), ValueError,
+     rf"^data_seed must be {SEED_RANGE}"),
+    ("train_sequence_model seq_len zero", lambda: _train_sequence(seq_len=0), ValueError, r"^seq_len must be an integer >= 1"),
+    ("train_sequence_model device unknown", lambda: _train_sequence(device="tpu"), ValueError, r"^device must be one of"),
+    ("per_token_kl sequences list", lambda: per_token_kl(HiddenMarkovLanguage(4, 2), HiddenMarkovLanguage(4, 2), [[0]]),
+     TypeError, r"^sequences must be an \(n, T\) tensor"),
+    # lab.cbow_training
+    ("train_cbow epochs zero", lambda: _train_cbow(epochs=0), ValueError, r"^epochs must be an integer >= 1"),
+    ("train_cbow device unknown", lambda: _train_cbow(device="tpu"), ValueError, r"^device must be one of 'cpu', 'cuda'"),
+    ("train_cbow checkpoints empty", lambda: _train_cbow(checkpoints=[]), ValueError, r"^checkpoints must be a non-empty list"),
+    ("train_cbow batch_size above n", lambda: _train_cbow(batch_size=100), ValueError,
+     r"^batch_size must be an integer in \[1, 10\]"),
+    # lab.logit_matrix, lab.lingen
+    ("extended_logit_matrix top_k zero", lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
+                                                                      torch.zeros(1, 0, dtype=torch.long), top_k=0),
+     ValueError, r"^top_k must be an integer in \[1, 4\]"),
+    ("extended_logit_matrix top_k float", lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
+                                                                       torch.zeros(1, 0, dtype=torch.long), top_k=2.0),
+     ValueError, r"^top_k must be an integer"),
+    ("extended_logit_matrix histories list", lambda: extended_logit_matrix(_isan_fn(), [[0]], torch.zeros(1, 0)),
+     TypeError, r"^histories must be an \(n, t\) tensor"),
+    ("batched_log_probs batch_size zero", lambda: batched_log_probs(_isan_fn(), torch.zeros(2, 1, dtype=torch.long), 0),
+     ValueError, r"^batch_size must be an integer >= 1"),
+    ("numerical_rank NaN matrix", lambda: numerical_rank(torch.full((2, 2), NAN)), ValueError, r"^matrix must be finite"),
+    ("numerical_rank rtol NaN", lambda: numerical_rank(torch.eye(2), rtol=NAN), ValueError, r"^rtol must be a finite number"),
+    ("principal_angle_cosines rank zero", lambda: principal_angle_cosines(torch.eye(3), torch.eye(3), 0), ValueError,
+     r"^rank must be an integer in \[1, 3\]"),
+    ("random_subspace_cosines rank above dim", lambda: random_subspace_cosines(3, 4, _gen()), ValueError,
+     r"^rank must be an integer in \[1, 3\]"),
+    ("sample_sequences n zero", lambda: sample_sequences(_isan_fn(), 0, 2, _gen()), ValueError, r"^n must be an integer >= 1"),
+    ("regression_weights ridge NaN", lambda: regression_weights(torch.eye(2), torch.eye(2), ridge=NAN), ValueError,
+     r"^ridge must be a finite number >= 0"),
+    ("lingen_kl length negative", lambda: _lingen_kl(length=-1), ValueError, r"^length must be an integer >= 0"),
+    ("lingen_kl n_samples zero", lambda: _lingen_kl(n_samples=0), ValueError, r"^n_samples must be an integer >= 1"),
+    # lab.metrics
+    ("effective_rank_from_singular_values NaN", lambda: effective_rank_from_singular_values(np.array([NAN, 1.0])),
+     ValueError, r"^s \(singular values\) must be finite"),
+    ("effective_rank_from_singular_values inf (torch)",
+     lambda: effective_rank_from_singular_values(torch.tensor([[1.0, INF]])), ValueError, r"^s \(singular values\) must be finite"),
+    ("effective_rank_from_singular_values all zero", lambda: effective_rank_from_singular_values(np.zeros(3)), ValueError,
+     r"^s \(singular values\) must be not all zero"),
+    ("effective_rank_from_singular_values empty", lambda: effective_rank_from_singular_values(np.array([])), ValueError,
+     r"^s \(singular values\) must be a non-empty array"),
+    ("effective_rank_from_singular_values negative", lambda: effective_rank_from_singular_values(np.array([1.0, -1.0])),
+     ValueError, r"^s \(singular values\) must be non-negative"),
+    ("effective_rank empty", lambda: effective_rank(np.zeros((0, 3))), ValueError, r"^matrix must be a non-empty 2-D array"),
+    ("effective_rank string", lambda: effective_rank("abc"), ValueError, r"^matrix must be an array of real numbers"),
+    ("effective_rank all zero", lambda: effective_rank(np.zeros((3, 3))), ValueError, r"^matrix must be not all zero"),
+    ("pca_effective_dimension inf", lambda: pca_effective_dimension(np.array([[INF, 1.0], [0.0, 1.0]])), ValueError,
+     r"^matrix must be finite"),
+    ("pca_effective_dimension identical rows", lambda: pca_effective_dimension(np.ones((3, 2))), ValueError,
+     r"^matrix must be rows that are not all equal"),
+    ("pca_effective_dimension_batched empty", lambda: pca_effective_dimension_batched(torch.zeros(2, 0, 3)), ValueError,
+     r"^tables must be a non-empty array"),
+    ("power_law_fit y inf", lambda: power_law_fit([1, 2, 3], [1, INF, 2]), ValueError, r"^y must be finite"),
+    ("power_law_fit x NaN", lambda: power_law_fit([1, 2, NAN], [1, 2, 3]), ValueError, r"^x must be finite"),
+    ("power_law_fit x all equal", lambda: power_law_fit([2, 2, 2], [1, 2, 3]), ValueError, r"^x must be at least two distinct"),
+    ("power_law_fit confidence NaN", lambda: power_law_fit([1, 2, 3], [1, 2, 3], confidence=NAN), ValueError,
+     r"^confidence must be a finite number in \(0, 1\)"),
+    ("exponential_fit_r2 y NaN", lambda: exponential_fit_r2([1, 2, 3], [1, NAN, 2]), ValueError, r"^x, y must be finite"),
+    # lab.seeds
+    ("Seeds offset negative", lambda: Seeds(("a",), -1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
+    ("Seeds streams string", lambda: Seeds("ab"), TypeError, r"^streams must be a non-empty tuple"),
+    ("Seeds n zero", lambda: Seeds(("a",))("a", 0), ValueError, r"^n must be an integer in \[1, 1000\]"),
+    ("Seeds unknown stream", lambda: Seeds(("init",))("iint", 1), ValueError, r"^seed stream must be one of 'init'"),
+    # harness.verdicts
+    ("AtMost bound NaN", lambda: AtMost("x", NAN, why="w", claimed="c"), ValueError, r"^bound must be a finite number"),
+    ("AtLeast bound inf", lambda: AtLeast("x", INF, why="w", claimed="c"), ValueError, r"^bound must be a finite number"),
+    ("Between lo NaN", lambda: Between("x", NAN, 1.0, why="w", claimed="c"), ValueError, r"^lo must be a finite number"),
+    ("Between lo above hi", lambda: Between("x", 2.0, 1.0, why="w", claimed="c"), ValueError, r"^lo, hi must be lo <= hi"),
+    ("Approx target NaN", lambda: Approx("x", NAN, 0.1, why="w"), ValueError, r"^target must be a finite number"),
+    ("Approx tol NaN", lambda: Approx("x", 1.0, NAN, why="w"), ValueError, r"^tol must be a finite number >= 0"),
+    ("Approx quantity int", lambda: Approx(1, 1.0, 0.1, why="w"), TypeError, r"^quantity must be the measured key"),
+    ("Criterion lo NaN", lambda: Criterion("x", "between", NAN, 1.0, "c", "w"), ValueError, r"^lo must be a number"),
+    ("Criterion kind unknown", lambda: Criterion("x", "about", 0.0, 1.0, "c", "w"), ValueError, r"^kind must be one of"),
+    ("judge measured string", lambda: judge(CRIT, {"x": "0.5"}), TypeError, r"^measured 'x' must be a real number"),
+    ("judge measured None", lambda: judge(CRIT, {"x": None}), TypeError, r"^measured 'x' must be a real number"),
+    ("judge measured bool", lambda: judge(CRIT, {"x": True}), TypeError, r"^measured 'x' must be a real number"),
+    ("judge measured nested list", lambda: judge(CRIT, {"x": [[0.5], [0.6]]}), TypeError,
+     r"^measured 'x' must be a real number or a flat list"),
+    ("judge criterion string", lambda: judge("x", {"x": 0.5}), TypeError, r"^criterion must be a Criterion or None"),
+    # harness.context
+    ("ClaimContext seed offset negative", lambda: ClaimContext(seed_offset=-1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
+    ("ClaimContext seed offset float", lambda: ClaimContext(seed_offset=1.0), ValueError, r"^seed offset must be an integer"),
+    ("ClaimContext device unknown", lambda: ClaimContext(device="gpu"), ValueError, r"^device must be one of 'cpu', 'cuda'"),
+    ("ClaimContext scale typo", lambda: ClaimContext(scale="papr"), ValueError, r"^scale must be one of .*Did you mean 'paper'"),
+    ("ClaimContext.seeds n zero", lambda: ClaimContext().seeds(0), ValueError, r"^n must be an integer in \[1, 1000\]"),
+    ("ClaimContext.seeds first negative", lambda: ClaimContext().seeds(2, first=-1), ValueError, rf"^first must be {SEED_RANGE}"),
+    ("ClaimContext.note not text", lambda: ClaimContext().note(3), TypeError, r"^markdown must be a str"),
+]
+
+
+@pytest.mark.parametrize(("call", "exception", "message"), [row[1:] for row in ROWS], ids=[row[0] for row in ROWS])
+def test_bad_input_raises_one_clear_error_naming_the_parameter(call, exception, message):
+    with pytest.raises(exception, match=message) as info:
+        call()
+    assert type(info.value) is exception  # not a subclass that happens to match (e.g. a raw LinAlgError)
+
+
+def test_the_table_covers_one_row_per_case():
+    ids = [row[0] for row in ROWS]
+    assert len(ids) == len(set(ids)) >= 40
+
+
+def test_integers_of_any_integer_type_are_accepted_and_behave_as_python_ints():
+    assert ZipfUnigram(np.int64(5)) == ZipfUnigram(5)
+    assert LowRankBigram(np.int32(6), np.int64(2), seed=np.uint8(3)).logits.equal(LowRankBigram(6, 2, seed=3).logits)
+    a, b = Member(np.int64(3), seed=np.int64(2)), Member(3, seed=2)
+    assert a == b and type(a.width) is int and type(a.seed) is int
+    assert ClaimContext(np.int64(3)).seeds(np.int32(2), first=np.int64(1)) == ClaimContext(3).seeds(2, first=1)
+    assert HiddenMarkovLanguage(np.int64(4), hidden_states=np.int64(2), seed=np.int64(1)).emission.equal(
+        HiddenMarkovLanguage(4, hidden_states=2, seed=1).emission)
+    assert log_spaced_steps(np.int64(10)) == log_spaced_steps(10)
+
+
+def test_the_largest_seed_the_generators_take_is_accepted():
+    assert Member(2, seed=2**64 - 1).seed == 2**64 - 1
+    torch.Generator().manual_seed(2**64 - 1)
+    np.random.default_rng(2**64 - 1)

@@ -1,0 +1,76 @@
+"""Fast checks of experiments.logit_rank: config validation, seeds, memoised deterministic runs, figures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from experiments.logit_rank import (
+    CONFIGS, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, isan_seeds, run,
+    run_isan, setup,
+)
+from lab.seeds import STREAM_SPACING, Seeds
+from models.sequence import TransformerConfig
+
+TINY = LogitRankConfig(seeds=1, steps=6, warmup=2, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
+                       samples=2, random_draws=4, hidden_states=4, angle_rank=4, batch_size=8, eval_sequences=8,
+                       model=TransformerConfig(vocab_size=8, block_size=16, n_layer=1, n_head=1, d_model=8))
+
+
+def test_config_rejects_a_basis_that_leaves_no_targets():
+    with pytest.raises(ValueError):
+        LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=32, basis_sweep=(8,), targets=2,
+                        samples=2, random_draws=4)
+
+
+def test_config_rejects_sequences_longer_than_the_context():
+    with pytest.raises(ValueError):
+        LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
+                        samples=2, random_draws=4, history_len=12)
+
+
+def test_isan_seeds_are_the_isan_stream_sliced_per_width():
+    seeds = Seeds(STREAMS, 3)
+    base = STREAMS.index("isan") * STREAM_SPACING + 3
+    assert isan_seeds(IsanConfig(), seeds, 4) == (base + 40, base + 41)
+    assert ISAN_CONFIGS["ci"] == ISAN_CONFIGS["paper"]
+
+
+def test_run_isan_bound_holds_on_a_tiny_isan():
+    result = run_isan(IsanConfig(dims=(2,), per_dim=1, n_histories=16, n_futures=4), Seeds(STREAMS))
+    assert result.dims == (2,) and max(result.beyond_bound) < 1e-12 < min(result.at_bound)
+
+
+def test_run_is_memoised_and_deterministic():
+    seeds = Seeds(STREAMS)
+    first = run(TINY, seeds)
+    assert run(TINY, Seeds(STREAMS)) is first  # equal config and seeds hit the memo
+    run.cache_clear()
+    again = run(TINY, seeds)
+    assert again is not first
+    for a, b in zip(first.runs, again.runs):
+        np.testing.assert_array_equal(a.spectra["final"], b.spectra["final"])
+        assert a.lingen.keys() == b.lingen.keys()
+        for k in a.lingen:
+            np.testing.assert_array_equal(a.lingen[k], b.lingen[k])
+    assert len(first.runs) == TINY.seeds
+    assert first.runs[0].spectra["final"].shape == (min(TINY.n_histories, TINY.n_futures * TINY.vocab_size),)
+
+
+def test_figures_are_figures():
+    result = run(TINY, Seeds(STREAMS))
+    for figure in (figure_spectra, figure_lingen):
+        fig = figure(result, TINY)
+        assert isinstance(fig, Figure)
+        matplotlib.pyplot.close(fig)
+
+
+def test_setup_comes_from_the_config():
+    ci, paper = setup(CONFIGS["ci"]), setup(CONFIGS["paper"])
+    assert ci.keys() == paper.keys()
+    assert f"|H| = {CONFIGS['paper'].n_histories}" in paper["sizes"] and str(CONFIGS["ci"].steps) in ci["steps"]

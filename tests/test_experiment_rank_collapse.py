@@ -1,0 +1,78 @@
+"""Source 003's experiments (experiments/rank_collapse*.py) at tiny sizes: memoised, deterministic, seeded by stream."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import matplotlib
+import numpy as np
+import pytest
+
+from experiments import rank_collapse as rc
+from experiments import rank_collapse_analytic as rca
+from lab.metrics import effective_rank
+from lab.seeds import Seeds
+
+matplotlib.use("Agg")
+
+TINY = rc.TrainingConfig(seeds=2, V=32, d=8, epochs=2, used=20, length=160, window=1, batch_size=32, heldout=40)
+
+
+def test_run_is_memoised_and_deterministic():
+    seeds = Seeds(rc.STREAMS)
+    first = rc.run(TINY, seeds, "cpu")
+    assert rc.run(TINY, seeds, "cpu") is first  # claims of one group share one run
+    rc.run.cache_clear()
+    again = rc.run(TINY, seeds, "cpu")
+    assert again is not first
+    np.testing.assert_array_equal(again.sv, first.sv)
+    np.testing.assert_array_equal(again.heldout_kl, first.heldout_kl)
+
+
+def test_run_members_settings_and_seed_offset():
+    result = rc.run(TINY, Seeds(rc.STREAMS), "cpu")
+    assert result.sv.shape == (TINY.epochs + 1, len(result.runs), TINY.d)
+    assert result.settings == [*rc.settings(TINY), *rc.alternatives(TINY)]
+    assert all(len(result.members(name)) == TINY.seeds for name in rc.settings(TINY))
+    assert all(len(result.members(name)) == 1 for name in rc.alternatives(TINY))
+    # a member's r_eff at init does not depend on its setting's init scale (same seed = same init up to scale)
+    at_init = [result.per_seed(name, rc.r_eff, 0) for name in ("untied", "init×4", "init GPT-std")]
+    np.testing.assert_allclose(at_init[0], at_init[1], rtol=1e-6)
+    np.testing.assert_allclose(at_init[0], at_init[2], rtol=1e-6)
+    shifted = rc.run(TINY, Seeds(rc.STREAMS, offset=5), "cpu")
+    assert not np.array_equal(shifted.sv[0], result.sv[0])
+
+
+def test_progress_goes_from_zero_to_one():
+    result = rc.run(TINY, Seeds(rc.STREAMS), "cpu")
+    np.testing.assert_allclose(result.progress[0], 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.progress[-1], 1.0, atol=1e-6)
+
+
+def test_figures_are_figures():
+    from matplotlib.figure import Figure
+
+    result = rc.run(TINY, Seeds(rc.STREAMS), "cpu")
+    for figure in (rc.figure_r_eff_over_epochs, rc.figure_spectra, rc.figure_spectral_progress):
+        assert isinstance(figure(result, TINY), Figure)
+
+
+def test_setup_derives_from_the_config():
+    assert "990 steps" in rc.setup(rc.CONFIGS["ci"])["sizes"]  # 10 epochs of (6400 − 4) // 64 batches
+    assert "batch 256" in rc.setup(dataclasses.replace(rc.CONFIGS["ci"], batch_size=256))["sizes"]
+    assert rc.collapse_threshold(rc.CONFIGS["ci"]) == pytest.approx(38.4)
+
+
+def test_snippet_seeds_start_at_the_notes_seed():
+    config = dataclasses.replace(rca.CONFIGS["ci"], snippet_seeds=2)
+    assert rca.run_snippet(config, Seeds(rca.STREAMS)).seeds == (42, 43)
+    assert rca.run_snippet(config, Seeds(rca.STREAMS, offset=3)).seeds == (45, 46)
+
+
+@pytest.mark.parametrize("k", [1, 8, 64])
+def test_built_spectra(k):
+    sigma = rca.k_dominant_spectrum(k, 0.01)
+    assert np.sum(sigma[k:] ** 2) / np.sum(sigma ** 2) == pytest.approx(0.01)
+    table = rca.table_with_spectrum(sigma, seed=0)
+    np.testing.assert_allclose(np.linalg.svd(table, compute_uv=False), np.sort(sigma)[::-1], atol=1e-12)
+    assert effective_rank(rca.table_with_spectrum(np.full(128, 0.3), seed=0)) == pytest.approx(128)

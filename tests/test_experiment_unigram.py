@@ -1,0 +1,173 @@
+"""The experiments behind source 001's claims (``experiments.unigram``, ``experiments.unigram_language``).
+
+Their measuring helpers against properties a wrong implementation would break,
+and each ``run`` at a tiny config: deterministic, memoised, its result shaped
+as the claims read it, its figures pure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from experiments import unigram as exp
+from experiments.unigram_language import rank_frequency_fits
+from lab.seeds import Seeds
+from tests.strategies import seeds
+
+matplotlib.use("Agg")
+
+TINY = {
+    "d1": exp.D1Config(steps=20, plain_steps=5, n_seeds=2, evals_per_decade=5),
+    "collapse": exp.CollapseConfig(V=8, D=4, lrs=(1e-2, 1e-1), steps=10, variants=(
+        exp.CollapseVariant("main", None, False, 2), exp.CollapseVariant("N(0, 1)", 1.0, False, 1),
+        exp.CollapseVariant("full batch", None, True, 1))),
+    "scaling": exp.ScalingConfig(D=4, steps=40, window=(10, 40), early_window=(5, 20), V_sweep=(5, 10),
+                                 alpha_sweep=(0.5, 1.0), alpha_sweep_V=10, full_batch_tasks=((5, 1.0),)),
+    "decay": exp.DecayConfig(V=10, Ds=(1, 2), decay_steps=10, readings=(30, 20), n_seeds=2, eval_every=10),
+}
+SEEDS = Seeds(exp.STREAMS, 0)
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=20), st.floats(0.0, 1.0))
+def test_first_step_at_or_below_is_the_first_hit(gaps, level):
+    steps = np.arange(len(gaps)) * 10
+    found = exp.first_step_at_or_below(steps, gaps, level)
+    hits = [s for s, g in zip(steps, gaps) if g <= level]
+    assert found == (hits[0] if hits else math.inf)
+
+
+@given(st.lists(st.integers(-100, 100), min_size=2, max_size=12, unique=True), seeds())
+def test_ordered_pair_fraction_counts_agreeing_pairs(values, seed):
+    probs = np.random.default_rng(seed).permutation(len(values)) + 1.0  # distinct, in any order
+    v = np.asarray(values, dtype=np.float64)
+    f = exp.ordered_pair_fraction(v, probs)
+    assert exp.ordered_pair_fraction(np.exp(v / 50) * 3 + 1, probs) == f  # only the order of values matters
+    assert math.isclose(f + exp.ordered_pair_fraction(-v, probs), 1.0)  # no ties: each pair agrees one way
+    assert exp.ordered_pair_fraction(probs**2, probs) == 1.0
+
+
+def test_ordered_pair_fraction_counts_value_ties_as_unordered():
+    assert exp.ordered_pair_fraction([1.0, 1.0, 0.0], [0.5, 0.3, 0.2]) == 2 / 3
+
+
+def test_misordered_neighbours_names_the_upper_rank_of_each_swap():
+    assert exp.misordered_neighbours([5.0, 4.0, 3.0]) == []
+    assert exp.misordered_neighbours([5.0, 3.0, 4.0, 4.0, 1.0]) == [2, 3]  # a tie counts as misordered
+
+
+@given(st.floats(0.1, 3.0), st.floats(1e-3, 1e3), seeds())
+def test_window_fits_recover_the_exponent_and_ignore_points_outside(beta, scale, seed):
+    steps = np.unique(np.round(np.logspace(0, 4, 60)).astype(int))
+    inside = (steps >= 100) & (steps <= 1000)
+    gaps = scale * steps.astype(float) ** -beta
+    gaps = np.stack([gaps, gaps * 2.0], axis=1)
+    gaps[~inside] = np.random.default_rng(seed).uniform(1e-6, 1e6, size=(int((~inside).sum()), 2))
+    for fit in exp.window_fits(steps, gaps, (100, 1000)):
+        assert math.isclose(fit.exponent, -beta, rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(exp.beta(fit)[0], beta, rel_tol=1e-9)
+        assert fit.n_points == int(inside.sum()) and fit.r2 > 1 - 1e-9
+
+
+@given(st.floats(0.5, 2.5), seeds())
+def test_rank_frequency_fits_recover_alpha_in_any_input_order(alpha, seed):
+    counts = 1e9 * np.arange(1, 20_001, dtype=float) ** -alpha
+    fits = rank_frequency_fits(np.random.default_rng(seed).permutation(counts), (10, 10_000))
+    assert math.isclose(fits["alpha"], alpha, rel_tol=1e-9)
+    assert fits["r2_power_law"] > 1 - 1e-9 > fits["r2_exponential"]
+
+
+def test_rank_frequency_fits_prefer_the_exponential_for_a_light_tail():
+    counts = np.exp(-np.arange(1, 20_001) / 3000.0)
+    fits = rank_frequency_fits(counts, (10, 10_000))
+    assert fits["r2_exponential"] > 1 - 1e-9 > fits["r2_power_law"]
+
+
+def test_layernorm_construction_is_exact_and_its_layernorm_output_constant():
+    gaps, spread = exp.layernorm_construction_gaps(((10, 1.0), (50, 2.0)))
+    assert max(gaps) < 1e-12 and max(spread) == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_run_is_memoised_and_deterministic(name):
+    config = TINY[name]
+    result = exp.run(config, SEEDS)
+    assert exp.run(config, SEEDS) is result
+    again = exp.run.__wrapped__(config, SEEDS, "cpu")  # a fresh computation, past the memo
+    stacks = lambda r: {  # noqa: E731 -- every trained stack of a result, by a key
+        "d1": lambda: r.runs, "collapse": lambda: {k: v.stack for k, v in r.runs.items()},
+        "scaling": lambda: {**{("b", k): t.stack for k, t in r.tasks.items()}, **{("f", k): t.stack for k, t in r.full_batch.items()}},
+        "decay": lambda: r.runs}[name]()
+    first, second = stacks(result), stacks(again)
+    assert first.keys() == second.keys()
+    for key in first:
+        np.testing.assert_array_equal(first[key].log.gaps, second[key].log.gaps)
+        assert all(np.array_equal(a, b) for a, b in zip(first[key].embeddings, second[key].embeddings))
+    shifted = stacks(exp.run(config, Seeds(exp.STREAMS, 1)))
+    assert any(not np.array_equal(first[k].log.gaps, shifted[k].log.gaps) for k in first)  # the offset redraws the seeds
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_figures_are_pure_functions_of_a_result(name):
+    import matplotlib.pyplot as plt
+
+    config = TINY[name]
+    figure = {"d1": exp.figure_d1_curves, "collapse": exp.figure_collapse, "scaling": exp.figure_scaling,
+              "decay": exp.figure_decay}[name]
+    fig = figure(exp.run(config, SEEDS), config)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    plt.close(fig)
+
+
+def test_d1_pairs_seeds_across_variants_and_reads_the_tied_sign():
+    config = TINY["d1"]
+    result = exp.run(config, SEEDS)
+    for name, _, layernorm in config.variants:
+        for regime in exp.REGIMES:
+            log = result.runs[name, regime].log
+            assert log.steps[-1] == config.steps_of(layernorm) and log.gaps.shape[1] == config.n_seeds
+    assert all(e.sum() >= 0 for e in result.signed_embeddings(exp.MINIBATCH))
+
+
+def test_collapse_records_n_eff_per_lr_and_seed():
+    config = TINY["collapse"]
+    result = exp.run(config, SEEDS)
+    for variant in config.variants:
+        by_lr = result.runs[variant.name].n_eff_by_lr()
+        assert list(by_lr) == list(config.lrs)
+        assert all(n.shape == (len(result.runs[variant.name].stack.log.steps), variant.n_seeds) for n in by_lr.values())
+        assert all(1.0 <= n.min() and n.max() <= config.D for n in by_lr.values())
+    assert exp.largest_rise_with_lr(result.runs["main"]).shape == (2,)
+
+
+def test_decay_improvement_is_constant_minus_decayed_at_each_reading():
+    config = TINY["decay"]
+    result = exp.run(config, SEEDS)
+    for steps in config.readings:
+        gain = result.improvement(steps)
+        assert gain.shape == (len(config.Ds), config.n_seeds)
+        decayed = result.runs[f"decay {steps}"].log
+        np.testing.assert_allclose(result.constant_gap(steps) - gain, decayed.gaps[-1].reshape(len(config.Ds), -1))
+    assert result.improvement(config.readings[0], full_batch=True).shape == (len(config.Ds), 1)
+
+
+def test_scaling_unresolved_step_is_below_zero_only_for_a_resolved_trend():
+    config = TINY["scaling"]
+    result = exp.run(config, SEEDS)
+    down = exp.largest_unresolved_step(result, config.V_tasks, -1, config.window)
+    up = exp.largest_unresolved_step(result, config.V_tasks, +1, config.window)
+    assert down.shape == up.shape == (config.n_seeds,)
+    assert not (down <= 0).any() or not (up <= 0).any()  # β cannot fall and rise beyond both intervals at once
+
+
+def test_setup_is_derived_from_the_config():
+    assert exp.setup(exp.D1Config(V=7, steps=123))["V"] == 7
+    assert exp.setup(exp.D1Config(V=7, steps=123))["steps"] == 123
+    assert exp.setup(exp.CollapseConfig(lrs=(0.5,)))["learning rates"] == [0.5]
+    assert exp.setup(exp.DecayConfig(Ds=(2, 3)))["D"] == [2, 3]
+    assert "300..3000" in exp.setup(exp.ScalingConfig())["fit window"]
