@@ -121,7 +121,8 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
         old = rows.get(record["id"])
-        pending = "drift" in row or (row["verdict"] == "error" and bool(old and old.get("measured")))
+        lost = row["verdict"] == "error" and old is not None and old["verdict"] not in ("error", "skipped")
+        pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
             row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
         rows[record["id"]] = row
