@@ -20,7 +20,7 @@ from harness import report
 from harness.environment import environment, git_commit
 from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
-from harness.registry import claim_head, get_claim
+from harness.registry import claim_head, get_claim, registered_by_module
 from harness.verdicts import ERROR
 
 __all__ = ["ClaimsSession"]
@@ -126,6 +126,12 @@ def _report_path(config: pytest.Config) -> Path:
     return Path(opt) if opt else Path(config.rootpath) / "CLAIMS.md"
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: tell the controller which claims the collected modules define (the rest no longer exist)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["claims_registered"] = registered_by_module()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     mark = item.get_closest_marker("claim")
@@ -140,6 +146,7 @@ class ClaimsSession:
         self.config = config
         self.records: dict[str, dict] = {}
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
+        self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
     @property
@@ -158,9 +165,25 @@ class ClaimsSession:
             self.records.setdefault(head["id"], _failed_before_measuring(
                 head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale")))
 
+    def pytest_testnodedown(self, node, error) -> None:
+        for module, ids in getattr(node, "workeroutput", {}).get("claims_registered", {}).items():
+            self.registered.setdefault(module, set()).update(ids)
+
+    def _still_defined(self, row: dict) -> bool:
+        """Whether a kept row's claim still exists: its module was collected and defines it, or was not collected
+        but its file is still there."""
+        module = row.get("module")
+        if module is None:
+            return True
+        if module in self.registered:
+            return row["id"] in self.registered[module]
+        return (Path(self.config.rootpath) / (module.replace(".", "/") + ".py")).exists()
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.records:
             return
+        if not hasattr(session.config, "workerinput") and not self.registered:  # no xdist: this process collected
+            self.registered = {m: set(ids) for m, ids in registered_by_module().items()}
         run = {
             "id": self.started.strftime("%Y%m%dT%H%M%SZ"),
             "started": self.started.isoformat(),
@@ -171,7 +194,8 @@ class ClaimsSession:
         }
         records = [self.records[k] for k in sorted(self.records)]
         previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
-        doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"))
+        doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"),
+                                            keep=self._still_defined)
         self.doc = doc
         run_log = report.merge_run_log(report.load_run_log(self.report_path), records, run)
         report.write_report(self.report_path, doc, figures, run_log)

@@ -14,7 +14,7 @@ import numpy as np
 
 from harness.verdicts import Criterion
 
-__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "to_builtin"]
+__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "to_builtin"]
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,16 @@ def register(c: Claim) -> None:
 
 
 def claim_head(c: Claim) -> dict[str, Any]:
-    """The claim's definition as builtins: what every record of it starts with."""
-    return {k: v for k, v in asdict(c).items() if k != "measure"}
+    """The claim's definition as builtins: what every record of it starts with (and the module that defines it)."""
+    return {**{k: v for k, v in asdict(c).items() if k != "measure"}, "module": c.measure.__module__}
+
+
+def registered_by_module() -> dict[str, list[str]]:
+    """module -> ids of the claims it registered (in this process): which claims still exist."""
+    out: dict[str, list[str]] = {}
+    for c in all_claims():
+        out.setdefault(c.measure.__module__, []).append(c.id)
+    return out
 
 
 def to_builtin(obj: Any) -> Any:

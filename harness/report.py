@@ -11,7 +11,7 @@ README:
                  "expected_at": {scale: pin},     # pins that differ at another scale
                  "reason", "verdict", "measured": {name: number | list},
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
-                 "error", "seed_offset", "device", "scale", "environment",
+                 "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
                  "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "sd_units", "why"}]},
                  "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
 
@@ -101,15 +101,16 @@ def _upgrade(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], environment: dict,
-                  accept: bool = True) -> tuple[dict, dict[str, bytes]]:
+                  accept: bool = True, keep=lambda row: True) -> tuple[dict, dict[str, bytes]]:
     """The new report document and the figure files (relative path -> PNG bytes) to write.
 
-    Claims measured now replace their old rows; the others are kept as they were. A record that drifted keeps the
+    Claims measured now replace their old rows; the others are kept as they were if ``keep(row)`` (rows of claims
+    that no longer exist are dropped). A record that drifted keeps the
     accepted row as its ``baseline`` unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
     """
     figures: dict[str, bytes] = {}
     previous = previous or {}
-    rows = {c["id"]: c for c in previous.get("claims", [])}
+    rows = {c["id"]: c for c in previous.get("claims", []) if keep(c)}
     for record in records:
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
         if (record.get("drift") or {}).get("status") == "drifted":  # only a drift is a fact of the measurement

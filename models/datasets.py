@@ -22,6 +22,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from models.markov import ReducibleChainError, stationary_distribution
 from models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
@@ -208,34 +209,12 @@ class LowRankBigram(TokenPairDataset):
 
     @cached_property
     def stationary(self) -> torch.Tensor:
-        """π with πP = π, Σπ = 1, by a direct solve plus one refinement step.
-
-        Power iteration converges as λ₂^k, which is arbitrarily slow when the
-        logit scale is large; a direct solve is exact to rounding. Raises if the
-        residual is not at float64 level (e.g. a chain that is not irreducible): a ValueError naming logit_scale.
-        """
-        P = self.transition
-        M = P.T - torch.eye(self.V, dtype=torch.float64)
-        M[-1, :] = 1.0  # replace one (redundant) balance equation by Σπ = 1
-        rhs = torch.zeros(self.V, dtype=torch.float64)
-        rhs[-1] = 1.0
+        """π with πP = π, Σπ = 1 (``models.markov``); a ValueError naming logit_scale when the chain is reducible."""
         try:
-            pi = torch.linalg.solve(M, rhs)
-            pi = pi + torch.linalg.solve(M, rhs - M @ pi)  # iterative refinement
-        except torch.linalg.LinAlgError:  # a singular system: the chain is reducible at this precision
-            raise ValueError(
-                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
-                f"(the stationary system is singular), got {self.logit_scale!r}"
-            ) from None
-        pi = pi.clamp_min(0.0)
-        pi = pi / pi.sum()
-        residual = float((pi @ P - pi).abs().max())
-        if not residual <= 1e-12:
-            raise ValueError(
-                f"logit_scale must be small enough for the chain to stay irreducible in float64 "
-                f"(stationary residual {residual:.3g} > 1e-12), got {self.logit_scale!r}"
-            )
-        return pi
+            return stationary_distribution(self.transition)
+        except ReducibleChainError as exc:
+            raise ValueError(f"logit_scale must be small enough for the chain to stay irreducible in float64 "
+                             f"({exc}), got {self.logit_scale!r}") from None
 
     @property
     def input_probs(self) -> torch.Tensor:

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from models.markov import stationary_distribution
 from models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["HiddenMarkovLanguage"]
@@ -75,7 +76,7 @@ class HiddenMarkovLanguage:
         emission = np.stack([zipf[rng.permutation(V)] for _ in range(k)])
         object.__setattr__(self, "transition", torch.from_numpy(transition))
         object.__setattr__(self, "emission", torch.from_numpy(emission))
-        object.__setattr__(self, "initial", _stationary(self.transition))
+        object.__setattr__(self, "initial", stationary_distribution(self.transition))
 
     def sample(self, n_sequences: int, length: int, generator: torch.Generator) -> Tensor:
         """Draw (n_sequences, length) int64 token sequences from the language."""
@@ -113,17 +114,6 @@ class HiddenMarkovLanguage:
             log_prob = log_prob + torch.log(norm)
             belief = (joint / norm[:, None]) @ self.transition  # (n, k): Pr[s_{t+1} | z_<=t]
         return belief, log_prob
-
-
-def _stationary(transition: Tensor) -> Tensor:
-    """A stationary distribution pi = pi @ transition (least squares with sum(pi) = 1)."""
-    k = transition.shape[0]
-    system = torch.cat([transition.T - torch.eye(k, dtype=transition.dtype),
-                        torch.ones(1, k, dtype=transition.dtype)])
-    rhs = torch.zeros(k + 1, 1, dtype=transition.dtype)
-    rhs[-1] = 1.0
-    pi = torch.linalg.lstsq(system, rhs, driver="gelsd").solution[:, 0].clamp_min(0.0)
-    return pi / pi.sum()
 
 
 def _check_tokens(tokens: Tensor, V: int) -> None:

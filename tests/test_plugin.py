@@ -283,3 +283,27 @@ def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
     refused = suite.run(sys.executable, "-m", "harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert refused.ret == 2
     refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v2 report*"])
+
+
+def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
+    define = '''
+from harness.claims import claim, Source, OBSERVATION
+
+def define(name):
+    @claim(id=f"g.{{name}}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None, expected=OBSERVATION)
+    def test_g(ctx):
+        return {{"y": 1.0}}
+    return test_g
+
+{tests}
+'''
+    pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")\ntest_b = define("b")'),
+                        test_other=define.format(tests='test_c = define("c")'))
+    pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=3)
+    pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")'))  # g.b was deleted
+    pytester.runpytest_subprocess("-n", "2", "test_gone.py").assert_outcomes(passed=1)
+    ids = [c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]]
+    assert ids == ["g.a", "g.c"]  # g.c's file was not collected but still exists: kept
+    (pytester.path / "test_other.py").unlink()
+    pytester.runpytest_subprocess("-n", "0", "test_gone.py").assert_outcomes(passed=1)
+    assert [c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]] == ["g.a"]
