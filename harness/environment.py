@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import platform
 import subprocess
 from pathlib import Path
+
+from lab.runtime import THREADS
 
 __all__ = ["environment", "git_commit"]
 
 
 def environment() -> dict:
-    """Python, platform, library versions and torch threads: equal environments give equal numbers."""
-    import numpy
-    import scipy
-    import torch
+    """Python, platform, library versions and the pinned thread count: equal environments give equal numbers.
 
+    Read from package metadata, so the controller (which imports no torch under xdist) and the workers agree.
+    """
     return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
-            "torch": torch.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "torch_threads": torch.get_num_threads()}
+            "torch": importlib.metadata.version("torch"), "numpy": importlib.metadata.version("numpy"),
+            "scipy": importlib.metadata.version("scipy"), "torch_threads": THREADS}
 
 
 def git_commit(root: Path) -> str | None:

@@ -22,6 +22,7 @@ from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
 from harness.registry import claim_head, get_claim, registered_by_module
 from harness.verdicts import ERROR
+from lab.runtime import pin_one_thread
 
 __all__ = ["ClaimsSession"]
 
@@ -44,16 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    import torch
-
-    from lab.runtime import pin_one_thread
-
-    pin_one_thread()  # bitwise-repeatable CPU runs, no oversubscription under -n auto
+    pin_one_thread()  # bitwise-repeatable CPU runs, no oversubscription under -n auto; torch is not imported here
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
     if config.getoption("--claims-seed") < 0:
         raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")
     device = config.getoption("--claims-device")
-    if device == "cuda" and not torch.cuda.is_available():
+    if device == "cuda" and not __import__("torch").cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
         session = ClaimsSession(config)
@@ -101,6 +98,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 @pytest.fixture
 def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
     """Seed offset, device and scale for one claim measurement."""
+    pin_one_thread()  # again, now that the claim modules have loaded torch
     opt = request.config.getoption
     return ClaimContext(opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
 

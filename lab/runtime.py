@@ -3,17 +3,29 @@
 CPU training repeats bitwise only at a fixed thread count, and one thread per
 xdist worker avoids oversubscribing the cores: torch's and numpy's BLAS alike (a
 multithreaded 100×100 SVD on a busy 2-core machine is 300× slower).
+
+Pinning does not import torch: the thread variables are set before it loads (a
+test run that trains nothing never pays for importing it), and a torch that is
+already loaded is pinned directly.
 """
 
 from __future__ import annotations
 
-__all__ = ["pin_one_thread"]
+import os
+import sys
+
+__all__ = ["THREADS", "pin_one_thread"]
+
+THREADS = 1
+_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def pin_one_thread() -> None:
-    """Pin torch and every BLAS numpy loaded (threadpoolctl) to one thread, for the rest of the process."""
-    import torch
+    """Pin torch and every BLAS to one thread for the rest of the process (loaded now or later)."""
     from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
+    for name in _VARIABLES:
+        os.environ[name] = str(THREADS)
+    threadpool_limits(limits=THREADS)  # BLAS libraries already loaded (numpy's)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(THREADS)
