@@ -113,7 +113,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     rows = {c["id"]: c for c in previous.get("claims", []) if keep(c)}
     for record in records:
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
-        if (record.get("drift") or {}).get("status") == "drifted":  # only a drift is a fact of the measurement
+        if not accept and (record.get("drift") or {}).get("status") == "drifted":  # a pending drift is a fact to keep
             row["drift"] = _json_numbers(record["drift"])
         row["environment"] = environment
         row["figures"] = []
