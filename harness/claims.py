@@ -18,7 +18,7 @@ import pytest
 from harness import drift
 from harness.context import SCALES, ClaimContext
 from harness.notes import render_measured
-from harness.registry import Claim, Source, claim_head, get_claim, register, to_builtin
+from harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from harness.verdicts import (
     ERROR, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED, SKIPPED,
     Approx, AtLeast, AtMost, Between, Criterion, judge, per_seed,
@@ -73,7 +73,7 @@ def claim(
 
         def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
             record = run_claim(c, claims_context)
-            record["drift"] = drift.compare(record, claims_baseline.rows.get(c.id), claims_baseline.environment)
+            record["drift"] = drift.compare(record, claims_baseline.rows.get(row_key(record)), claims_baseline.environment)
             record_property("claim", record)
             if record["verdict"] == SKIPPED:
                 pytest.skip(record["error"])

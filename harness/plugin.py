@@ -20,7 +20,7 @@ from harness import report
 from harness.environment import environment, git_commit
 from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
-from harness.registry import claim_head, get_claim, registered_by_module
+from harness.registry import claim_head, get_claim, registered_by_module, row_key
 from harness.verdicts import ERROR
 from lab.runtime import pin_one_thread
 
@@ -50,6 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--claims-seed") < 0:
         raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")
     device = config.getoption("--claims-device")
+    if config.getoption("--claims-scale") == "paper" and device != "cuda":
+        raise pytest.UsageError(
+            "--claims-scale paper is meant for --claims-device cuda: it runs the sources' own sizes (a V = 50304 "
+            "vocabulary, 1000 × 1000 logit matrices), hours to days of work on a CPU where the ci scale takes minutes. "
+            "Run it on a GPU machine: pytest claims --claims-scale paper --claims-device cuda")
     if device == "cuda" and not __import__("torch").cuda.is_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
@@ -108,7 +113,7 @@ class Baseline:
 
     def __init__(self, config: pytest.Config) -> None:
         doc = report.load_report(_report_path(config).with_suffix(".json"))  # checked by the controller at configure
-        self.rows = {c["id"]: c for c in (doc or {}).get("claims", [])}
+        self.rows = {row_key(c): c for c in (doc or {}).get("claims", [])}
         self.environment = environment()
         self.update = config.getoption("--claims-update")
 
@@ -156,12 +161,12 @@ class ClaimsSession:
         if "claim_head" in props:  # every phase's report of a claim check carries it
             self.heads[report.nodeid] = props["claim_head"]
         if "claim" in props:
-            self.records[props["claim"]["id"]] = props["claim"]
+            self.records[row_key(props["claim"])] = props["claim"]
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
             opt = self.config.getoption
-            self.records.setdefault(head["id"], _failed_before_measuring(
-                head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale")))
+            record = _failed_before_measuring(head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
+            self.records.setdefault(row_key(record), record)
 
     def pytest_testnodedown(self, node, error) -> None:
         for module, ids in getattr(node, "workeroutput", {}).get("claims_registered", {}).items():

@@ -14,7 +14,7 @@ import numpy as np
 
 from harness.verdicts import Criterion
 
-__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "to_builtin"]
+__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,12 @@ def register(c: Claim) -> None:
 def claim_head(c: Claim) -> dict[str, Any]:
     """The claim's definition as builtins: what every record of it starts with (and the module that defines it)."""
     return {**{k: v for k, v in asdict(c).items() if k != "measure"}, "module": c.measure.__module__}
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """A report row's key: the claim id at the ci scale, ``id@scale`` at another (paper rows sit beside ci rows)."""
+    scale = row.get("scale") or "ci"
+    return row["id"] if scale == "ci" else f"{row['id']}@{scale}"
 
 
 def registered_by_module() -> dict[str, list[str]]:

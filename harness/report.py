@@ -43,6 +43,7 @@ import numpy as np
 from tabulate import tabulate
 
 from harness.drift import describe as describe_drift
+from harness.registry import row_key
 from harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
@@ -52,6 +53,11 @@ SCHEMA = "toy-claims/report/v2"
 _OLDER_SCHEMAS = ("toy-claims/report/v1",)  # read as baselines and upgraded; written as SCHEMA
 RUN_LOG_SCHEMA = "toy-claims/run-log/v1"
 _VOLATILE = ("seconds", "run")
+_SCALE_ORDER = {"ci": 0, "paper": 1}
+
+
+def _order(row: dict[str, Any]) -> tuple:
+    return row["id"], _SCALE_ORDER.get(row.get("scale") or "ci", 9)
 FIGURE_DIR = "claims_figures"
 _MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
          "error": "💥 error", "observation": "🔎 observation", "skipped": "⏭️ skipped"}
@@ -110,7 +116,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     """
     figures: dict[str, bytes] = {}
     previous = previous or {}
-    rows = {c["id"]: c for c in previous.get("claims", []) if keep(c)}
+    rows = {row_key(c): c for c in previous.get("claims", []) if keep(c)}
     for record in records:
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
         if not accept and (record.get("drift") or {}).get("status") == "drifted":  # a pending drift is a fact to keep
@@ -118,16 +124,16 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         row["environment"] = environment
         row["figures"] = []
         for fig in record["figures"]:
-            path = f"{FIGURE_DIR}/{_slug(record['id'])}-{_slug(fig['name'])}.png"
+            path = f"{FIGURE_DIR}/{_slug(row_key(record))}-{_slug(fig['name'])}.png"
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
-        old = rows.get(record["id"])
+        old = rows.get(row_key(record))
         lost = row["verdict"] == "error" and old is not None and old["verdict"] not in ("error", "skipped")
         pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
             row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
-        rows[record["id"]] = row
-    doc = {"schema": SCHEMA, "environment": environment, "claims": [rows[k] for k in sorted(rows)]}
+        rows[row_key(record)] = row
+    doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=_order)}
     return doc, figures
 
 
@@ -135,7 +141,7 @@ def merge_run_log(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     """The volatile run log: the latest run, and per claim the run that measured it and its seconds."""
     rows = dict((previous or {}).get("rows", {}))
     for record in records:
-        rows[record["id"]] = {"run": run["id"], "commit": run.get("commit"), "seconds": record.get("seconds"),
+        rows[row_key(record)] = {"run": run["id"], "commit": run.get("commit"), "seconds": record.get("seconds"),
                               "baseline": (record.get("drift") or {}).get("rule", "")}
     return {"schema": RUN_LOG_SCHEMA, "run": run, "rows": dict(sorted(rows.items()))}
 
@@ -223,7 +229,7 @@ def _drifted(c: dict[str, Any]) -> bool:
 
 def summary_rows(doc: dict[str, Any]) -> list[list[str]]:
     """One row per claim: id, verdict, expected, whether they agree (and nothing drifted), headline or drift."""
-    return [[c["id"], c["verdict"], c["expected"], _agreement(c),
+    return [[row_key(c), c["verdict"], c["expected"], _agreement(c),
              describe_drift(c["drift"]) if _drifted(c) else c["headline"]] for c in doc["claims"]]
 
 
@@ -232,8 +238,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for c in claims:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
-    mismatches = [c["id"] for c in claims if c["verdict"] not in ("skipped", c["expected"])]
-    drifted = [c["id"] for c in claims if _drifted(c)]
+    mismatches = [row_key(c) for c in claims if c["verdict"] not in ("skipped", c["expected"])]
+    drifted = [row_key(c) for c in claims if _drifted(c)]
     out = [
         "# Claims report",
         "",
@@ -252,7 +258,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "## Summary",
         "",
         tabulate(
-            [[f"[`{c['id']}`](#{_anchor(c['id'])})", _cell(c["statement"]),
+            [[f"[`{row_key(c)}`](#{_anchor(row_key(c))})", _cell(c["statement"]),
               _cell(f"`{c['source']['file'][:3]}` §{c['source']['section']}"),
               _cell(c["headline"]), _MARK.get(c["verdict"], c["verdict"]), c["expected"] + ("" if _agreement(c) == "✓" else f" {_agreement(c)}")]
              for c in claims],
@@ -272,14 +278,14 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _anchor(claim_id: str) -> str:
-    return "".join(ch for ch in claim_id.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
+def _anchor(key: str) -> str:
+    return "".join(ch for ch in key.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
 
 
 def _claim_section(c: dict[str, Any]) -> list[str]:
     src = c["source"]
     lines = [
-        f"### {c['id']}",
+        f"### {row_key(c)}",
         "",
         f"**{_MARK.get(c['verdict'], c['verdict'])}** (pinned: {c['expected']}{_other_pins(c)}) · version {c['version']} · "
         f"seed offset {c['seed_offset']} · {c['device']} · {c['scale']} scale",
@@ -366,24 +372,25 @@ def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict,
     conflicts = []
     for order, (path, doc, log) in enumerate(shards):
         for row in doc["claims"]:
-            entry = log.get("rows", {}).get(row["id"], {})
+            key_ = row_key(row)
+            entry = log.get("rows", {}).get(key_, {})
             key = (entry.get("run") or "", order)
-            if row["id"] in rows:
-                other = rows[row["id"]][1]
+            if key_ in rows:
+                other = rows[key_][1]
                 measured_both = all(r["verdict"] not in ("error", "skipped") for r in (row, other))
                 if measured_both and row["version"] == other["version"] and compare(
                         {**row, "measured": _nan(row["measured"])}, other, row["environment"])["status"] == "drifted":
-                    conflicts.append(f"{row['id']}: {rows[row['id']][2]} and {path} measured it differently")
-                if key < rows[row["id"]][0]:
+                    conflicts.append(f"{key_}: {rows[key_][2]} and {path} measured it differently")
+                if key < rows[key_][0]:
                     continue
-            rows[row["id"]] = (key, row, path, entry)
+            rows[key_] = (key, row, path, entry)
     figures: dict[str, bytes] = {}
     for _, row, path, _ in rows.values():
         for fig in row["figures"]:
             figures[fig["path"]] = (path.parent / fig["path"]).read_bytes()
     latest = max(rows.values(), key=lambda r: r[0]) if rows else None
     doc = {"schema": SCHEMA, "environment": latest[1]["environment"] if latest else None,
-           "claims": [rows[k][1] for k in sorted(rows)]}
+           "claims": sorted((r[1] for r in rows.values()), key=_order)}
     run_log = {"schema": RUN_LOG_SCHEMA, "run": {"merged_from": [str(p) for p in shard_paths]},
                "rows": {k: rows[k][3] for k in sorted(rows)}}
     return doc, figures, run_log, conflicts

@@ -66,3 +66,13 @@ def test_load_report_of_a_missing_file_is_none_and_of_ours_is_the_document(tmp_p
     assert report.load_report(tmp_path / "CLAIMS.json") is None
     doc = _write(tmp_path)
     assert report.load_report(tmp_path / "CLAIMS.json") == json.loads(json.dumps(doc))
+
+
+def test_paper_rows_sit_beside_ci_rows_and_a_ci_run_never_erases_them(tmp_path):
+    paper = {**ROW, "scale": "paper", "measured": {"y": 2.0}, "figures": [{"name": "f", "caption": "c", "png_base64": ""}]}
+    doc, figures = report.merge_records(None, [ROW, paper], ENV)
+    assert [(c["id"], c["scale"]) for c in doc["claims"]] == [("a.b", "ci"), ("a.b", "paper")]
+    assert list(figures) == ["claims_figures/a.b-paper-f.png"]
+    later, _ = report.merge_records(doc, [{**ROW, "measured": {"y": 3.0}}], ENV)
+    assert [(c["scale"], c["measured"]["y"]) for c in later["claims"]] == [("ci", 3.0), ("paper", 2.0)]
+    assert "### a.b@paper" in report.render_markdown(later)
