@@ -18,7 +18,7 @@ from experiments.bigram import (
     curve_table, deltas, effective_critical_width, figure_delta_vs_n, figure_delta_vs_n_lambda, figure_l0_vs_scale,
     figure_loss_curves, figure_per_token_gap, per_token_spearman, relative_gaps, run, setup,
 )
-from harness.claims import OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Source, claim, get_claim, judge
+from harness.claims import IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Between, Source, claim, get_claim, judge
 from harness.notes import mean_sd, table
 from lab.metrics import local_slopes, power_law_fit
 
@@ -76,6 +76,7 @@ def _critical_table(sweeps, config) -> str:
     criterion=AtMost("relative_gap", REACH, claimed="L = L0", why=REACH_WHY),
     expected=REPRODUCED,
     group="bigram-v10",
+    scope=SOURCE,
 )
 def test_critical_width_r_reaches_l0(ctx):
     cfg = _configs(ctx).critical
@@ -101,6 +102,7 @@ def test_critical_width_r_reaches_l0(ctx):
                           "N < R gaps are converged values are reported beside it"),
     expected=REPRODUCED,
     group="bigram-v10",
+    scope=SOURCE,
 )
 def test_critical_below_r_strictly_higher(ctx):
     cfg = _configs(ctx).critical
@@ -126,6 +128,7 @@ def test_critical_below_r_strictly_higher(ctx):
     criterion=AtMost("largest_relative_gap_above_r", REACH, claimed="L = L0", why=REACH_WHY),
     expected=REPRODUCED,
     group="bigram-v10",
+    scope=SOURCE,
 )
 def test_critical_above_r_reaches_l0(ctx):
     cfg = _configs(ctx).critical
@@ -161,6 +164,7 @@ QUOTE2 = "we find that it closely follows a scaling law \\(\\Delta \\sim N^{-1}.
                       why="the post quotes the exponent as the integer −1; rounding to it allows ±0.5"),
     expected=REPRODUCED,
     group="bigram-v100",
+    scope=SOURCE,
 )
 def test_scaling_exponent(ctx):
     cfg = _configs(ctx).scaling
@@ -192,6 +196,7 @@ def test_scaling_exponent(ctx):
            "within ±0.5 of −1 only between N = {slope_near_minus_one_from_N:range} and "
            "{slope_near_minus_one_to_N:range}, and the fit over N = 1..19 has R² {fit_r2:.2f}.",
     group="bigram-v100",
+    scope=SOURCE,
 )
 def test_scaling_closely_follows(ctx):
     cfg = _configs(ctx).scaling
@@ -235,6 +240,7 @@ SECTION_DATA = "Problem setup"
     criterion=None,
     expected=OBSERVATION,
     group="bigram-v100",
+    scope=SOURCE,
 )
 def test_knob_rank_weights(ctx):
     cfg = _configs(ctx).rank_weights
@@ -278,6 +284,8 @@ def test_knob_rank_weights(ctx):
                      why="each doubling of the scale must lower L0 by more than float64 rounding of an O(1) sum (1e-12); "
                          "1e-9 leaves room for the stationary solve"),
     expected=REPRODUCED,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_knob_logit_scale(ctx):
     cfg = _configs(ctx).logit_scale
@@ -308,6 +316,7 @@ def test_knob_logit_scale(ctx):
     criterion=None,
     expected=OBSERVATION,
     group="bigram-v100",
+    scope=SOURCE,
 )
 def test_which_tokens(ctx):
     cfg = _configs(ctx).scaling

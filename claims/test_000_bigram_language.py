@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from experiments.bigram_language import CONFIGS, STREAMS, energy_captured, figure_spectrum, run, setup
-from harness.claims import OBSERVATION, Source, claim
+from harness.claims import EXTENSION, OBSERVATION, Source, claim
 from harness.notes import table
 
 FILE = "000_cfd314f0efaca259.txt"
@@ -34,6 +34,7 @@ def _measure(ctx):
            "captured": "Σ_{i ≤ R} σ_i² / Σ σ_i² (squared Frobenius norm of the best rank-R approximation)"},
     criterion=None,
     expected=OBSERVATION,
+    scope=EXTENSION,
 )
 def test_language_singular_values(ctx):
     cfg, result = _measure(ctx)
@@ -70,6 +71,7 @@ def test_language_singular_values(ctx):
                   "L0 = Σ_x π_x H(P[x])"},
     criterion=None,
     expected=OBSERVATION,
+    scope=EXTENSION,
 )
 def test_language_rank_r_loss_gap(ctx):
     cfg, result = _measure(ctx)

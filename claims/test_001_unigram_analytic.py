@@ -10,7 +10,7 @@ import numpy as np
 import scipy.optimize
 import torch
 
-from harness.claims import REPRODUCED, Approx, AtLeast, AtMost, Source, claim
+from harness.claims import IDENTITY, REPRODUCED, SOURCE, Approx, AtLeast, AtMost, Source, claim
 from lab.metrics import power_law_fit
 from models.datasets import ZipfUnigram
 from models.embedding import EmbedUnembed, Member
@@ -27,6 +27,8 @@ FLOAT64_FLOOR = 1e-12  # a gap this small is float64 rounding of O(1) log-probab
     setup={"V": 50304, "alpha": 1.0, "unit": "nats (natural log; the post does not say, bits would give 10.92)"},
     criterion=Approx("entropy_nats", 7.57, 0.005, why="the post quotes two decimals, so rounding allows ±0.005"),
     expected=REPRODUCED,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_zipf_entropy_v50304(ctx):
     data = ZipfUnigram(V=50304, alpha=1.0)
@@ -46,6 +48,8 @@ def test_zipf_entropy_v50304(ctx):
     criterion=AtMost("max_loss_gap_nats", FLOAT64_FLOOR, claimed="gap = 0 (exact)",
                      why="exact means zero up to float64 rounding of O(1) log-probabilities (~1e-15 each)"),
     expected=REPRODUCED,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_untied_construction_exact(ctx):
     gaps = []
@@ -95,6 +99,7 @@ def _best_tied_gap(data: ZipfUnigram, budget: float, seeds: list[int]) -> float:
     criterion=AtLeast("smallest_best_gap_nats", 1e3 * FLOAT64_FLOOR, claimed="gap > 0",
                       why="strictly positive means well above the float64 floor (1e-12) that the untied construction reaches"),
     expected=REPRODUCED,
+    scope=SOURCE,
 )
 def test_tied_d1_not_exact(ctx):
     import matplotlib.pyplot as plt

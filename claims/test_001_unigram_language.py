@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from experiments.unigram_language import CONFIGS, figure_rank_frequency, run, setup
-from harness.claims import OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, Source, claim
+from harness.claims import EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, Source, claim
 from harness.notes import table
 from models.datasets import ZipfUnigram
 
@@ -41,6 +41,7 @@ def _measured(ctx) -> dict[str, float]:
                       why="heavy-tailed against light-tailed is a comparison of the two fits on the same points; no threshold"),
     expected=REPRODUCED,
     group="unigram-language",
+    scope=STAND_IN,
 )
 def test_english_heavy_tailed(ctx):
     measured = _measured(ctx)
@@ -68,6 +69,7 @@ def test_english_heavy_tailed(ctx):
            "exponent rising from {symspellpy_alpha_ranks_10_1000:.2f} over ranks 10..10^3 to "
            "{symspellpy_alpha_ranks_100_10000:.2f} over 10^2..10^4, so one exponent describes it only roughly.",
     group="unigram-language",
+    scope=EXTENSION,
 )
 def test_english_power_law(ctx):
     measured = _measured(ctx)
@@ -87,6 +89,7 @@ def test_english_power_law(ctx):
            "and Zipf-like, but steeper than α = 1 by more than 10%; the exponent also depends on the rank range "
            "({symspellpy_alpha_ranks_10_1000:.2f} over ranks 10..10^3).",
     group="unigram-language",
+    scope=EXTENSION,
 )
 def test_english_alpha(ctx):
     measured = _measured(ctx)
@@ -105,6 +108,8 @@ PLATEAU_ALPHAS = (0.9, 1.0, 1.1, 1.2)
            "why": "a hypothesis, not a claim: recorded as the sensitivity of the entropy to the Zipf exponent it assumes"},
     criterion=None,
     expected=OBSERVATION,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_sticky_plateau(ctx):
     entropies = {f"entropy_alpha_{a:g}_nats": ZipfUnigram(V=50304, alpha=a).entropy for a in PLATEAU_ALPHAS}

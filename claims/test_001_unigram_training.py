@@ -12,7 +12,7 @@ import numpy as np
 
 from experiments import unigram as exp
 from experiments.unigram import CONFIGS, FULL_BATCH, MINIBATCH, STREAMS, run, setup
-from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Source, claim
+from harness.claims import EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Source, claim
 from harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -47,6 +47,7 @@ POST_EVAL_SE = exp.sampled_loss_standard_error(D1.data, exp.POST_EVAL_BATCH)
            "{max_abs_embedding_full_batch:range} and the gap {final_gap_full_batch_nats:range} by the same step, still "
            "falling. 'Converges' holds only approximately.",
     group="unigram-d1",
+    scope=SOURCE,
 )
 def test_tied_d1_converges(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -85,6 +86,7 @@ def test_tied_d1_converges(ctx):
            "fraction is {ordered_pair_fraction_full_batch:range}. Seed-sensitive: other seed offsets (--claims-seed) "
            "give seeds that order every pair by the last step.",
     group="unigram-d1",
+    scope=SOURCE,
 )
 def test_tied_d1_ordered(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -116,6 +118,7 @@ def test_tied_d1_ordered(ctx):
                       why="evaluation steps are log-spaced 20 per decade (12% apart): a ratio ≥ 1.25 is more than one grid step"),
     expected=REPRODUCED,
     group="unigram-d1",
+    scope=SOURCE,
 )
 def test_untied_faster(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -143,6 +146,8 @@ LN_CONSTRUCTION_TASKS = tuple((V, alpha) for V in (10, 100, 1000) for alpha in (
     criterion=AtMost("max_loss_gap_nats", FLOAT64_FLOOR, claimed="gap = 0 (exact)",
                      why="exact means zero up to float64 rounding of O(1) log-probabilities (~1e-15 each)"),
     expected=REPRODUCED,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_layernorm_construction(ctx):
     gaps, spread = exp.layernorm_construction_gaps(LN_CONSTRUCTION_TASKS)
@@ -160,6 +165,7 @@ def test_layernorm_construction(ctx):
                          "(ε32² ≈ 1.4e-14), 1e-10 leaves four decades"),
     expected=REPRODUCED,
     group="unigram-d1",
+    scope=SOURCE,
 )
 def test_layernorm_trains(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -186,6 +192,7 @@ def test_layernorm_trains(ctx):
            "log V − S = {uniform_gap_log_V_minus_S_nats:.3f} nats, whatever the training. The update's claim needs the "
            "LayerNorm's bias.",
     group="unigram-d1",
+    scope=EXTENSION,
 )
 def test_layernorm_without_affine(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -212,6 +219,7 @@ def test_layernorm_without_affine(ctx):
                          "(n_eff_at_init), so a 10% fall is no seed effect"),
     expected=REPRODUCED,
     group="unigram-collapse",
+    scope=SOURCE,
 )
 def test_collapse_drops(ctx):
     cfg = CONFIGS[ctx.scale].collapse
@@ -244,6 +252,7 @@ def test_collapse_drops(ctx):
                      why="'more pronounced for larger learning rates': every step up in lr lowers the final n_eff"),
     expected=REPRODUCED,
     group="unigram-collapse",
+    scope=SOURCE,
 )
 def test_collapse_lr(ctx):
     cfg = CONFIGS[ctx.scale].collapse
@@ -273,6 +282,7 @@ SCALING_QUOTE = "We study temporal scaling of the form $$L - L_{\\rm min} \\prop
     criterion=None,
     expected=OBSERVATION,
     group="unigram-scaling",
+    scope=SOURCE,
 )
 def test_scaling_table(ctx):
     cfg = CONFIGS[ctx.scale].scaling
@@ -328,6 +338,7 @@ def _sweep_measurements(ctx, name: str, sign: int) -> dict[str, object]:
            "fitted over steps 100..1000, inside the transient, β falls at both steps (reported). With exact full-batch "
            "gradients β hardly moves with V (unigram.scaling-beta-full-batch).",
     group="unigram-scaling",
+    scope=SOURCE,
 )
 def test_scaling_V(ctx):
     return _sweep_measurements(ctx, "V", -1)
@@ -346,6 +357,7 @@ def test_scaling_V(ctx):
            "fitted over steps 100..1000, inside the transient, β rises at both steps (reported). With exact full-batch "
            "gradients β hardly moves with α (unigram.scaling-beta-full-batch).",
     group="unigram-scaling",
+    scope=SOURCE,
 )
 def test_scaling_alpha(ctx):
     return _sweep_measurements(ctx, "alpha", +1)
@@ -362,6 +374,7 @@ def test_scaling_alpha(ctx):
     criterion=None,
     expected=OBSERVATION,
     group="unigram-scaling",
+    scope=SOURCE,
 )
 def test_scaling_full_batch(ctx):
     cfg = CONFIGS[ctx.scale].scaling
@@ -418,6 +431,7 @@ def _decay_measurements(ctx, steps: int) -> dict[str, object]:
            "tied D = 1 model's gap is its own limit, not lr noise, so lowering the lr changes nothing. 'Decay helps' "
            "holds for D > 1.",
     group="unigram-decay",
+    scope=SOURCE,
 )
 def test_decay_helps_3000(ctx):
     cfg = CONFIGS[ctx.scale].decay
@@ -439,6 +453,7 @@ def test_decay_helps_3000(ctx):
     reason="Decay helps at D = 4 and 16 but hurts at D = 1 (improvement {improvement_D1_nats} nats per seed: only 1000 "
            "steps at the peak lr leave the small model short of convergence).",
     group="unigram-decay",
+    scope=SOURCE,
 )
 def test_decay_helps_2000(ctx):
     return _decay_measurements(ctx, 2000)
@@ -452,6 +467,7 @@ def test_decay_helps_2000(ctx):
     criterion=AtLeast("smallest_improvement_growth_with_D_nats", 0.0, claimed="increasing in D", why=GROWS_WHY),
     expected=REPRODUCED,
     group="unigram-decay",
+    scope=SOURCE,
 )
 def test_decay_grows_3000(ctx):
     return _decay_measurements(ctx, 3000)
@@ -465,6 +481,7 @@ def test_decay_grows_3000(ctx):
     criterion=AtLeast("smallest_improvement_growth_with_D_nats", 0.0, claimed="increasing in D", why=GROWS_WHY),
     expected=REPRODUCED,
     group="unigram-decay",
+    scope=SOURCE,
 )
 def test_decay_grows_2000(ctx):
     return _decay_measurements(ctx, 2000)

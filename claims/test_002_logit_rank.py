@@ -21,7 +21,7 @@ from experiments.logit_rank import (
     CONFIGS, GRU_INIT, ISAN_CONFIGS, STREAMS, figure_lingen, figure_spectra, isan_setup, lingen_means, run, run_isan,
     setup,
 )
-from harness.claims import INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Source, claim
+from harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Source, claim
 from harness.notes import mean_sd, table
 
 FILE = "002_74f484c1e4bc42b8.txt"
@@ -105,6 +105,7 @@ PAPER_RUN = (f"the paper scale (|H| = {PAPER.n_histories}, {PAPER.steps} steps, 
     criterion=AtLeast("power_law_r2", POWER_LAW_R2, claimed="power-law decay", why=R2_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_power_law_decay(ctx):
     config, result = _result(ctx)
@@ -133,6 +134,7 @@ def test_power_law_decay(ctx):
     criterion=AtLeast("alpha", 0.5, claimed="α > 0.5", why=HALF_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_exponent_above_half(ctx):
     _, result = _result(ctx)
@@ -153,6 +155,7 @@ def test_exponent_above_half(ctx):
     criterion=None,
     expected=OBSERVATION,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_exponent_vs_olmo(ctx):
     config, result = _result(ctx)
@@ -182,6 +185,7 @@ def test_exponent_vs_olmo(ctx):
            + " R² at init stays above 0.95 on every seed, so there the claim is refuted.",
     expected_at={"paper": REFUTED},
     group=GROUP,
+    scope=ANALOG,
 )
 def test_init_no_power_law(ctx):
     _, result = _result(ctx)
@@ -205,6 +209,7 @@ def test_init_no_power_law(ctx):
            "(σ_2/σ_1 = {sigma2_over_sigma1_init:mean}), and that small dependence already lies in few directions: the "
            "absence of structure the source reports for untrained LLMs does not show at this scale.",
     group=GROUP,
+    scope=ANALOG,
 )
 def test_init_absent(ctx):
     _, result = _result(ctx)
@@ -225,6 +230,7 @@ def test_init_absent(ctx):
     criterion=AtLeast("alpha_early", 0.5, claimed="low rank (α > 0.5) early in training", why=HALF_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_emerges_early(ctx):
     _, result = _result(ctx)
@@ -248,6 +254,7 @@ def test_emerges_early(ctx):
            "percentile: the leading directions are shared (first seed: cosines {cosines_first_seed:.2f}), only the "
            "later ones fall to chance.",
     group=GROUP,
+    scope=ANALOG,
 )
 def test_init_overlap_near_random(ctx):
     _, result = _result(ctx)
@@ -288,6 +295,7 @@ def _transfer_claim(ctx, which: str) -> dict:
     criterion=AtLeast("transfer_r2", TRANSFER_R2, claimed="transfers", why=TRANSFER_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_transfer_in_distribution(ctx):
     return _transfer_claim(ctx, "in-distribution")
@@ -302,6 +310,7 @@ def test_transfer_in_distribution(ctx):
     criterion=AtLeast("transfer_r2", TRANSFER_R2, claimed="preserved", why=TRANSFER_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_transfer_nonsense(ctx):
     return _transfer_claim(ctx, "nonsense")
@@ -325,6 +334,7 @@ def _worst_mean_cos(r) -> float:
                       why="above the 99th percentile of random subspaces' mean cosine"),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_angles_above_random(ctx):
     _, result = _result(ctx)
@@ -346,6 +356,7 @@ def test_angles_above_random(ctx):
            "scale every seed clears 0.9. At " + PAPER_RUN + " the nonsense-futures cosine sits near 0.9 and one seed "
            "falls below it: inconclusive there.",
     group=GROUP,
+    scope=ANALOG,
 )
 def test_angles_near_one(ctx):
     config, result = _result(ctx)
@@ -393,6 +404,7 @@ def _lingen_ratio(ctx, baseline: str, full_note: bool = False) -> dict:
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(single-token)", why=LINGEN_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_lingen_vs_single_token(ctx):
     config, result = _result(ctx)
@@ -423,6 +435,7 @@ def test_lingen_vs_single_token(ctx):
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(restricted context)", why=LINGEN_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_lingen_vs_truncated_context(ctx):
     return _lingen_ratio(ctx, f"truncated c={CONFIGS[ctx.scale].judged_truncation}", full_note=True)
@@ -438,6 +451,7 @@ def test_lingen_vs_truncated_context(ctx):
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(intermediate checkpoint)", why=LINGEN_WHY),
     expected=REPRODUCED,
     group=GROUP,
+    scope=ANALOG,
 )
 def test_lingen_vs_earlier_checkpoint(ctx):
     return _lingen_ratio(ctx, "checkpoint mid")
@@ -458,6 +472,7 @@ def test_lingen_vs_earlier_checkpoint(ctx):
            "the paper scale (measured once on an H100) it straddles 1 again (inconclusive): a difference between KLs "
            "this small, not a robust ordering.",
     group=GROUP,
+    scope=ANALOG,
 )
 def test_lingen_in_distribution_beats_nonsense(ctx):
     return _lingen_ratio(ctx, "lingen nonsense futures")
@@ -477,6 +492,8 @@ def test_lingen_in_distribution_beats_nonsense(ctx):
                          "below the trained transformer's σ_(d+2)/σ_1"),
     expected=REPRODUCED,
     group=GROUP,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_isan_rank_bound(ctx):
     result = run_isan(ISAN_CONFIGS[ctx.scale], ctx.seed_streams(*STREAMS))
@@ -498,6 +515,7 @@ def test_isan_rank_bound(ctx):
                       why="exceeding the bound of an ISAN as wide as the model's residual stream"),
     expected=REPRODUCED,
     group=GROUP,
+    scope=EXTENSION,
 )
 def test_trained_exceeds_isan_bound(ctx):
     config, result = _result(ctx)

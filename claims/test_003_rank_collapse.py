@@ -11,7 +11,7 @@ the trained claims are in claims/test_003_rank_collapse_training.py.
 from __future__ import annotations
 
 from experiments.rank_collapse_analytic import CENTRED, CONFIGS, NOT_CENTRED, STREAMS, run_init, run_snippet, run_spectra
-from harness.claims import OBSERVATION, REFUTED, REPRODUCED, Approx, AtMost, Source, claim
+from harness.claims import EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, Approx, AtMost, Source, claim
 from harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
@@ -42,6 +42,7 @@ TOLERANCE_WHY = "the note writes ≈ with two significant figures; ±5% of the q
     reason="Running the snippet gives r_eff {r_eff_init:mean} (seed 42 as written, and the next ones), not 95: the "
            "singular values of a tall iid matrix are concentrated (Marchenko–Pastur, aspect 1/4), so r_eff is close to "
            "the ceiling of 128.",
+    scope=SOURCE,
 )
 def test_snippet_init(ctx):
     return {"r_eff_init": list(run_snippet(CONFIG, _seeds(ctx)).r_eff_init)}
@@ -57,6 +58,7 @@ def test_snippet_init(ctx):
     reason="Running the snippet gives r_eff {r_eff_trained:range} (seed 42 as written, and the next ones), not 22: only "
            "50 of 512 rows change, and the other 462 rows keep their near-uniform init spectrum, so the effective rank "
            "cannot fall to 22.",
+    scope=SOURCE,
 )
 def test_snippet_collapsed(ctx):
     result = run_snippet(CONFIG, _seeds(ctx))
@@ -85,6 +87,7 @@ A13_INIT_SETUP = {
     reason="The note's own init gives r_eff {r_eff_init:mean} (as in its snippet): any centred iid 512×128 table is near "
            "the ceiling of 128. Of the inits tried (rank-collapse.a13-init-which-init-gives-92), only the non-centred "
            "U(0, 1/√d) comes near, at {r_eff_init_not_centred:range}.",
+    scope=SOURCE,
 )
 def test_a13_init(ctx):
     result = run_init(CONFIG, _seeds(ctx))
@@ -99,6 +102,7 @@ def test_a13_init(ctx):
            "seeds": f"{CONFIG.init_seeds}"},
     criterion=None,
     expected=OBSERVATION,
+    scope=EXTENSION,
 )
 def test_a13_init_candidates(ctx):
     result = run_init(CONFIG, _seeds(ctx))
@@ -125,6 +129,8 @@ DEFINITION = "What \"rank\" means here"
            "seeds": f"{CONFIG.spectrum_seeds}"},
     criterion=AtMost("max_abs_error", FLOAT64_FLOOR, claimed="= 128", why="float64 SVD and log-sum floor (measured ~1e-12)"),
     expected=REPRODUCED,
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_equal_spectrum(ctx):
     values = list(run_spectra(CONFIG, _seeds(ctx)).equal)
@@ -144,6 +150,8 @@ def test_equal_spectrum(ctx):
            f"{{r_eff_over_k:range}}× k (k = 8 gives {{r_eff_by_k[{CONFIG.ks.index(8)}]:.3g}}); with a 0.1% tail it is still "
            "{r_eff_over_k_thin_tail:range}× k. This is why the snippet's 462 untouched rows keep its r_eff far above 8 "
            "(rank-collapse.snippet-collapsed-22).",
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_k_dominant(ctx):
     result = run_spectra(CONFIG, _seeds(ctx))

@@ -22,7 +22,7 @@ from experiments.rank_collapse import (
     figure_r_eff_over_epochs, figure_spectra, figure_spectral_progress, gpt_scale, near_zero_rows, progress_ratio,
     r_eff, row_moves, run, settings, setup, sigma1, top5_share, unseen_shared_direction, used_rows_health,
 )
-from harness.claims import REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Source, claim
+from harness.claims import IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, AtMost, Source, claim
 from harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
@@ -102,6 +102,7 @@ def a13_collapsed(result: TrainingResult) -> dict:
            "setting in rank-collapse.a13-below-collapse-threshold). In the robustness sweep "
            "(benchmarks/bench_003_rank_collapse.py --robustness) the untied run stays far above the collapse threshold; "
            "only tied embeddings at AdamW lr 1e-2 with batch 16 fall below it, further with weight decay 0.1.",
+    scope=STAND_IN,
 )
 def test_a13_collapsed(ctx):
     result = _result(ctx)
@@ -131,6 +132,7 @@ def a13_below_threshold(result: TrainingResult) -> dict:
     reason="r_eff {r_eff_after:range} after training, against a threshold of {threshold:.3g}; no setting of the run goes "
            "below it (the lowest, the Frobenius penalty: {r_eff_after_lowest_setting:range}). The untied run stays far "
            "above it across the robustness sweep (window, corpus length, batch, lr).",
+    scope=STAND_IN,
 )
 def test_a13_below_threshold(ctx):
     return a13_below_threshold(_result(ctx))
@@ -150,6 +152,7 @@ def a13_wd(result: TrainingResult) -> dict:
     expected=REFUTED,
     reason="r_eff {r_eff_after_wd:range} with weight decay 0.1: decoupled decay shrinks E by (1 − lr·wd) per step, only 9% "
            "over 990 steps at lr 1e-3, and it shrinks the never-used rows as much as the used ones.",
+    scope=STAND_IN,
 )
 def test_a13_wd(ctx):
     return a13_wd(_result(ctx))
@@ -179,6 +182,7 @@ def wd_much_better(result: TrainingResult) -> dict:
     reason="Weight decay 0.1 lowers r_eff slightly (×{rank_ratio_wd:range} untied; tied and at lr 1e-2 too, see "
            "`rank_ratio_wd[tied: Phase 17]` and `rank_ratio_wd[alt lr]`): it never raises it in any setting measured here. "
            "Decay pulls rarely-updated rows toward 0, which removes their share of the spectrum.",
+    scope=STAND_IN,
 )
 def test_wd_much_better(ctx):
     return wd_much_better(_result(ctx))
@@ -205,6 +209,7 @@ def a13_dead_rows(result: TrainingResult) -> dict:
            "norm ≈ √(1/3) = 0.58 unless decayed, and AdamW's decay (1 − lr·wd)^steps = 0.91 over 990 steps at lr 1e-3; "
            "reaching 0.01 needs lr·wd·steps ≥ ln 58 ≈ 4. Only the Frobenius penalty under Adam (sign-like steps toward 0) "
            "empties them (`near_zero_rows[untied+‖E‖²]`).",
+    scope=STAND_IN,
 )
 def test_a13_dead_rows(ctx):
     result = _result(ctx)
@@ -229,6 +234,7 @@ def a13_top5(result: TrainingResult) -> dict:
     reason="The canonical run's top 5 carry {top5_variance_share:.0%} of Σσ². The share depends on tying and rate: tied "
            "runs carry more (`top5_variance_share[tied]`), lr 1e-2 runs far less (the table), so 84% is within the range "
            "of plausible setups but not of this one.",
+    scope=STAND_IN,
 )
 def test_a13_top5(ctx):
     result = _result(ctx)
@@ -261,6 +267,7 @@ def larger_init(result: TrainingResult) -> dict:
     criterion=AtLeast("min_rank_step", 0.0, claimed="r_eff rises with init scale",
                       why="the note gives no size: any increase at both steps counts; per-seed values shown"),
     expected=REPRODUCED,
+    scope=STAND_IN,
 )
 def test_larger_init(ctx):
     return larger_init(_result(ctx))
@@ -283,6 +290,8 @@ def gpt_init(result: TrainingResult) -> dict:
     expected=REFUTED,
     reason="0.02 / 0.051 = {std_ratio_gpt_to_kaiming:.2f}: GPT's init is well over 2× smaller at d = 128, and on the "
            "stand-in it lowers the trained r_eff to {r_eff_after_ratio_gpt_to_kaiming:range} of the Kaiming run's.",
+    scope=SOURCE,
+    evidence=IDENTITY,
 )
 def test_gpt_init(ctx):
     return gpt_init(_result(ctx))
@@ -317,6 +326,7 @@ def wd_caps_sigma1(result: TrainingResult) -> dict:
            "{sigma1_growth_prevented:.0%} of that growth (untied, lr 1e-3; tied Phase 17 form: "
            "`sigma1_growth_prevented[tied]`). Decay acts through lr·wd·steps: in the robustness sweep it removes half the "
            "growth only at AdamW lr 1e-2 with batch 16, far less elsewhere.",
+    scope=STAND_IN,
 )
 def test_wd_caps_sigma1(ctx):
     return wd_caps_sigma1(_result(ctx))
@@ -343,6 +353,7 @@ def wd_most_effective(result: TrainingResult) -> dict:
     reason="A 4× larger init is far more effective: weight decay's r_eff minus the best other remedy's is "
            "{wd_margin_over_other_remedies:.3g} (per seed; `r_eff_after[…]` gives each remedy). The Frobenius penalty "
            "lowers r_eff because under Adam its sign-like steps drive the ~372 never-used rows to zero.",
+    scope=STAND_IN,
 )
 def test_wd_most_effective(ctx):
     return wd_most_effective(_result(ctx))
@@ -368,6 +379,7 @@ def used_rows_healthy(result: TrainingResult) -> dict:
     reason="Weight decay lowers the used rows' r_eff in every seed (a change of {used_rows_health_gain_from_wd:.2g} of the "
            "ceiling). With or without it they sit at the note's 'healthy' border, about half of min(#used, d) "
            "(`used_rows_r_eff_over_ceiling[…]`), too close to 0.5 to call either way.",
+    scope=STAND_IN,
 )
 def test_used_rows_healthy(ctx):
     result = _result(ctx)
@@ -401,6 +413,7 @@ def rare_rows(result: TrainingResult) -> dict:
            "{frequent_row_move:range}×): Adam scales each step by the row's own gradient history, so a token seen twice "
            "still takes full-size steps. Under plain SGD they move less (`rare_row_move[sgd]`), still far from 'barely'. "
            "What stays at init is the rows of never-seen slots (rank-collapse.mech-unseen-rows-stay-at-init).",
+    scope=STAND_IN,
 )
 def test_rare_rows(ctx):
     result = _result(ctx)
@@ -426,6 +439,7 @@ def unseen_rows(result: TrainingResult) -> dict:
            "alternative": "tied embeddings, where every row is also an output row"},
     criterion=AtMost("unseen_row_max_move", BARELY, claimed="'stay near init'", why="'near' read as ≤ 10% of the init norm"),
     expected=REPRODUCED,
+    scope=STAND_IN,
 )
 def test_unseen_rows(ctx):
     result = _result(ctx)
@@ -451,6 +465,7 @@ def tied_lower(result: TrainingResult) -> dict:
     setup={**SETUP, "measured": "after 10 epochs, no weight decay: r_eff(tied) / r_eff(untied) per seed"},
     criterion=AtMost("rank_ratio_tied_to_untied", 1.0, claimed="tied lower", why="'lower' = ratio below 1; the note gives no size"),
     expected=REPRODUCED,
+    scope=STAND_IN,
 )
 def test_tied_lower(ctx):
     result = _result(ctx)
@@ -480,6 +495,7 @@ def spectral_bias(result: TrainingResult) -> dict:
            "alternative": f"AdamW lr {CONFIG.lr:g} (the recipe of the other claims) and lr {CONFIG.alt_lr:g}"},
     criterion=AtLeast("progress_ratio_top5_to_bottom", 1.0, claimed="top moves first", why="'first' = ahead at the first checkpoint"),
     expected=REPRODUCED,
+    scope=STAND_IN,
 )
 def test_spectral_bias(ctx):
     result = _result(ctx)

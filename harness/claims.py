@@ -20,14 +20,16 @@ from harness.context import SCALES, ClaimContext
 from harness.notes import render_measured
 from harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from harness.verdicts import (
-    ERROR, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED, SKIPPED,
-    Approx, AtLeast, AtMost, Between, Criterion, judge, per_seed,
+    ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
+    SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
+    Positive, calibrate, judge, per_seed,
 )
 from models.validation import require, require_choice
 
 __all__ = [
-    "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED",
-    "Source", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "ClaimContext",
+    "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "EMPIRICAL", "IDENTITY",
+    "Source", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "GROUP_SEPARATOR",
 ]
 
@@ -46,6 +48,9 @@ def claim(
     version: int = 1,
     group: str | None = None,
     expected_at: dict[str, str] | None = None,
+    scope: str,
+    evidence: str = EMPIRICAL,
+    controls: tuple[Control, ...] | list[Control] = (),
 ):
     """Register a claim and turn its measuring function into its pytest check.
 
@@ -55,6 +60,10 @@ def claim(
     so that the experiment's memo serves them all. ``expected`` is the pin at the
     ci scale; ``expected_at`` pins another verdict for a scale whose run measures
     otherwise (``{"paper": REFUTED}``), and the reason must say what was measured there.
+    ``scope`` says what the verdict is about (``SOURCE``, ``ANALOG``, ``STAND_IN``, ``EXTENSION``); ``evidence`` is
+    ``EMPIRICAL`` or ``IDENTITY`` (an algebraic identity or exact computation: no control needed, tallied apart);
+    ``controls`` (``Positive``/``Negative`` on measured keys) calibrate the criterion in the same run: a control on
+    the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
     ``reason`` is a template over the measured quantities (``harness.notes.render_measured``:
     ``"R² at step 0 is {r2_init}"``), so the numbers it quotes are this run's; literal braces are doubled.
     """
@@ -66,9 +75,16 @@ def claim(
     require(all(e in (REPRODUCED, OBSERVATION) for e in (expected, *expected_at.values())) or bool(reason), "reason",
             "a measured reason when a pin is 'refuted' or 'inconclusive'", reason)
     require((criterion is None) == (expected == OBSERVATION), "criterion", "None exactly for observations", criterion)
+    require_choice(scope, "scope", SCOPES)
+    require_choice(evidence, "evidence", EVIDENCE)
+    controls = tuple(controls)
+    require(all(isinstance(k, Control) for k in controls), "controls", "Positive(...) or Negative(...) controls", controls)
+    require(not controls or criterion is not None, "controls", "empty for an observation (no criterion to calibrate)", controls)
+    require(not controls or evidence == EMPIRICAL, "controls", "empty for an identity (it needs none)", controls)
 
     def decorate(measure: Callable[[ClaimContext], dict[str, Any]]):
-        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at)
+        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at,
+                  scope, evidence, controls)
         register(c)
 
         def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
@@ -131,10 +147,14 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
     start = time.perf_counter()
     measured: dict[str, Any] = {}
-    error, reason = None, c.reason
+    error, reason, controls = None, c.reason, []
     try:
         measured = _checked_measurement(to_builtin(c.measure(ctx)))
         verdict = judge(c.criterion, measured)
+        if c.controls:
+            controls = calibrate(c.criterion, c.controls, measured)
+            if verdict != ERROR and not all(k["calibrated"] for k in controls):
+                verdict = UNCALIBRATED
         reason = render_measured(c.reason, measured)
         if verdict == ERROR:
             error = f"non-finite value of {c.criterion.quantity!r}: {measured[c.criterion.quantity]!r}"
@@ -146,6 +166,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         **claim_head(c),
         "expected": c.pinned(ctx.scale),
         "reason": reason,
+        "controls": controls,
         "verdict": verdict,
         "measured": measured,
         "headline": error.strip().splitlines()[-1] if error else _headline(c, measured),

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from harness.verdicts import Criterion
+from harness.verdicts import Control, Criterion
 
 __all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
 
@@ -40,6 +40,9 @@ class Claim:
     reason: str  # why the expected verdict is what it is when it is not "reproduced"
     measure: Callable[..., dict[str, Any]] = field(compare=False, repr=False)
     expected_at: dict[str, str] = field(default_factory=dict)  # scale -> pin, where that scale measures otherwise
+    scope: str = ""  # what the verdict is about: source, analog, stand-in or extension (harness.verdicts.SCOPES)
+    evidence: str = "empirical"  # empirical (a measurement) or identity (algebra / exact computation)
+    controls: tuple[Control, ...] = ()  # settings judged by the same criterion in the same run
 
     def pinned(self, scale: str) -> str:
         """The expected verdict of a run at ``scale``."""

@@ -24,12 +24,25 @@ import numpy as np
 from models.validation import require, require_choice, require_real, require_type
 
 __all__ = [
-    "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "PINNABLE",
+    "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
     "KINDS", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "per_seed",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
+    "Control", "Positive", "Negative", "calibrate",
 ]
 
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
 ERROR, OBSERVATION, SKIPPED = "error", "observation", "skipped"
+UNCALIBRATED = "uncalibrated"  # a control landed on the wrong side of the criterion: the verdict says nothing
+
+# What a verdict is about.
+SOURCE = "source"  # the source's own setup (its model, its data, its numbers)
+ANALOG = "analog"  # a toy analog of a claim the source makes at LLM scale
+STAND_IN = "stand-in"  # the source's setup on a stand-in for data it does not give
+EXTENSION = "extension"  # the suite's own question, asked next to a source sentence
+SCOPES = (SOURCE, ANALOG, STAND_IN, EXTENSION)
+# What kind of evidence: a measurement of a trained or sampled system, or an algebraic identity / exact computation.
+EMPIRICAL, IDENTITY = "empirical", "identity"
+EVIDENCE = (EMPIRICAL, IDENTITY)
 PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
 KINDS = ("approx", "at_most", "at_least", "between")
 
@@ -137,3 +150,48 @@ def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:
         return ERROR
     held = [criterion.holds(v) for v in values]
     return REPRODUCED if all(held) else REFUTED if not any(held) else INCONCLUSIVE
+
+
+@dataclass(frozen=True)
+class Control:
+    """A setting measured in the same run and judged by the claim's own criterion.
+
+    A *positive* control has the claimed property by construction or theory (the exact untied model for
+    "converges", a planted power law), so the criterion must hold on it; a *negative* control lacks it (the
+    init, an untrained model, a structureless dataset), so the criterion must fail on it. A control on the
+    wrong side makes the claim ``uncalibrated``: its criterion does not separate what it claims to.
+    """
+
+    quantity: str  # the measured key holding the control's value(s)
+    kind: str  # "positive" or "negative"
+    what: str  # the setting, in a few words ("the model at step 0")
+
+    def __post_init__(self) -> None:
+        require_type(self.quantity, "control quantity", str, "a measured key")
+        require_choice(self.kind, "control kind", ("positive", "negative"))
+
+
+def Positive(quantity: str, what: str) -> Control:
+    return Control(quantity, "positive", what)
+
+
+def Negative(quantity: str, what: str) -> Control:
+    return Control(quantity, "negative", what)
+
+
+def calibrate(criterion: Criterion, controls: tuple[Control, ...], measured: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each control judged by ``criterion``: {quantity, kind, what, verdict, calibrated}.
+
+    A positive control is calibrated when the criterion holds on it for every seed (reproduced), a negative one
+    when it fails for every seed (refuted).
+    """
+    out = []
+    for control in controls:
+        if control.quantity not in measured:
+            raise KeyError(f"control quantity {control.quantity!r} not measured; measured: {sorted(measured)}")
+        as_criterion = Criterion(control.quantity, criterion.kind, criterion.lo, criterion.hi, criterion.claimed, criterion.why)
+        verdict = judge(as_criterion, measured)
+        wanted = REPRODUCED if control.kind == "positive" else REFUTED
+        out.append({"quantity": control.quantity, "kind": control.kind, "what": control.what, "verdict": verdict,
+                    "calibrated": verdict == wanted})
+    return out

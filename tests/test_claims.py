@@ -35,7 +35,7 @@ def test_criteria_bounds():
 
 
 def _define(claim_id: str, **overrides):
-    kwargs = dict(id=claim_id, source=SRC, statement="s", setup={"V": np.int64(10)},
+    kwargs = dict(id=claim_id, source=SRC, statement="s", setup={"V": np.int64(10)}, scope="source",
                   criterion=AtMost("x", 1.0, why="w", claimed="≤ 1"), expected=REPRODUCED)
     kwargs.update(overrides)
     return claim(**kwargs)
@@ -109,3 +109,28 @@ def test_a_scale_with_another_setup_carries_its_own_pin_whatever_the_device():
 def test_bad_scale_pins_name_the_parameter(expected_at, name):
     with pytest.raises(ValueError, match=name):
         _define("unit.bad-scale", expected_at=expected_at, reason="r")
+
+
+def test_a_control_on_the_wrong_side_makes_the_claim_uncalibrated():
+    from harness.claims import Negative, Positive, UNCALIBRATED
+
+    _define("unit.calibrated", controls=[Negative("x_init", "at init"), Positive("x_exact", "exact model")])(
+        lambda ctx: {"x": 0.5, "x_init": 3.0, "x_exact": 0.0})
+    record = run_claim(get_claim("unit.calibrated"), ClaimContext())
+    assert record["verdict"] == REPRODUCED and all(k["calibrated"] for k in record["controls"])
+    _define("unit.uncalibrated", controls=[Negative("x_init", "at init")])(lambda ctx: {"x": 0.5, "x_init": [0.2, 0.3]})
+    record = run_claim(get_claim("unit.uncalibrated"), ClaimContext())
+    assert record["verdict"] == UNCALIBRATED and record["controls"][0]["verdict"] == REPRODUCED
+
+
+@pytest.mark.parametrize("overrides, name", [
+    ({"scope": "somewhere"}, "scope"), ({"evidence": "vibes"}, "evidence"),
+    ({"controls": ["x_init"]}, "controls"),
+    ({"criterion": None, "expected": OBSERVATION, "controls": []}, None),
+])
+def test_scope_evidence_and_controls_are_checked(overrides, name):
+    if name is None:
+        _define("unit.observation-ok", **overrides)(lambda ctx: {"y": 1.0})
+        return
+    with pytest.raises(ValueError, match=name):
+        _define("unit.bad-declaration", **overrides)(lambda ctx: {"x": 0.5})

@@ -23,23 +23,23 @@ def broken_fixture(request):
     if request.node.originalname == "test_setup_fails":
         raise RuntimeError("fixture broke")
 
-@claim(id="t.holds", source=SRC, statement="holds", setup={"n": 3}, criterion=LE1, expected=REPRODUCED, group="g")
+@claim(scope="source", id="t.holds", source=SRC, statement="holds", setup={"n": 3}, criterion=LE1, expected=REPRODUCED, group="g")
 def test_holds(ctx):
     return {"x": [0.5 + 0.01 * s for s in ctx.seeds(3)]}
 
-@claim(id="t.refuted", source=SRC, statement="refuted", setup={}, criterion=LE1, expected=REFUTED, reason="x is 2", group="g")
+@claim(scope="source", id="t.refuted", source=SRC, statement="refuted", setup={}, criterion=LE1, expected=REFUTED, reason="x is 2", group="g")
 def test_refuted(ctx):
     return {"x": 2.0}
 
-@claim(id="t.nan", source=SRC, statement="nan", setup={}, criterion=LE1, expected=REPRODUCED)
+@claim(scope="source", id="t.nan", source=SRC, statement="nan", setup={}, criterion=LE1, expected=REPRODUCED)
 def test_nan(ctx):
     return {"x": float("nan")}
 
-@claim(id="t.seed", source=SRC, statement="depends on the seed", setup={}, criterion=LE1, expected=REPRODUCED)
+@claim(scope="source", id="t.seed", source=SRC, statement="depends on the seed", setup={}, criterion=LE1, expected=REPRODUCED)
 def test_seed(ctx):
     return {"x": float(ctx.seeds(1)[0])}
 
-@claim(id="t.observed", source=SRC, statement="observed", setup={}, criterion=None, expected=OBSERVATION)
+@claim(scope="source", id="t.observed", source=SRC, statement="observed", setup={}, criterion=None, expected=OBSERVATION)
 def test_observed(ctx):
     import matplotlib
     matplotlib.use("Agg")
@@ -50,7 +50,7 @@ def test_observed(ctx):
     ctx.note("| a | b |")
     return {"y": [1.0, 2.0, 3.0]}
 
-@claim(id="t.setup", source=SRC, statement="setup fails", setup={}, criterion=LE1, expected=REPRODUCED)
+@claim(scope="source", id="t.setup", source=SRC, statement="setup fails", setup={}, criterion=LE1, expected=REPRODUCED)
 def test_setup_fails(ctx):
     return {"x": 0.0}
 '''
@@ -106,11 +106,11 @@ from harness.claims import claim, Source, AtMost, REPRODUCED
 
 SRC = Source("f.txt", "S", "q")
 
-@claim(id="c.dies", source=SRC, statement="dies", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
+@claim(scope="source", id="c.dies", source=SRC, statement="dies", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
 def test_dies(ctx):
     os._exit(3)
 
-@claim(id="c.lives", source=SRC, statement="lives", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
+@claim(scope="source", id="c.lives", source=SRC, statement="lives", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
 def test_lives(ctx):
     return {"x": 0.5}
 ''')
@@ -126,7 +126,7 @@ import os
 from harness.claims import claim, Source, OBSERVATION
 
 def define(i, group):
-    @claim(id=f"w.{group}{i}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=None,
+    @claim(scope="source", id=f"w.{group}{i}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=None,
            expected=OBSERVATION, group=group)
     def test_worker(ctx):
         ctx.note(os.environ["PYTEST_XDIST_WORKER"])
@@ -163,7 +163,7 @@ from harness.claims import claim, Source, AtMost, REPRODUCED
 LE1 = AtMost("x", 1.0, why="w", claimed="")
 
 def define(name, group, dies):
-    @claim(id=f"k.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1,
+    @claim(scope="source", id=f"k.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1,
            expected=REPRODUCED, group=group)
     def test_k(ctx):
         if dies:
@@ -217,12 +217,12 @@ def test_a_measurement_of_the_wrong_type_is_an_error_row_and_the_report_still_re
     pytester.makepyfile(test_types='''
 from harness.claims import claim, Source, AtMost, OBSERVATION, REPRODUCED
 
-@claim(id="m.list", source=Source("f.txt", "S", "q"), statement="a | pipe", setup={"a|b": "c|d"}, criterion=None,
+@claim(scope="source", id="m.list", source=Source("f.txt", "S", "q"), statement="a | pipe", setup={"a|b": "c|d"}, criterion=None,
        expected=OBSERVATION)
 def test_list(ctx):
     return [1.0, 2.0]
 
-@claim(id="m.string", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""),
+@claim(scope="source", id="m.string", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""),
        expected=REPRODUCED)
 def test_string(ctx):
     return {"x": "0.5"}
@@ -291,7 +291,7 @@ def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
 from harness.claims import claim, Source, OBSERVATION
 
 def define(name):
-    @claim(id=f"g.{{name}}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None, expected=OBSERVATION)
+    @claim(scope="source", id=f"g.{{name}}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None, expected=OBSERVATION)
     def test_g(ctx):
         return {{"y": 1.0}}
     return test_g

@@ -26,6 +26,6 @@ def test_the_readme_training_claim_measures_from_its_experiment(monkeypatch):
     exec(compile(_block("claim"), "README:claim", "exec"), module.__dict__)
     record = run_claim(get_claim("example.adam-fits-zipf"), ClaimContext())
     assert record["error"] is None, record["error"]
-    assert record["verdict"] == record["expected"] == "reproduced"
+    assert record["verdict"] == record["expected"] == "reproduced" and record["controls"][0]["calibrated"]
     assert len(record["measured"]["final_gap_nats"]) == module.CONFIGS["ci"].n_seeds
     assert module.run.cache_info().currsize == 1  # memoised: a second claim of the group would not train again
