@@ -39,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where the claims compute (default cpu)")
     group.addoption("--claims-update", action="store_true",
                     help="accept measurements that drifted from the committed CLAIMS.json (the baseline) as the new baseline")
+    group.addoption("--claims-seed-sweep", type=int, default=1, metavar="K",
+                    help="measure every claim at the K seed offsets N, N+1, …, N+K-1 (N = --claims-seed): every pin "
+                         "must hold at each, and the report shows the verdict flip rate (default 1: no sweep)")
     group.addoption("--claims-scale", default="ci", choices=SCALES,
                     help="how big the experiments are: ci (the CI machine's sizes) or paper (the sources' sizes, "
                          "meant for a GPU); default ci")
@@ -47,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     pin_one_thread()  # bitwise-repeatable CPU runs, no oversubscription under -n auto; torch is not imported here
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
+    if config.getoption("--claims-seed-sweep") < 1:
+        raise pytest.UsageError(f"--claims-seed-sweep must be an integer >= 1, got {config.getoption('--claims-seed-sweep')}")
     if config.getoption("--claims-seed") < 0:
         raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")
     device = config.getoption("--claims-device")
@@ -100,12 +105,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return ClaimGroupScheduling(config, log)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Under --claims-seed-sweep K, every claim check runs at K seed offsets (each its own test)."""
+    sweep = metafunc.config.getoption("--claims-seed-sweep")
+    if sweep > 1 and "claims_context" in metafunc.fixturenames:
+        base = metafunc.config.getoption("--claims-seed")
+        metafunc.parametrize("claims_context", [base + k for k in range(sweep)], indirect=True,
+                             ids=[f"seed{base + k}" for k in range(sweep)])
+
+
 @pytest.fixture
 def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
-    """Seed offset, device and scale for one claim measurement."""
+    """Seed offset (the sweep's, under --claims-seed-sweep), device and scale for one claim measurement."""
     pin_one_thread()  # again, now that the claim modules have loaded torch
     opt = request.config.getoption
-    return ClaimContext(opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
+    return ClaimContext(getattr(request, "param", opt("--claims-seed")), opt("--claims-device"), opt("--claims-scale"))
 
 
 class Baseline:
@@ -116,6 +130,7 @@ class Baseline:
         self.rows = {row_key(c): c for c in (doc or {}).get("claims", [])}
         self.environment = environment()
         self.update = config.getoption("--claims-update")
+        self.seed_offset = config.getoption("--claims-seed")
 
 
 @pytest.fixture(scope="session")
@@ -150,6 +165,7 @@ class ClaimsSession:
         self.records: dict[str, dict] = {}
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
+        self.sweep: dict[str, dict[int, str]] = {}  # row key -> seed offset -> verdict
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
     @property
@@ -161,7 +177,10 @@ class ClaimsSession:
         if "claim_head" in props:  # every phase's report of a claim check carries it
             self.heads[report.nodeid] = props["claim_head"]
         if "claim" in props:
-            self.records[row_key(props["claim"])] = props["claim"]
+            record = props["claim"]
+            if record["seed_offset"] == self.config.getoption("--claims-seed"):
+                self.records[row_key(record)] = record
+            self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = record["verdict"]
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
             opt = self.config.getoption
@@ -196,6 +215,10 @@ class ClaimsSession:
             "scale": self.config.getoption("--claims-scale"),
         }
         records = [self.records[k] for k in sorted(self.records)]
+        if self.config.getoption("--claims-seed-sweep") > 1:
+            for record in records:
+                verdicts = self.sweep.get(row_key(record), {})
+                record["seed_sweep"] = {"offsets": sorted(verdicts), "verdicts": [verdicts[k] for k in sorted(verdicts)]}
         previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
         doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"),
                                             keep=self._still_defined)
@@ -211,6 +234,12 @@ class ClaimsSession:
         rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.section("claims")
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
+        if self.config.getoption("--claims-seed-sweep") > 1:
+            flips = {k: v for k, v in self.sweep.items() if len(set(v.values())) > 1}
+            terminalreporter.write_line(f"seed sweep: {len(flips)} of {len(self.sweep)} claims change verdict across "
+                                        f"offsets {sorted({o for v in self.sweep.values() for o in v})}")
+            for key, verdicts in sorted(flips.items()):
+                terminalreporter.write_line(f"  {key}: " + ", ".join(f"{o}: {v}" for o, v in sorted(verdicts.items())))
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
                                     f"run ids and timings: {report.run_log_path(self.report_path).name})")
 

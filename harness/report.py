@@ -14,6 +14,7 @@ README:
                  "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
                  "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
+                 "seed_sweep"?: {"offsets": [int], "verdicts": [str]},   # from a --claims-seed-sweep run
                  "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "sd_units", "why"}]},
                  "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
 
@@ -133,6 +134,8 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
         old = rows.get(row_key(record))
+        if "seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]:
+            row["seed_sweep"] = old["seed_sweep"]  # the sweep's evidence holds while this offset measures the same
         lost = row["verdict"] == "error" and old is not None and old["verdict"] not in ("error", "skipped")
         pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
@@ -282,6 +285,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "## Headline findings",
         "",
         *_headlines(claims),
+        *_sweep_summary(claims),
         "",
         "## Summary",
     ]
@@ -305,6 +309,16 @@ def _scoreboard(claims: list[dict[str, Any]]) -> str:
                                           and c["verdict"] == v) or "" for v in verdicts]] for source, scope in keys]
     rows.append(["**all**", "", *[sum(1 for c in claims if c["verdict"] == v) for v in verdicts]])
     return tabulate(rows, headers=["source", "scope", *verdicts], tablefmt="github")
+
+
+def _sweep_summary(claims: list[dict[str, Any]]) -> list[str]:
+    swept = [c for c in claims if c.get("seed_sweep")]
+    if not swept:
+        return ["", "_No seed sweep recorded: run `pytest claims --claims-seed-sweep 5` to measure verdict flips._"]
+    flips = [c for c in swept if len(set(c["seed_sweep"]["verdicts"])) > 1]
+    offsets = sorted({o for c in swept for o in c["seed_sweep"]["offsets"]})
+    return ["", f"**Seed sweep** (offsets {offsets[0]}–{offsets[-1]}): {len(flips)} of {len(swept)} claims change "
+                f"verdict across offsets" + (": " + ", ".join(f"`{row_key(c)}`" for c in flips) if flips else ".")]
 
 
 def _headlines(claims: list[dict[str, Any]]) -> list[str]:
@@ -354,6 +368,10 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         lines += [f"**Criterion.** {_describe(crit)} (claimed: {crit['claimed']}). _Why:_ {crit['why']}", ""]
     if c["reason"]:
         lines += [f"**Why pinned {c['expected']}.** {c['reason']}", ""]
+    if c.get("seed_sweep"):
+        sweep = c["seed_sweep"]
+        lines += ["**Seed sweep.** " + ", ".join(f"offset {o}: {v}" for o, v in zip(sweep["offsets"], sweep["verdicts"]))
+                  + (" — **the verdict depends on the seeds drawn**." if len(set(sweep["verdicts"])) > 1 else "."), ""]
     if c.get("controls"):
         lines += ["**Controls** (the same criterion on settings measured in the same run).", "", tabulate(
             [[k["kind"], _cell(k["what"]), f"`{k['quantity']}`", _measured_row(k["quantity"], c["measured"].get(k["quantity"]))[1],

@@ -314,3 +314,17 @@ def test_the_paper_scale_refuses_to_start_on_the_cpu(pytester):
     result = pytester.runpytest_inprocess("--claims-scale", "paper")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-scale paper is meant for --claims-device cuda*hours to days*"])
+
+
+def test_a_seed_sweep_runs_every_offset_fails_where_a_pin_breaks_and_records_the_flips(suite):
+    result = suite.runpytest_subprocess("-n", "2", "-k", "test_seed or test_holds", "--claims-seed-sweep", "3")
+    result.assert_outcomes(passed=5, failed=1)  # t.seed measures x = offset against x ≤ 1: offsets 0 and 1 hold
+    result.stdout.fnmatch_lines(["*seed sweep: 1 of 2 claims change verdict across offsets ?0, 1, 2?*",
+                                 "*t.seed: 0: reproduced, 1: reproduced, 2: refuted*"])
+    rows = {c["id"]: c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["t.seed"]["seed_offset"] == 0 and rows["t.seed"]["seed_sweep"] == {
+        "offsets": [0, 1, 2], "verdicts": ["reproduced", "reproduced", "refuted"]}
+    assert "1 of 2 claims change verdict" in (suite.path / "CLAIMS.md").read_text()
+    suite.runpytest_subprocess("-n", "0", "-k", "test_seed")  # a plain run measuring the same keeps the sweep's evidence
+    rows = {c["id"]: c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["t.seed"]["seed_sweep"]["offsets"] == [0, 1, 2]
