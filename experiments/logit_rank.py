@@ -44,7 +44,8 @@ from models.sequence import GRUConfig, GRULanguageModel, Transformer, Transforme
 from models.validation import require
 
 __all__ = [
-    "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS",
+    "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",
+    "sub_matrix",
     "SeedRun", "LogitRankResult", "IsanResult", "run", "run_isan", "isan_seeds",
     "figure_spectra", "figure_lingen", "setup", "isan_setup",
 ]
@@ -53,6 +54,24 @@ __all__ = [
 STREAMS = ("model", "data", "eval", "probes", "lingen", "isan", "random")
 CHECKPOINTS = ("init", "early", "mid", "final")
 GRU_INIT = "GRU at init (alternative init)"  # name of the alternative architecture's matrix
+GROWN = ("final", "init", "language")  # matrices fitted at both sizes of the growth check (init, language: controls)
+
+
+def fit_range(n_histories: int) -> tuple[int, int]:
+    """The power-law fit's 1-based index range for a matrix of ``n_histories`` rows: 2 .. |H|/4."""
+    return 2, n_histories // 4
+
+
+def sub_matrix(L: Tensor, n_histories: int, n_futures: int, vocab_size: int) -> Tensor:
+    """L_M(H[:n_histories], F[:n_futures]) cut out of L_M(H, F) -> (n_histories, n_futures * V).
+
+    Columns are future-major (future f holds columns f*V .. f*V + V - 1) and each
+    (history, future) block is centred over its own V tokens, so the cut is exactly the
+    matrix that the first histories and futures would give.
+    """
+    require(0 < n_histories <= L.shape[0] and 0 < n_futures * vocab_size <= L.shape[1], "sub-matrix size",
+            f"within {tuple(L.shape)}", (n_histories, n_futures * vocab_size))
+    return L[:n_histories, : n_futures * vocab_size]
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,8 @@ class LogitRankConfig:
     float64_rtol: float = 1e-9  # numerical rank threshold, far above float64 rounding (~1e-15 on ISANs)
 
     def __post_init__(self) -> None:
+        require(self.n_histories >= 16, "n_histories", ">= 16 (the half-size fit range 2 .. |H|/8 needs 2 points)",
+                self.n_histories)
         require(self.basis + self.targets <= self.n_histories, "basis + targets", f"<= n_histories = {self.n_histories}",
                 self.basis + self.targets)
         require(all(0 < b < self.basis for b in self.basis_sweep), "basis_sweep", f"sizes in (0, {self.basis})",
@@ -108,7 +129,12 @@ class LogitRankConfig:
         σ_1 is the future-only direction shared by all histories; the bottom 3/4 bend down
         with the finite number of rows.
         """
-        return 2, self.n_histories // 4
+        return fit_range(self.n_histories)
+
+    @property
+    def half_size(self) -> tuple[int, int]:
+        """(|H|/2, |F|/2): the smaller matrix of the growth check, the first half of H and of F."""
+        return self.n_histories // 2, self.n_futures // 2
 
     @property
     def checkpoints(self) -> dict[str, int]:
@@ -134,7 +160,8 @@ class IsanConfig:
 CONFIGS = {
     "ci": LogitRankConfig(seeds=3, steps=250, n_histories=256, n_futures=64, basis=128, basis_sweep=(16, 32, 64),
                           targets=8, samples=8, random_draws=200),
-    "paper": LogitRankConfig(seeds=5, steps=1000, n_histories=512, n_futures=128, basis=256,
+    # The source's first experiment: "compute singular values of L_{M,50}(H,F) for |H|=|F|=1000" (GPU only).
+    "paper": LogitRankConfig(seeds=5, steps=1000, n_histories=1000, n_futures=1000, basis=256,
                              basis_sweep=(16, 32, 64, 128), targets=16, samples=16, random_draws=400),
 }
 ISAN_CONFIGS = {"ci": IsanConfig(), "paper": IsanConfig()}  # exact rank: the ci sizes already suffice
@@ -150,6 +177,7 @@ class SeedRun:
     kl_curve: dict[int, float]  # step -> exact per-token KL(language ‖ model) at the checkpoints
     spectra: dict[str, np.ndarray]  # matrix name -> singular values (checkpoints, "language", GRU_INIT)
     fits: dict[str, dict]  # matrix name -> alpha, alpha_ci, r2, exp_r2, prefactor over config.fit_range
+    half_fits: dict[str, dict]  # GROWN -> the same fit on the first |H|/2 × |F|/2 of the matrix, over fit_range(|H|/2)
     alt_fits: dict[str, float]  # "a..b" -> α of the final model over other index ranges
     random_fit: dict  # the same fit on a Gaussian matrix of L_M's shape (a spectrum without structure)
     transfer: dict[str, dict[str, float]]  # F' kind -> held-out R² of weights from F (and oracle from F')
@@ -303,6 +331,9 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     spectra = {name: singular_values(M).numpy() for name, M in L.items()}
     lo, hi = cfg.fit_range
     fits = {name: _spectrum_fit(sv, lo, hi) for name, sv in spectra.items()}
+    half_h, half_f = cfg.half_size
+    half_fits = {name: _spectrum_fit(singular_values(sub_matrix(L[name], half_h, half_f, V)).numpy(),
+                                     *fit_range(half_h)) for name in GROWN}
     alt_ranges = [(2, hi // 2), (2, 2 * hi), (4, hi)]
     alt_fits = {f"{a}..{b}": _spectrum_fit(spectra["final"], a, b)["alpha"] for a, b in alt_ranges}
     gaussian = torch.randn(*L["final"].shape, generator=torch.Generator().manual_seed(seeds["random"]),
@@ -330,7 +361,8 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}
     lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, cfg, torch.Generator().manual_seed(seeds["lingen"]))
     return SeedRun(
-        kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, alt_fits=alt_fits, random_fit=random_fit,
+        kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, half_fits=half_fits, alt_fits=alt_fits,
+        random_fit=random_fit,
         transfer=transfer, cosines=cosines,
         random_cos_mean=float(random_means.mean()), random_cos_q99=float(np.quantile(random_means, 0.99)),
         rank64=numerical_rank(L64, cfg.float64_rtol), rank64_at_1e3=numerical_rank(L64, 1e-3),

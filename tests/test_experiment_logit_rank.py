@@ -10,11 +10,15 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+import torch
+
 from experiments.logit_rank import (
-    CONFIGS, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, isan_seeds, run,
-    run_isan, setup,
+    CONFIGS, GROWN, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, fit_range,
+    isan_seeds, run, run_isan, setup, sub_matrix,
 )
+from lab.logit_matrix import extended_logit_matrix, sample_sequences
 from lab.seeds import STREAM_SPACING, Seeds
+from models.hmm import HiddenMarkovLanguage
 from models.sequence import TransformerConfig
 
 TINY = LogitRankConfig(seeds=1, steps=6, warmup=2, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
@@ -74,3 +78,26 @@ def test_setup_comes_from_the_config():
     ci, paper = setup(CONFIGS["ci"]), setup(CONFIGS["paper"])
     assert ci.keys() == paper.keys()
     assert f"|H| = {CONFIGS['paper'].n_histories}" in paper["sizes"] and str(CONFIGS["ci"].steps) in ci["steps"]
+
+
+def test_paper_config_is_the_sources_first_experiment_size():
+    paper = CONFIGS["paper"]
+    assert (paper.n_histories, paper.n_futures) == (1000, 1000) and paper.half_size == (500, 500)
+    assert fit_range(paper.half_size[0]) == (2, 125) and paper.fit_range == (2, 250)
+
+
+def test_sub_matrix_is_the_matrix_of_the_first_histories_and_futures():
+    language = HiddenMarkovLanguage(8, hidden_states=3, seed=0)
+    g = torch.Generator().manual_seed(0)
+    fn = language.next_token_log_probs
+    H, Fu = sample_sequences(fn, 12, 3, g), sample_sequences(fn, 6, 2, g)
+    full, small = extended_logit_matrix(fn, H, Fu).values, extended_logit_matrix(fn, H[:5], Fu[:3]).values
+    torch.testing.assert_close(sub_matrix(full, 5, 3, 8), small)
+    with pytest.raises(ValueError):
+        sub_matrix(full, 13, 3, 8)
+
+
+def test_growth_check_fits_every_grown_matrix_at_half_size():
+    r = run(TINY, Seeds(STREAMS)).runs[0]
+    assert r.half_fits.keys() == set(GROWN)
+    assert all(np.isfinite(r.half_fits[n]["alpha"]) for n in GROWN)
