@@ -188,8 +188,8 @@ test_d_other = define("d-other", "h", False)
 
 
 @pytest.mark.parametrize("content, message", [
-    ("[1, 2]", "*is not a toy-claims/report/v2 report*"),
-    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v2 report*"),
+    ("[1, 2]", "*is not a toy-claims/report/v3 report*"),
+    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v3 report*"),
     ('{"schema": "toy-claims/report/v1", "claims": [', "*is not a readable report*"),
 ])
 def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(suite, content, message):
@@ -283,7 +283,7 @@ def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
     refused = suite.run(sys.executable, "-m", "harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert refused.ret == 2
-    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v2 report*"])
+    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v3 report*"])
 
 
 def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
