@@ -18,7 +18,7 @@ from experiments.bigram import (
     curve_table, deltas, effective_critical_width, figure_delta_vs_n, figure_delta_vs_n_lambda, figure_l0_vs_scale,
     figure_loss_curves, figure_per_token_gap, per_token_spearman, relative_gaps, run, setup,
 )
-from harness.claims import IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Between, Source, claim, get_claim, judge
+from harness.claims import IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Between, Negative, Positive, Source, claim, get_claim, judge
 from harness.notes import mean_sd, table
 from lab.metrics import local_slopes, power_law_fit
 
@@ -77,6 +77,8 @@ def _critical_table(sweeps, config) -> str:
     expected=REPRODUCED,
     group="bigram-v10",
     scope=SOURCE,
+    controls=[Negative("relative_gap_width_r_minus_1", "width N = R − 1, one dimension short (cannot reach L0)"),
+              Positive("relative_gap_full_table", "width N = V, the full logit table (reaches L0 by construction)")],
 )
 def test_critical_width_r_reaches_l0(ctx):
     cfg = _configs(ctx).critical
@@ -89,7 +91,9 @@ def test_critical_width_r_reaches_l0(ctx):
                f"N > {cfg.R} below the 'reaches L0' line but more slowly.")
     return {"relative_gap": relative_gaps(sweeps, (cfg.R,), np.min),
             **_alternatives(ctx, WIDTH_R_ID, sweeps, (cfg.R,), np.min),
-            "L0_nats": [sw.L0 for sw in sweeps], "gap_nats": [sw.best(cfg.R) for sw in sweeps]}
+            "L0_nats": [sw.L0 for sw in sweeps], "gap_nats": [sw.best(cfg.R) for sw in sweeps],
+            "relative_gap_width_r_minus_1": relative_gaps(sweeps, (cfg.R - 1,), np.min),
+            "relative_gap_full_table": relative_gaps(sweeps, (cfg.V,), np.min)}
 
 
 @claim(

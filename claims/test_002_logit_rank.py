@@ -21,7 +21,7 @@ from experiments.logit_rank import (
     CONFIGS, GROWN, GRU_INIT, ISAN_CONFIGS, STREAMS, figure_lingen, figure_spectra, fit_range, isan_setup, lingen_means,
     run, run_isan, setup,
 )
-from harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Positive, Source, claim
+from harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source, claim
 from harness.notes import mean_sd, table
 
 FILE = "002_74f484c1e4bc42b8.txt"
@@ -108,6 +108,7 @@ PAPER_RUN = (f"the paper scale as first measured (|H| = 512, |F| = 128, {PAPER.s
     expected=REPRODUCED,
     group=GROUP,
     scope=ANALOG,
+    controls=[Negative("power_law_r2_random_matrix", "a Gaussian random matrix of the same shape (no power law)")],
 )
 def test_power_law_decay(ctx):
     config, result = _result(ctx)
@@ -123,7 +124,8 @@ def test_power_law_decay(ctx):
             "exponential_r2": result.per_seed(lambda r: r.fits["final"]["exp_r2"]),
             "alpha": result.per_seed(lambda r: r.fits["final"]["alpha"]),
             "rank8_relative_error": result.per_seed(lambda r: np.sqrt((r.spectra["final"][8:] ** 2).sum()
-                                                                      / (r.spectra["final"] ** 2).sum()))}
+                                                                      / (r.spectra["final"] ** 2).sum())),
+            "power_law_r2_random_matrix": result.per_seed(lambda r: r.random_fit["r2"])}
 
 
 @claim(
