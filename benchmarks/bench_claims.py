@@ -9,7 +9,6 @@ the same batched stack). Prints wall and CPU seconds per claim and per module, a
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from timing import ROOT, pin_one_thread, time_claim_modules
 
