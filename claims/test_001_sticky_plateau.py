@@ -141,6 +141,10 @@ def test_no_warmup_plateau(ctx):
 )
 def test_longer_without_warmup(ctx):
     cfg, result = _result(ctx)
+    ctx.note("What the band time measures here: neither arm plateaus (plateau.no-warmup-sticks-at-unigram-entropy); "
+             "both cross the band in a few evaluations on the way down, and the difference is how fast each crosses it "
+             "(the run without warmup crosses at the full peak lr, the warmup arm part-way up its ramp). The band "
+             "times by lr and arm are in the table of plateau.no-warmup-sticks-at-unigram-entropy.")
     key = (POST_ALPHA, True)
     measured = {}
     for lr in cfg.lrs[::-1]:
