@@ -145,6 +145,11 @@ def test_longer_without_warmup(ctx):
              "both cross the band in a few evaluations on the way down, and the difference is how fast each crosses it "
              "(the run without warmup crosses at the full peak lr, the warmup arm part-way up its ramp). The band "
              "times by lr and arm are in the table of plateau.no-warmup-sticks-at-unigram-entropy.")
+    rows = [[result.languages[a, True].label, k, *(result.stats[(a, True), arm, cfg.lrs[-1]].steps_in_band[k]
+                                                   for arm in exp.ARMS)]
+            for a in cfg.alphas for k in range(cfg.n_seeds)]
+    ctx.note(f"Steps in the band at peak lr {cfg.lrs[-1]:g}, per α and seed (evaluations every {cfg.eval_every} steps):\n\n"
+             + table(rows, ["language", "seed", "without warmup", "with warmup"]))
     key = (POST_ALPHA, True)
     measured = {}
     for lr in cfg.lrs[::-1]:

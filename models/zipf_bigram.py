@@ -86,7 +86,10 @@ class ZipfBigram(TokenPairDataset):
         warm = {"u": log_pi.clone()}
 
         def excess(beta: float) -> float:
-            warm["u"] = _coupling_log_a(log_pi, beta * self.potential, warm["u"])
+            try:  # from the last solution: a few Newton steps when β moved a little
+                warm["u"] = _coupling_log_a(log_pi, beta * self.potential, warm["u"])
+            except ArithmeticError:  # the last solution was far off (a much larger β): start from a = π
+                warm["u"] = _coupling_log_a(log_pi, beta * self.potential, log_pi)
             return _mutual_information(self.probs, _transition(warm["u"], beta * self.potential)) - target
 
         hi = 1.0
@@ -99,7 +102,11 @@ class ZipfBigram(TokenPairDataset):
             hi *= 2
             require(hi <= _MAX_BETA, "mi_fraction", f"reachable by this potential (seed {self.seed}) with "
                     f"β <= {_MAX_BETA}", self.mi_fraction)
-        return brentq(excess, 0.0, hi, xtol=1e-15, rtol=1e-14, maxiter=200)
+        try:
+            return brentq(excess, hi / 2 if hi > 1 else 0.0, hi, xtol=1e-15, rtol=1e-14, maxiter=200)
+        except ArithmeticError as exc:  # a coupling on the way failed to converge: β is too large to solve
+            raise ValueError(f"mi_fraction must be reachable by this potential (seed {self.seed}) with a coupling "
+                             f"that converges ({exc}), got {self.mi_fraction!r}") from None
 
     @cached_property
     def transition(self) -> torch.Tensor:
