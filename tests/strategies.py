@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN
 
-__all__ = ["bigram_configs", "hmm_languages", "isans", "matrices", "seeds", "token_batches", "zipf_configs"]
+__all__ = ["bigram_configs", "hmm_languages", "isans", "matrices", "seeds", "token_batches", "zipf_bigrams", "zipf_configs"]
 
 
 def seeds() -> st.SearchStrategy[int]:
@@ -74,3 +74,28 @@ def matrices(draw: st.DrawFn, max_rows: int = 12, max_cols: int = 12):
     n, m = draw(st.integers(1, max_rows)), draw(st.integers(1, max_cols))
     a = np.random.default_rng(draw(seeds())).standard_normal((n, m))
     return a
+
+
+@st.composite
+def zipf_bigrams(draw: st.DrawFn, max_V: int = 24, max_mi_fraction: float = 0.5):
+    """A small ``ZipfBigram``: the structureless language (mi_fraction 0) about one draw in five, always when
+    ``max_mi_fraction`` is 0.
+
+    A tiny vocabulary cannot always reach a large mi_fraction (the potential may favour an off-diagonal
+    coupling, whose information is capped); such draws are rejected.
+    """
+    from hypothesis import assume
+
+    from models.zipf_bigram import ZipfBigram
+
+    V = draw(st.integers(2, max_V))
+    structured = st.floats(0.01, max_mi_fraction) if max_mi_fraction >= 0.01 else st.nothing()
+    mi_fraction = draw(st.one_of(st.just(0.0), *[structured] * 4))
+    data = ZipfBigram(V=V, alpha=draw(st.floats(0.0, 2.0)), R=draw(st.integers(1, min(V, 6))),
+                      mi_fraction=mi_fraction, seed=draw(seeds()))
+    try:
+        data.beta
+    except ValueError as exc:
+        assume("reachable" not in str(exc))
+        raise
+    return data

@@ -1,0 +1,235 @@
+"""Source 001's warmup hypothesis ("Learning rate warmup"): a large early lr without warmup sticks at H(π).
+
+The post leaves it open ("this is only a hypothesis, and more complex toy models are needed to test it").
+These claims are the suite's own test of it on a toy language with an exact Zipfian unigram marginal and
+exact bigram structure (``experiments.plateau``), not a reproduction of the paper's GPT-2 run. Every
+threshold is fixed before measuring from the language's structure: the band is H(π) ± 0.1 · I(X;Y), a
+plateau needs at least twice as many steps in the band as in the equal-width band just below AND a model
+that barely uses x there (x-dependence ≤ 0.2 · I). All claims share one run (group "plateau").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from experiments import plateau as exp
+from experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
+from harness.claims import REFUTED, REPRODUCED, AtLeast, AtMost, Source, claim
+from harness.notes import table
+
+FILE = "001_705556c020ca6848.txt"
+SECTION = "Learning rate warmup"
+GROUP = "plateau"
+POST_ALPHA = 1.0  # "$$\alpha = 1$$ (Zipfian)"
+PLATEAU_DWELL_RATIO = 2.0  # steps in the band ≥ this × steps in the band just below
+PLATEAU_MAX_X_DEPENDENCE = 0.2  # and the model's x-dependence in the band ≤ this × I: close to a unigram model
+LONGER_RATIO = 2.0  # "longer without warmup": steps in the band without warmup ≥ this × with warmup
+
+CI = CONFIGS["ci"]
+BAND = CI.band_fraction
+OWN_TEST = ("The suite's own test of a hypothesis the source leaves open, on a toy language "
+            f"(ZipfBigram, V = {CI.V}); not a reproduction of the paper's GPT-2 run. ")
+PLATEAU_WHY = (f"fixed before measuring from the language: the band is H(π) ± {BAND:g} · I(X;Y) (I = what a model "
+               f"gains over the best unigram model); a plateau spends ≥ {PLATEAU_DWELL_RATIO:g}× as many steps there as "
+               f"in the equal-width band just below (a plain monotone approach spends fewer), and a unigram saddle "
+               f"means a model that barely uses x: x-dependence Σ_x π_x KL(q_x ‖ q̄) ≤ {PLATEAU_MAX_X_DEPENDENCE:g} · I")
+HYPOTHESIS_QUOTE = "Of course, this is only a hypothesis, and more complex toy models are needed to test it."
+
+
+def _key(value: float) -> str:
+    """A number in a quantity name: a dot would read as attribute access in a reason template (0.8 -> 0p8)."""
+    return f"{value:g}".replace(".", "p")
+
+
+def _result(ctx):
+    cfg = CONFIGS[ctx.scale]
+    return cfg, run(cfg, ctx.seed_streams(*STREAMS), ctx.device)
+
+
+def _plateau(stats: exp.BandStats) -> np.ndarray:
+    """1 per seed where the pre-registered plateau criterion holds, else 0."""
+    xdep = np.nan_to_num(stats.x_dependence_in_band, nan=np.inf)
+    held = (stats.steps_in_band > 0) & (stats.steps_in_band >= PLATEAU_DWELL_RATIO * stats.steps_below) \
+        & (xdep <= PLATEAU_MAX_X_DEPENDENCE)
+    return held.astype(float)
+
+
+def _band_table(result) -> str:
+    cfg = result.config
+    rows = []
+    for key, lang in result.languages.items():
+        for lr in cfg.lrs:
+            for arm in exp.ARMS:
+                s = result.stats[key, arm, lr]
+                rows.append([lang.label, lr, arm, s.steps_in_band.mean(), s.steps_below.mean(),
+                             np.nanmean(s.leave_step) if np.isfinite(s.leave_step).any() else np.nan,
+                             np.nanmean(s.x_dependence_in_band) if np.isfinite(s.x_dependence_in_band).any() else np.nan,
+                             (s.sticky_offset / lang.scale).mean(), s.final_gap.mean(), _plateau(s).sum()])
+    return table(rows, ["language", "peak lr", "arm", "steps in band", "steps in band below", "leaves band at",
+                        "x-dependence in band (/I)", "sticky level − H(π) (/I)", "final gap (nats)",
+                        f"plateau (of {cfg.n_seeds})"])
+
+
+@claim(
+    id="plateau.no-warmup-sticks-at-unigram-entropy",
+    source=Source(FILE, SECTION, "without warmup, training descends faster initially but becomes slightly *sticky* "
+                                 "around loss ≈ 7.5"),
+    statement=OWN_TEST + f"Without warmup at the large peak lr ({CI.lrs[-1]:g}) the loss plateaus near the unigram "
+                         f"entropy H(π) (α = {POST_ALPHA:g}): a plateau by the pre-registered criterion, in every seed.",
+    setup={**setup(CI), "judged at": f"α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, no warmup"},
+    criterion=AtLeast("plateau_detected", 1.0, claimed="plateau at H(π)", why=PLATEAU_WHY),
+    expected=REFUTED,
+    reason="No unigram plateau: without warmup at the large peak lr the loss spends {steps_in_band} steps in the band "
+           "and {steps_in_band_below} in the band just below, and the model there already uses x "
+           "(x-dependence {x_dependence_in_band:range} of I, where a unigram model has 0). It passes the band on its "
+           "way to an Adam noise floor {sticky_offset_over_I:range} · I from H(π), the same floor the warmup arm "
+           "reaches ({sticky_offset_over_I_warmup:range} · I). At the smaller peak lrs it passes the band faster than the "
+           "band below (steps in band / below {dwell_ratio_smaller_lrs:range}). The structureless control at the large "
+           "lr does not reach its optimum H(π) either: it ends {control_final_gap_over_band:range} band half-widths "
+           "above it (plateau.structureless-control-plateaus-at-optimum).",
+    group=GROUP,
+)
+def test_no_warmup_plateau(ctx):
+    cfg, result = _result(ctx)
+    ctx.figure(exp.figure_loss_curves(result), "sticky-plateau-loss-curves",
+               f"V = {cfg.V}, D = {cfg.D}, batch {cfg.batch}: exact loss against step, without warmup (red) and with "
+               f"{cfg.warmup_steps}-step linear warmup (blue), one line per seed; H(π) dashed, the optimum dotted, the "
+               f"band H(π) ± {cfg.band_fraction:g} · I shaded. Bottom row: the structureless control (optimum = H(π)).")
+    ctx.note("Band measures per language, peak lr and arm (means over seeds; x-dependence and sticky level in units of "
+             "I of the structured language at that α; the control's band uses that I too):\n\n" + _band_table(result))
+    ctx.note("Reading: at every α the loss crosses the band without stopping. At the largest lr both arms settle on a "
+             "noise floor whose distance from H(π) is not fixed by H(π) (see the sticky level); the model there uses x "
+             "almost as much as the truth does, so the floor is no unigram saddle. Where that floor falls relative to "
+             "the band depends on V and the batch: the prototype this study grew from (V = 512, batch 256) found it "
+             "inside the band for α ≤ 1, with the same x-dependence, so a floor in the band is a coincidence of sizes.")
+    key = (POST_ALPHA, True)
+    nw, w = result.stats[key, NO_WARMUP, cfg.lrs[-1]], result.stats[key, WARMUP, cfg.lrs[-1]]
+    scale = result.languages[key].scale
+    control = result.languages[POST_ALPHA, False]
+    smaller = [result.stats[key, NO_WARMUP, lr] for lr in cfg.lrs[:-1]]
+    return {
+        "plateau_detected": _plateau(nw),
+        "steps_in_band": nw.steps_in_band, "steps_in_band_below": nw.steps_below,
+        "x_dependence_in_band": nw.x_dependence_in_band, "leave_step": nw.leave_step,
+        "sticky_offset_over_I": nw.sticky_offset / scale, "sticky_offset_over_I_warmup": w.sticky_offset / scale,
+        "dwell_ratio_smaller_lrs": [float(s.steps_in_band[k] / s.steps_below[k]) for s in smaller
+                                    for k in range(cfg.n_seeds) if s.steps_below[k] > 0],
+        "plateau_detected_other_alphas": [_plateau(result.stats[(a, True), NO_WARMUP, cfg.lrs[-1]]).tolist()
+                                          for a in cfg.alphas if a != POST_ALPHA],
+        "control_plateau_detected": _plateau(result.stats[(POST_ALPHA, False), NO_WARMUP, cfg.lrs[-1]]),
+        "control_final_gap_over_band": result.stats[(POST_ALPHA, False), NO_WARMUP, cfg.lrs[-1]].final_gap
+                                       / control.band_half_width,
+    }
+
+
+@claim(
+    id="plateau.sticks-longer-without-warmup",
+    source=Source(FILE, SECTION, "the model is attracted to a Unigram “saddle-point solution,” and escaping from it "
+                                 "requires more time"),
+    statement=OWN_TEST + f"At the large peak lr ({CI.lrs[-1]:g}, α = {POST_ALPHA:g}) the loss stays in the band around "
+                         f"H(π) at least {LONGER_RATIO:g}× as many steps without warmup as with "
+                         f"{CI.warmup_steps}-step warmup (paired seeds), in every seed.",
+    setup={**setup(CI), "judged at": f"α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, both arms"},
+    criterion=AtLeast("excess_steps_in_band_without_warmup", 0.0, claimed="longer without warmup",
+                      why=f"fixed before measuring: 'longer' means steps in the band H(π) ± {BAND:g} · I without warmup "
+                          f"≥ {LONGER_RATIO:g}× those with warmup at the same peak lr and seed; the quantity is "
+                          f"steps without − {LONGER_RATIO:g} × steps with (finite where the warmup arm never enters). "
+                          "It counts time in the band whether or not it is a plateau by the criterion of "
+                          "plateau.no-warmup-sticks-at-unigram-entropy"),
+    expected=REPRODUCED,
+    group=GROUP,
+)
+def test_longer_without_warmup(ctx):
+    cfg, result = _result(ctx)
+    ctx.note("What the band time measures here: neither arm plateaus (plateau.no-warmup-sticks-at-unigram-entropy); "
+             "both cross the band in a few evaluations on the way down, and the difference is how fast each crosses it "
+             "(the run without warmup crosses at the full peak lr, the warmup arm part-way up its ramp). The band "
+             "times by lr and arm are in the table of plateau.no-warmup-sticks-at-unigram-entropy.")
+    rows = [[result.languages[a, True].label, k, *(result.stats[(a, True), arm, cfg.lrs[-1]].steps_in_band[k]
+                                                   for arm in exp.ARMS)]
+            for a in cfg.alphas for k in range(cfg.n_seeds)]
+    ctx.note(f"Steps in the band at peak lr {cfg.lrs[-1]:g}, per α and seed (evaluations every {cfg.eval_every} steps):\n\n"
+             + table(rows, ["language", "seed", "without warmup", "with warmup"]))
+    key = (POST_ALPHA, True)
+    measured = {}
+    for lr in cfg.lrs[::-1]:
+        nw, w = result.stats[key, NO_WARMUP, lr], result.stats[key, WARMUP, lr]
+        suffix = "" if lr == cfg.lrs[-1] else f"_lr_{_key(lr)}"
+        measured[f"excess_steps_in_band_without_warmup{suffix}"] = nw.steps_in_band - LONGER_RATIO * w.steps_in_band
+        measured[f"steps_in_band_without_warmup{suffix}"] = nw.steps_in_band
+        measured[f"steps_in_band_with_warmup{suffix}"] = w.steps_in_band
+    for a in cfg.alphas:
+        if a != POST_ALPHA:
+            nw, w = (result.stats[(a, True), arm, cfg.lrs[-1]] for arm in exp.ARMS)
+            measured[f"excess_steps_in_band_without_warmup_alpha_{_key(a)}"] = nw.steps_in_band - LONGER_RATIO * w.steps_in_band
+    return measured
+
+
+@claim(
+    id="plateau.sticky-level-follows-unigram-entropy",
+    source=Source(FILE, SECTION, "This may not be a coincidence."),
+    statement=OWN_TEST + f"As α changes ({', '.join(f'{a:g}' for a in CI.alphas)}), the sticky level of the run "
+                         f"without warmup at the large peak lr ({CI.lrs[-1]:g}) stays within the band around that "
+                         "language's H(π), in every seed.",
+    setup={**setup(CI), "judged at": f"every α, peak lr {CI.lrs[-1]:g}, no warmup"},
+    criterion=AtMost("largest_sticky_offset_over_I", BAND, claimed="sticky level = H(π)",
+                     why=f"fixed before measuring: the sticky level is the loss where the run spends the most steps per "
+                         f"unit loss (bins of {CI.level_bin_fraction:g} · I centred on H(π) + k · width, step 0 left "
+                         f"out); it follows H(π) when it lies within the band, |level − H(π)| ≤ {BAND:g} · I, at every α"),
+    expected=REFUTED,
+    reason="The sticky level is the large-lr noise floor, not H(π): it lies {sticky_offset_over_I_alpha_0p8:range}, "
+           "{sticky_offset_over_I_alpha_1:range} and {sticky_offset_over_I_alpha_1p2:range} · I from H(π) at the three α, "
+           "outside the band. It does move with α, but so does the optimum: per unit change of H(π) the level moves "
+           "{sticky_level_slope_on_unigram_entropy:range}, per unit change of the optimum "
+           "{sticky_level_slope_on_optimum:range}; α alone cannot tell the two apart.",
+    group=GROUP,
+)
+def test_sticky_level_follows_entropy(ctx):
+    cfg, result = _result(ctx)
+    keys = [(a, True) for a in cfg.alphas]
+    offsets = np.stack([result.stats[k, NO_WARMUP, cfg.lrs[-1]].sticky_offset / result.languages[k].scale for k in keys])
+    levels = np.stack([result.stats[k, NO_WARMUP, cfg.lrs[-1]].sticky_offset + result.languages[k].unigram_entropy
+                       for k in keys])  # (n_alpha, n_seeds)
+    H = np.array([result.languages[k].unigram_entropy for k in keys])
+    opt = np.array([result.languages[k].optimum for k in keys])
+    measured = {"largest_sticky_offset_over_I": np.abs(offsets).max(axis=0)}
+    measured |= {f"sticky_offset_over_I_alpha_{_key(a)}": o for a, o in zip(cfg.alphas, offsets)}
+    measured["sticky_level_slope_on_unigram_entropy"] = [float(np.polyfit(H, levels[:, k], 1)[0]) for k in range(cfg.n_seeds)]
+    measured["sticky_level_slope_on_optimum"] = [float(np.polyfit(opt, levels[:, k], 1)[0]) for k in range(cfg.n_seeds)]
+    measured |= {f"unigram_entropy_alpha_{_key(a)}": h for a, h in zip(cfg.alphas, H)}
+    return measured
+
+
+@claim(
+    id="plateau.structureless-control-plateaus-at-optimum",
+    source=Source(FILE, SECTION, HYPOTHESIS_QUOTE),
+    statement=OWN_TEST + f"Control of the detector: on the structureless language (P = 1πᵀ, α = {POST_ALPHA:g}), where "
+                         f"H(π) is the optimum, the run without warmup at the large peak lr ({CI.lrs[-1]:g}) is a "
+                         "plateau at H(π) by the criterion of plateau.no-warmup-sticks-at-unigram-entropy, in every seed.",
+    setup={**setup(CI), "judged at": f"structureless α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, no warmup",
+           "band of the control": f"H(π) ± {BAND:g} · I of the structured α = {POST_ALPHA:g} language (its own I is 0)"},
+    criterion=AtLeast("plateau_detected", 1.0, claimed="plateau at H(π)",
+                      why=PLATEAU_WHY + "; with no structure there is nothing to escape to, so a working detector on a "
+                                        "model that reaches the optimum must fire"),
+    expected=REFUTED,
+    reason="At the large peak lr the control never reaches the band: Adam's noise floor leaves it "
+           "{final_gap_over_band:range} band half-widths ({final_gap_nats:range} nats) above its optimum H(π). "
+           "At the smaller peak lrs the detector fires where the model reaches the optimum (plateau detected "
+           "{plateau_detected_smaller_lrs}, x-dependence in band {x_dependence_in_band_smaller_lrs:range} of I). So at "
+           "the large lr the loss level is set by the lr's noise, not by H(π).",
+    group=GROUP,
+)
+def test_control_plateaus_at_optimum(ctx):
+    cfg, result = _result(ctx)
+    key = (POST_ALPHA, False)
+    lang = result.languages[key]
+    s = result.stats[key, NO_WARMUP, cfg.lrs[-1]]
+    smaller = [result.stats[key, NO_WARMUP, lr] for lr in cfg.lrs[:-1]]
+    return {
+        "plateau_detected": _plateau(s),
+        "final_gap_nats": s.final_gap, "final_gap_over_band": s.final_gap / lang.band_half_width,
+        "steps_in_band": s.steps_in_band,
+        "plateau_detected_smaller_lrs": [v for t in smaller for v in _plateau(t).tolist()],
+        "x_dependence_in_band_smaller_lrs": [v for t in smaller for v in t.x_dependence_in_band.tolist()],
+        "plateau_detected_with_warmup": _plateau(result.stats[key, WARMUP, cfg.lrs[-1]]),
+    }
