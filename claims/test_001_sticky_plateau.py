@@ -14,7 +14,7 @@ import numpy as np
 
 from experiments import plateau as exp
 from experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
-from harness.claims import REFUTED, REPRODUCED, AtLeast, AtMost, Source, claim
+from harness.claims import EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Positive, Source, claim
 from harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -88,6 +88,9 @@ def _band_table(result) -> str:
            "lr does not reach its optimum H(π) either: it ends {control_final_gap_over_band:range} band half-widths "
            "above it (plateau.structureless-control-plateaus-at-optimum).",
     group=GROUP,
+    scope=EXTENSION,
+    controls=[Positive("control_plateau_detected_smaller_lrs",
+                       "the structureless language (optimum = H(π)) at the smaller peak lrs, where it reaches the optimum")],
 )
 def test_no_warmup_plateau(ctx):
     cfg, result = _result(ctx)
@@ -117,6 +120,8 @@ def test_no_warmup_plateau(ctx):
         "plateau_detected_other_alphas": [_plateau(result.stats[(a, True), NO_WARMUP, cfg.lrs[-1]]).tolist()
                                           for a in cfg.alphas if a != POST_ALPHA],
         "control_plateau_detected": _plateau(result.stats[(POST_ALPHA, False), NO_WARMUP, cfg.lrs[-1]]),
+        "control_plateau_detected_smaller_lrs": [v for lr in cfg.lrs[:-1]
+                                                 for v in _plateau(result.stats[(POST_ALPHA, False), NO_WARMUP, lr]).tolist()],
         "control_final_gap_over_band": result.stats[(POST_ALPHA, False), NO_WARMUP, cfg.lrs[-1]].final_gap
                                        / control.band_half_width,
     }
@@ -138,6 +143,7 @@ def test_no_warmup_plateau(ctx):
                           "plateau.no-warmup-sticks-at-unigram-entropy"),
     expected=REPRODUCED,
     group=GROUP,
+    scope=EXTENSION,
 )
 def test_longer_without_warmup(ctx):
     cfg, result = _result(ctx)
@@ -183,6 +189,7 @@ def test_longer_without_warmup(ctx):
            "{sticky_level_slope_on_unigram_entropy:range}, per unit change of the optimum "
            "{sticky_level_slope_on_optimum:range}; α alone cannot tell the two apart.",
     group=GROUP,
+    scope=EXTENSION,
 )
 def test_sticky_level_follows_entropy(ctx):
     cfg, result = _result(ctx)
@@ -218,6 +225,7 @@ def test_sticky_level_follows_entropy(ctx):
            "{plateau_detected_smaller_lrs}, x-dependence in band {x_dependence_in_band_smaller_lrs:range} of I). So at "
            "the large lr the loss level is set by the lr's noise, not by H(π).",
     group=GROUP,
+    scope=EXTENSION,
 )
 def test_control_plateaus_at_optimum(ctx):
     cfg, result = _result(ctx)
