@@ -39,6 +39,7 @@ __all__ = [
     "Recipe", "CriticalConfig", "ScalingConfig", "RankWeightsConfig", "LogitScaleConfig", "Configs",
     "Arm", "Sweep", "SweepsResult", "RankWeightsResult", "LogitScaleResult",
     "run", "train_sweep", "setup", "relative_gaps", "deltas", "curve_table", "effective_critical_width",
+    "EXACT_LAW", "TRUNCATED_LAW", "FLAT_LAW", "planted_laws", "truncated_table_relative_gap",
     "residual_outside_top_subspace", "per_token_predictors",
     "figure_loss_curves", "figure_delta_vs_n", "figure_delta_vs_n_lambda", "figure_l0_vs_scale", "figure_per_token_gap",
 ]
@@ -46,6 +47,7 @@ __all__ = [
 STREAMS = ("dataset", "init")  # lab.seeds: the order is fixed (dataset seeds 0.., init seeds 1000..)
 FLOAT32_EPS = 2.0**-23  # relative resolution of the float32 training loss
 MAIN, SLOW_LR, SMALL_INIT, OTHER_INIT = "main", "lr 0.01", "init std 0.01", "second init"  # variant labels
+EXACT_LAW, TRUNCATED_LAW, FLAT_LAW = "exact_law", "truncated_law", "flat_law"  # planted Δ(N) curves (planted_laws)
 
 
 # ---------------------------------------------------------------------------- configs
@@ -109,6 +111,17 @@ class ScalingConfig:
     def fit_widths(self) -> tuple[int, ...]:
         """'The regime N < R', the fit range, fixed before measuring."""
         return tuple(n for n in self.widths if n < self.R)
+
+    @property
+    def regime_widths(self) -> tuple[int, ...]:
+        """N ≤ R/3: where an exact N^-1 law truncated at rank R (1/N − 1/R, local exponent −R/(R − N)) still has
+        its local exponent within ±0.5 of −1; beyond it the cut-off at N = R dominates any rank-R curve."""
+        return tuple(n for n in self.widths if 3 * n <= self.R)
+
+    @property
+    def half_widths(self) -> tuple[int, ...]:
+        """N ≤ R/2: the looser range, reported as the sensitivity of the N ≤ R/3 reading."""
+        return tuple(n for n in self.widths if 2 * n <= self.R)
 
 
 @dataclass(frozen=True)
@@ -323,6 +336,25 @@ def relative_gaps(sweeps, widths: tuple[int, ...], pick, variant: str = MAIN) ->
 def deltas(sw: Sweep, widths: tuple[int, ...]) -> np.ndarray:
     """The best gap Δ(N) of the main variant at each width."""
     return np.array([sw.best(n) for n in widths])
+
+
+def planted_laws(widths: tuple[int, ...], R: int) -> dict[str, np.ndarray]:
+    """Analytic Δ(N) curves, judged by the same analyses as the trained ones (the scaling claims' controls).
+
+    EXACT_LAW: 1/N (an exact N^-1 law); TRUNCATED_LAW: 1/N − 1/R (an exact N^-1 law cut off at rank R, the
+    discarded weight Σ_{n>N} n^-2 of rank weights Λ_n ∝ n^-1); FLAT_LAW: (R − N)/R (every dropped rank costs
+    the same, as for a flat spectrum: no power law at all).
+    """
+    N = np.asarray(widths, dtype=float)
+    return {EXACT_LAW: 1 / N, TRUNCATED_LAW: 1 / N - 1 / R, FLAT_LAW: (R - N) / R}
+
+
+def truncated_table_relative_gap(data: LowRankBigram, rank: int) -> float:
+    """(L − L0)/L0 of an untrained rank-``rank`` logit table: the best Frobenius rank-``rank`` approximation of the
+    row-centred true logits (for rank < R it cannot reach L0: softmax ignores only row constants)."""
+    L = data.logits.to(torch.float64)
+    U, S, Vh = torch.linalg.svd(L - L.mean(dim=1, keepdim=True))
+    return float(data.loss_gap((U[:, :rank] * S[:rank]) @ Vh[:rank])) / data.optimal_loss
 
 
 def curve_table(labelled: list[tuple[str, Sweep]], config: ScalingConfig) -> str:

@@ -130,3 +130,25 @@ def test_setup_is_derived_from_the_config():
     assert "f = 0.5 (main) and 0.1" in language.setup(language.CONFIGS["ci"])["smoothing"]
     with pytest.raises(TypeError):
         bigram.run(object(), Seeds(bigram.STREAMS, 0), "cpu")
+
+
+def test_planted_laws_have_the_exponents_the_controls_rely_on():
+    from lab.metrics import local_slopes, power_law_fit
+
+    config = bigram.ScalingConfig()
+    regime = config.regime_widths
+    assert regime == tuple(range(1, config.R // 3 + 1))
+    laws = bigram.planted_laws(regime, config.R)
+    assert power_law_fit(regime, laws[bigram.EXACT_LAW]).exponent == pytest.approx(-1.0)
+    # the truncated N^-1 law keeps every local slope within ±0.5 of −1 over N ≤ R/3 (why the range is R/3) ...
+    assert np.abs(local_slopes(regime, laws[bigram.TRUNCATED_LAW]) + 1).max() <= 0.5
+    # ... and a flat law (no power law) is far from −1 there
+    assert power_law_fit(regime, laws[bigram.FLAT_LAW]).exponent > -0.5
+
+
+@settings(deadline=None, max_examples=10)
+@given(V=st.integers(4, 12), R=st.integers(2, 4), seed=st.integers(0, 2**31 - 1))
+def test_a_rank_deficient_table_cannot_reach_l0_and_a_full_rank_one_does(V, R, seed):
+    data = LowRankBigram(V=V, R=R, seed=seed)
+    assert bigram.truncated_table_relative_gap(data, R - 1) > 0
+    assert bigram.truncated_table_relative_gap(data, R) == pytest.approx(0.0, abs=1e-9)
