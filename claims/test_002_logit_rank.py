@@ -67,9 +67,11 @@ def _lingen_notes(ctx, config, result) -> None:
             for n in sorted(mean, key=mean.get)]
     ctx.note(f"Mean KL(model ‖ candidate) in nats over {config.gen_steps} generated steps, {config.targets} held-out "
              f"targets × {config.samples} continuations sampled from the final model (mean ± sd over seeds), and per "
-             "step (mean over seeds). Lingen regresses on the basis rows of L_M with the futures *and their prefixes* "
-             f"(lengths 0..{config.future_len}, so the empty future of the first step is among them); single-token "
-             "uses the empty future only; 'B' is the number of basis histories.\n\n"
+             "step (mean over seeds). 'lingen' regresses on the basis rows of L_M over the futures alone (the source's "
+             f"reading); 'lingen+prefixes' over the futures and all their prefixes (lengths 0..{config.future_len}, so "
+             "the empty future of the first step is among them); single-token uses the empty future only; 'nonsense "
+             "futures' regresses over uniform random futures, 'nonsense basis' uses uniform random basis histories; "
+             "'wrong target' gives each target another target's weights; 'B' is the number of basis histories.\n\n"
              + table(rows, ["candidate", "mean KL"] + [f"step {s + 1}" for s in range(config.gen_steps)]))
     bases = (*config.basis_sweep, config.basis)
     baselines = {"single-token (same B)": lambda b: f"single-token B={b}",
@@ -137,12 +139,23 @@ def test_power_law_decay(ctx):
     setup={**SETUP, "fit": "as in logit-rank.power-law-decay; α = −slope, 95% CI in the measured values"},
     criterion=AtLeast("alpha", 0.5, claimed="α > 0.5", why=HALF_WHY),
     expected=REPRODUCED,
+    reason="α of the trained model is {alpha} over the seeds. The criterion separates a spectrum without structure "
+           "(a Gaussian random matrix of the same shape: α {alpha_random_matrix:range}) from one with it (the exact "
+           "language: α {alpha_exact_language:range}), but at this scale it does not separate trained from untrained: "
+           "the init checkpoint (α {alpha_init:range}) and an untrained GRU ({alpha_gru_init:range}) pass it too "
+           "(see logit-rank.init-absent), so this verdict says the toy model's spectrum decays fast enough, not that "
+           "training made it so.",
     group=GROUP,
     scope=ANALOG,
+    controls=[Positive("alpha_exact_language", "the exact language (a finite-state model: steep spectrum)"),
+              Negative("alpha_random_matrix", "a Gaussian random matrix of the same shape (no structure)")],
 )
 def test_exponent_above_half(ctx):
     _, result = _result(ctx)
     return {"alpha": result.per_seed(lambda r: r.fits["final"]["alpha"]),
+            "alpha_random_matrix": result.per_seed(lambda r: r.random_fit["alpha"]),
+            "alpha_init": result.per_seed(lambda r: r.fits["init"]["alpha"]),
+            "alpha_gru_init": result.per_seed(lambda r: r.fits[GRU_INIT]["alpha"]),
             "alpha_ci_low": result.per_seed(lambda r: r.fits["final"]["alpha_ci"][0]),
             "alpha_ci_high": result.per_seed(lambda r: r.fits["final"]["alpha_ci"][1]),
             "alpha_exact_language": result.per_seed(lambda r: r.fits["language"]["alpha"])}
@@ -252,6 +265,8 @@ def test_exponent_stays_above_half_as_matrix_grows(ctx):
     expected_at={"paper": REFUTED},
     group=GROUP,
     scope=ANALOG,
+    controls=[Positive("power_law_r2_random_matrix", "a Gaussian random matrix of the same shape (no power law)"),
+              Negative("power_law_r2_final", "the trained model (its spectrum is a power law)")],
 )
 def test_init_no_power_law(ctx):
     _, result = _result(ctx)
@@ -276,6 +291,8 @@ def test_init_no_power_law(ctx):
            "absence of structure the source reports for untrained LLMs does not show at this scale.",
     group=GROUP,
     scope=ANALOG,
+    controls=[Positive("alpha_random_matrix", "a Gaussian random matrix of the same shape (no structure)"),
+              Negative("alpha_final", "the trained model")],
 )
 def test_init_absent(ctx):
     _, result = _result(ctx)
@@ -284,23 +301,67 @@ def test_init_absent(ctx):
     return {"alpha_init": result.per_seed(lambda r: r.fits["init"]["alpha"]),
             "alpha_final": result.per_seed(lambda r: r.fits["final"]["alpha"]),
             "alpha_gru_init": gru,
+            "alpha_random_matrix": result.per_seed(lambda r: r.random_fit["alpha"]),
             "sigma2_over_sigma1_init": result.per_seed(lambda r: r.spectra["init"][1] / r.spectra["init"][0])}
+
+
+NEAR_ONE = 0.9
+NEAR_ONE_WHY = "'near 1' read as a mean cosine within 0.1 of 1 (angles below ~26°)"
 
 
 @claim(
     id="logit-rank.emerges-early",
     source=Source(FILE, "Open Question 1",
                   "How and why does low-rank structure in the logit matrix emerge early in pre-training?"),
-    statement="By an early checkpoint (1/5 of training) the spectrum already decays with α > 1/2.",
-    setup={**SETUP, "early": f"step = steps / 5 ({CI.checkpoints['early']} of {CI.steps} at the ci scale)"},
-    criterion=AtLeast("alpha_early", 0.5, claimed="low rank (α > 0.5) early in training", why=HALF_WHY),
-    expected=REPRODUCED,
+    statement=f"By an early checkpoint (1/5 of training) the trained model's low-rank structure is in place: the "
+              f"top-{CI.angle_rank} column space of L_M(H, F) at the early checkpoint is near that of the final model "
+              "(mean principal-angle cosine ≥ 0.9), while at init it is not.",
+    setup={**SETUP, "early": f"step = steps / 5 ({CI.checkpoints['early']} of {CI.steps} at the ci scale)",
+           "principal angles": f"cosines between the top-{CI.angle_rank} left singular spaces of L_M(H, F) at the "
+                               "early and the final checkpoint (same H, F)"},
+    criterion=AtLeast("early_share", 0.5, claimed="the final low-rank structure is in place early",
+                      why="'in place' read as: at least half of the way from the init checkpoint's cosine with the "
+                          "final column space (share 0) to the final model's own cosine across fresh futures (share "
+                          "1, the ceiling set by sampling F); an absolute 'near 1' (≥ 0.9) is not met by that ceiling "
+                          "itself on every seed offset. The former reading 'α > 1/2 at the early checkpoint' is also met at step 0 "
+                          "(α ≈ 2.4, and α falls during training), so it cannot show emergence"),
+    expected=REFUTED,
+    reason="At 1/5 of training the early checkpoint is {early_share} of the way from init to the final model's own "
+           "future-to-future agreement (mid-training: {mid_share:range}). The mean top-" + str(CI.angle_rank) + " cosine between the early and final column spaces is "
+           "{mean_cos_early_vs_final} over the seeds (init vs final: {mean_cos_init_vs_final:range}; final vs final on "
+           "fresh futures: {mean_cos_final_fresh_futures:range}; mid vs final: {mean_cos_mid_vs_final:range}): the leading "
+           "directions keep moving through training, and little of the final column space beyond what init already "
+           "shares is in place at 1/5 of it. The exponent is no measure of emergence here: "
+           "α is {alpha_init:range} at init, {alpha_early:range} early and {alpha_final:range} final.",
+    version=2,
     group=GROUP,
     scope=ANALOG,
+    controls=[Positive("final_share", "the final model against itself on fresh futures (share 1 by definition)"),
+              Negative("init_share", "the init checkpoint (share 0 by definition)"),
+              Negative("early_share_of_random_matrix", "a Gaussian random matrix in place of the early checkpoint")],
 )
 def test_emerges_early(ctx):
     _, result = _result(ctx)
-    return {"alpha_early": result.per_seed(lambda r: r.fits["early"]["alpha"]),
+    rows = [[i, *(r.cosines[k].mean() for k in ("init vs final", "early vs final", "mid vs final")),
+             *(r.fits[n]["alpha"] for n in ("init", "early", "mid", "final"))] for i, r in enumerate(result.runs)]
+    ctx.note("Mean principal-angle cosine with the final model's column space, and α, along training:\n\n"
+             + table(rows, ["seed", "cos init", "cos early", "cos mid", "α init", "α early", "α mid", "α final"]))
+    def share(r, cos: float) -> float:
+        init, ceiling = r.cosines["init vs final"].mean(), r.cosines["in-distribution"].mean()
+        return (cos - init) / (ceiling - init)
+
+    return {"early_share": result.per_seed(lambda r: share(r, r.cosines["early vs final"].mean())),
+            "final_share": result.per_seed(lambda r: share(r, r.cosines["in-distribution"].mean())),
+            "init_share": result.per_seed(lambda r: share(r, r.cosines["init vs final"].mean())),
+            "early_share_of_random_matrix": result.per_seed(lambda r: share(r, r.random_cosines.mean())),
+            "mid_share": result.per_seed(lambda r: share(r, r.cosines["mid vs final"].mean())),
+            "mean_cos_early_vs_final": result.per_seed(lambda r: r.cosines["early vs final"].mean()),
+            "mean_cos_init_vs_final": result.per_seed(lambda r: r.cosines["init vs final"].mean()),
+            "mean_cos_mid_vs_final": result.per_seed(lambda r: r.cosines["mid vs final"].mean()),
+            "mean_cos_final_fresh_futures": result.per_seed(lambda r: r.cosines["in-distribution"].mean()),
+            "alpha_init": result.per_seed(lambda r: r.fits["init"]["alpha"]),
+            "alpha_early": result.per_seed(lambda r: r.fits["early"]["alpha"]),
+            "alpha_final": result.per_seed(lambda r: r.fits["final"]["alpha"]),
             "power_law_r2_early": result.per_seed(lambda r: r.fits["early"]["r2"])}
 
 
@@ -321,6 +382,8 @@ def test_emerges_early(ctx):
            "later ones fall to chance.",
     group=GROUP,
     scope=ANALOG,
+    controls=[Positive("random_matrix_cos_minus_random_q99", "a Gaussian random matrix against the final model"),
+              Negative("final_fresh_futures_cos_minus_random_q99", "the final model against itself on fresh futures")],
 )
 def test_init_overlap_near_random(ctx):
     _, result = _result(ctx)
@@ -329,6 +392,9 @@ def test_init_overlap_near_random(ctx):
             "mean_cos_init_vs_final": result.per_seed(lambda r: r.cosines["init vs final"].mean()),
             "random_mean_cos": result.per_seed(lambda r: r.random_cos_mean),
             "cosines_first_seed": result.runs[0].cosines["init vs final"],
+            "random_matrix_cos_minus_random_q99": result.per_seed(lambda r: r.random_cosines.mean() - r.random_cos_q99),
+            "final_fresh_futures_cos_minus_random_q99": result.per_seed(
+                lambda r: r.cosines["in-distribution"].mean() - r.random_cos_q99),
             "random_cos_q99": result.per_seed(lambda r: r.random_cos_q99)}
 
 
@@ -349,7 +415,12 @@ def _transfer_claim(ctx, which: str) -> dict:
             for r in result.runs]
     ctx.note(f"Held-out R² per seed on {which} futures F' (transferred from F), against weights fitted on F' itself "
              "(oracle) and on F (in-sample):\n\n" + table(rows, ["transferred R²", "oracle R²", "in-sample R² on F"]))
-    return {"transfer_r2": [row[0] for row in rows], "oracle_r2": [row[1] for row in rows]}
+    return {"transfer_r2": [row[0] for row in rows], "oracle_r2": [row[1] for row in rows],
+            "wrong_history_r2": result.per_seed(lambda r: r.transfer["wrong history"][which])}
+
+
+TRANSFER_CONTROLS = [Positive("oracle_r2", "weights fitted on F' itself"),
+                     Negative("wrong_history_r2", "each held-out history given another one's weights")]
 
 
 @claim(
@@ -362,6 +433,7 @@ def _transfer_claim(ctx, which: str) -> dict:
     expected=REPRODUCED,
     group=GROUP,
     scope=ANALOG,
+    controls=TRANSFER_CONTROLS,
 )
 def test_transfer_in_distribution(ctx):
     return _transfer_claim(ctx, "in-distribution")
@@ -377,6 +449,7 @@ def test_transfer_in_distribution(ctx):
     expected=REPRODUCED,
     group=GROUP,
     scope=ANALOG,
+    controls=TRANSFER_CONTROLS,
 )
 def test_transfer_nonsense(ctx):
     return _transfer_claim(ctx, "nonsense")
@@ -401,11 +474,13 @@ def _worst_mean_cos(r) -> float:
     expected=REPRODUCED,
     group=GROUP,
     scope=ANALOG,
+    controls=[Negative("random_matrix_cos_minus_random_q99", "a Gaussian random matrix against the final model")],
 )
 def test_angles_above_random(ctx):
     _, result = _result(ctx)
     return {"worst_mean_cos_minus_random_q99": result.per_seed(lambda r: _worst_mean_cos(r) - r.random_cos_q99),
-            "random_cos_q99": result.per_seed(lambda r: r.random_cos_q99)}
+            "random_cos_q99": result.per_seed(lambda r: r.random_cos_q99),
+            "random_matrix_cos_minus_random_q99": result.per_seed(lambda r: r.random_cosines.mean() - r.random_cos_q99)}
 
 
 @claim(
@@ -414,15 +489,16 @@ def test_angles_above_random(ctx):
     statement=f"The principal-angle cosines between L_M(H, F) and L_M(H, F') are near 1 (mean of the top "
               f"{CI.angle_rank} ≥ 0.9).",
     setup=ANGLE_SETUP,
-    criterion=AtLeast("worst_mean_cos", 0.9, claimed="cosines near 1",
-                      why="'near 1' read as a mean cosine within 0.1 of 1 (angles below ~26°)"),
+    criterion=AtLeast("worst_mean_cos", NEAR_ONE, claimed="cosines near 1", why=NEAR_ONE_WHY),
     expected=REPRODUCED,
     expected_at={"paper": INCONCLUSIVE},
     reason="Each seed's worst mean cosine (the lower of sampled and nonsense futures) is {worst_mean_cos}: at the ci "
            "scale every seed clears 0.9. At " + PAPER_RUN + " the nonsense-futures cosine sits near 0.9 and one seed "
-           "falls below it: inconclusive there.",
+           "falls below it: inconclusive there. Seed offsets 1 and 2 are inconclusive at the ci scale too (worst mean "
+           "cosine 0.94 ± 0.04 and 0.90 ± 0.01): the pin holds at offset 0 only, the claim sits on its threshold.",
     group=GROUP,
     scope=ANALOG,
+    controls=[Negative("mean_cos_init_vs_final", "the init checkpoint against the final model (same futures)")],
 )
 def test_angles_near_one(ctx):
     config, result = _result(ctx)
@@ -434,56 +510,78 @@ def test_angles_near_one(ctx):
              + table(rows, ["seed", "F'"] + [f"cos {k + 1}" for k in range(config.angle_rank)]))
     return {"worst_mean_cos": result.per_seed(_worst_mean_cos),
             "mean_cos_in_distribution": result.per_seed(lambda r: r.cosines["in-distribution"].mean()),
-            "mean_cos_nonsense": result.per_seed(lambda r: r.cosines["nonsense"].mean())}
+            "mean_cos_nonsense": result.per_seed(lambda r: r.cosines["nonsense"].mean()),
+            "mean_cos_init_vs_final": result.per_seed(lambda r: r.cosines["init vs final"].mean())}
 
 
 # --------------------------------------------------------------------------- claims: Lingen
 
 
-LINGEN_WHY = "the source's words: Lingen achieves lower KL than the baseline, i.e. a KL ratio below 1"
-LINGEN_SETUP = {**SETUP, "lingen": f"B basis histories, held-out targets × model continuations (sizes above), "
-                                   f"{CI.gen_steps} generated steps; regression on the futures and all their prefixes "
-                                   f"(lengths 0..{CI.future_len}); exact next-token KL(final model ‖ candidate), "
-                                   "averaged over steps, continuations and targets; all candidates share the "
-                                   "continuations"}
+LINGEN_WHY = ("the source's words: Lingen achieves lower KL than the baseline, i.e. a KL ratio below 1; judged at "
+              f"B = {CI.judged_basis} basis histories, near the model's effective rank, because at B = {CI.basis} the "
+              "target row lies in the basis span and, regressed over the futures and their prefixes, Lingen reproduces the "
+              "model by construction (the positive control; over the futures alone it does not even at that size: "
+              "the empty future of step 1 is not among its columns)")
+LINGEN_SETUP = {**SETUP, "lingen": f"B = {CI.judged_basis} basis histories (B = {CI.basis}: positive control), held-out "
+                                   f"targets × model continuations (sizes above), {CI.gen_steps} generated steps; "
+                                   "target row regressed on the basis rows over the futures alone, as the source "
+                                   "does (with their prefixes, incl. the empty future: secondary, in the note); exact "
+                                   "next-token KL(final model ‖ candidate), averaged over steps, continuations and "
+                                   "targets; all candidates share the continuations"}
+LINGEN_POSITIVE = Positive("kl_ratio_full_basis", f"Lingen at B = {CI.basis} over the futures and their prefixes "
+                                                  "(target row in the basis span on every column it generates from)")
+LINGEN_CONTROLS = [LINGEN_POSITIVE,
+                   Negative("kl_ratio_wrong_target", "Lingen with another target's weights")]
 
 
-def _lingen_ratio(ctx, baseline: str, full_note: bool = False) -> dict:
-    """KL(Lingen) / KL(baseline) per seed; the table and figure go with one claim, the others point to it."""
+def _lingen_ratio(ctx, baseline, candidate: str = "lingen B={b}", full_note: bool = False) -> dict:
+    """KL(candidate) / KL(baseline) per seed at the judged basis size, with the controls; ``baseline`` and
+    ``candidate`` are templates over the basis size b. The table and figure go with one claim."""
     config, result = _result(ctx)
-    lingen = f"lingen B={config.basis}"
+    jb, fb = config.judged_basis, config.basis
     if full_note:
         _lingen_notes(ctx, config, result)
     else:
         ctx.note("Per-step table, basis-size sweep and figure: see logit-rank.lingen-vs-truncated-context.")
-    return {"kl_ratio": result.per_seed(lambda r: r.lingen[lingen].mean() / r.lingen[baseline].mean()),
+
+    def ratio(num: str, den: str) -> list[float]:
+        return result.per_seed(lambda r: r.lingen[num].mean() / r.lingen[den].mean())
+
+    lingen, base = candidate.format(b=jb), baseline.format(b=jb)
+    return {"kl_ratio": ratio(lingen, base),
             "kl_lingen": result.per_seed(lambda r: r.lingen[lingen].mean()),
-            "kl_baseline": result.per_seed(lambda r: r.lingen[baseline].mean())}
+            "kl_baseline": result.per_seed(lambda r: r.lingen[base].mean()),
+            "kl_ratio_full_basis": ratio(f"lingen+prefixes B={fb}", baseline.format(b=fb)),
+            "kl_ratio_full_basis_futures_only": ratio(f"lingen B={fb}", baseline.format(b=fb)),
+            "kl_ratio_wrong_target": ratio(f"lingen wrong target B={jb}", base),
+            "kl_ratio_with_prefixes": ratio(f"lingen+prefixes B={jb}", base)}
 
 
 @claim(
     id="logit-rank.lingen-vs-single-token",
     source=Source(FILE, "Architecture Onboarding",
                   "Generated text derails after first token → using single-token logit matrix instead of extended"),
-    statement="Lingen (extended logit matrix) reaches lower KL to the model than the single-token variant.",
+    statement=f"Lingen (extended logit matrix) reaches lower KL to the model than the single-token variant "
+              f"(B = {CI.judged_basis} basis histories each).",
     setup={**LINGEN_SETUP, "single-token": "the same regression on the next-token columns only (empty future)"},
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(single-token)", why=LINGEN_WHY),
-    expected=REPRODUCED,
+    expected=INCONCLUSIVE,
+    reason="KL(Lingen) / KL(single-token) at B = " + str(CI.judged_basis) + " is {kl_ratio} over the seeds: the "
+           "single-token variant matches step 1 exactly and derails later by a seed-dependent amount (later-step KL "
+           "{single_token_kl_later_steps:range}), so the ordering depends on the seed. Over the futures and their "
+           "prefixes Lingen wins on every seed ({kl_ratio_with_prefixes:range}). The wrong-target negative control "
+           "({kl_ratio_wrong_target:range}) does not fail on every seed either, because single-token can be worse "
+           "than Lingen with another target's weights: this comparison cannot be calibrated by it, so only the "
+           "positive control is declared.",
+    version=2,
     group=GROUP,
     scope=ANALOG,
+    controls=[LINGEN_POSITIVE],
 )
 def test_lingen_vs_single_token(ctx):
     config, result = _result(ctx)
-    single = f"single-token B={config.basis}"
-    out = _lingen_ratio(ctx, single)
-    fixed = f"lingen {config.future_len}-token futures only"
-    out["kl_ratio_if_regressed_on_4_token_futures_only"] = result.per_seed(
-        lambda r: r.lingen[fixed].mean() / r.lingen[single].mean())
-    ctx.note("The single-token variant matches the first step exactly (it interpolates the next-token row) and "
-             "derails from the second step on. Lingen's advantage needs the regression to see short futures: "
-             f"regressed on the {config.future_len}-token futures alone (no prefixes, so not the empty future of step "
-             "1), its KL relative to single-token is "
-             + ", ".join(f"{x:.3g}" for x in out["kl_ratio_if_regressed_on_4_token_futures_only"]) + " over the seeds.")
+    out = _lingen_ratio(ctx, "single-token B={b}")
+    single = f"single-token B={config.judged_basis}"
     out["single_token_kl_step1"] = result.per_seed(lambda r: r.lingen[single][0])
     out["single_token_kl_later_steps"] = result.per_seed(lambda r: r.lingen[single][1:].mean())
     return out
@@ -494,14 +592,22 @@ def test_lingen_vs_single_token(ctx):
     source=Source(FILE, "Key Results",
                   "Lingen achieves lower KL divergence than baselines including intermediate checkpoints and "
                   "restricted-context models"),
-    statement=f"Lingen reaches lower KL to the model than the model restricted to the last {CI.judged_truncation} "
-              "tokens (half) of the target.",
+    statement=f"Lingen (B = {CI.judged_basis}) reaches lower KL to the model than the model restricted to the last "
+              f"{CI.judged_truncation} tokens (half) of the target.",
     setup={**LINGEN_SETUP, "restricted context": f"the final model given only the last c target tokens; c = "
                                                  f"{CI.judged_truncation} judged, c = {CI.truncations} in the note"},
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(restricted context)", why=LINGEN_WHY),
-    expected=REPRODUCED,
+    expected=REFUTED,
+    reason="At B = " + str(CI.judged_basis) + " (near the effective rank), regressed over the futures alone as the "
+           "source does, Lingen's KL is {kl_ratio:range} times the restricted context's ({kl_lingen:range} vs "
+           "{kl_baseline:range} nats). It wins only where the comparison is trivial: over the futures and their "
+           "prefixes at B = " + str(CI.basis) + " ({kl_ratio_full_basis:range}, the positive control); over the "
+           "futures alone even B = " + str(CI.basis) + " gives {kl_ratio_full_basis_futures_only:range}, losing step "
+           "1 (the empty future is not among the regressed columns).",
+    version=2,
     group=GROUP,
     scope=ANALOG,
+    controls=LINGEN_CONTROLS,
 )
 def test_lingen_vs_truncated_context(ctx):
     return _lingen_ratio(ctx, f"truncated c={CONFIGS[ctx.scale].judged_truncation}", full_note=True)
@@ -511,16 +617,54 @@ def test_lingen_vs_truncated_context(ctx):
     id="logit-rank.lingen-vs-earlier-checkpoint",
     source=Source(FILE, "Mechanism 3",
                   "Lingen achieves lower KL divergence than baselines (intermediate checkpoints, restricted context)"),
-    statement="Lingen reaches lower KL to the final model than the mid-training checkpoint given the full target.",
+    statement=f"Lingen (B = {CI.judged_basis}) reaches lower KL to the final model than the mid-training checkpoint "
+              "given the full target.",
     setup={**LINGEN_SETUP, "checkpoint": "mid = steps / 2, the strongest stored earlier checkpoint (init and early in "
                                          "the note)"},
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(intermediate checkpoint)", why=LINGEN_WHY),
-    expected=REPRODUCED,
+    expected=INCONCLUSIVE,
+    reason="KL(Lingen) / KL(mid checkpoint) at B = " + str(CI.judged_basis) + " is {kl_ratio} over the seeds: "
+           "Lingen's KL ({kl_lingen:range} nats) and the checkpoint's ({kl_baseline:range}) are of one size, and "
+           "which is lower depends on the seed (B = " + str(CI.basis) + " with prefixes: {kl_ratio_full_basis:range}).",
+    version=2,
     group=GROUP,
     scope=ANALOG,
+    controls=LINGEN_CONTROLS,
 )
 def test_lingen_vs_earlier_checkpoint(ctx):
     return _lingen_ratio(ctx, "checkpoint mid")
+
+
+@claim(
+    id="logit-rank.lingen-nonsense-basis",
+    source=Source(FILE, "Executive Summary",
+                  "The key innovation is the Lingen algorithm, which can generate coherent continuations of target "
+                  "prompts by only querying the model on unrelated or nonsensical prompts."),
+    statement=f"Lingen whose {CI.judged_basis} basis histories are nonsense (uniform random tokens) reaches lower KL "
+              f"to the model than the model restricted to the last {CI.judged_truncation} tokens of the target.",
+    setup={**LINGEN_SETUP, "nonsense basis": f"B uniform random histories of {CI.history_len} tokens; the target row "
+                                             "is regressed on their rows over the sampled futures, and generation "
+                                             "queries the model on them only"},
+    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen, nonsense basis) < KL(restricted context)", why=LINGEN_WHY),
+    expected=REFUTED,
+    reason="With " + str(CI.judged_basis) + " uniform random basis histories Lingen's KL is {kl_ratio:range} times the "
+           "restricted context's ({kl_lingen:range} vs {kl_baseline:range} nats), and {kl_ratio_nonsense_basis_full:range} "
+           "times with " + str(CI.basis) + "; against Lingen on sampled basis histories of the same size it is "
+           "{kl_ratio_nonsense_over_sampled_basis:range} times worse. Not reproduced on the toy analog.",
+    group=GROUP,
+    scope=ANALOG,
+    controls=LINGEN_CONTROLS,
+)
+def test_lingen_nonsense_basis(ctx):
+    config, result = _result(ctx)
+    out = _lingen_ratio(ctx, f"truncated c={config.judged_truncation}", candidate="lingen nonsense basis B={b}")
+    out["kl_ratio_nonsense_basis_full"] = result.per_seed(
+        lambda r: r.lingen[f"lingen nonsense basis B={config.basis}"].mean()
+        / r.lingen[f"truncated c={config.judged_truncation}"].mean())
+    out["kl_ratio_nonsense_over_sampled_basis"] = result.per_seed(
+        lambda r: r.lingen[f"lingen nonsense basis B={config.judged_basis}"].mean()
+        / r.lingen[f"lingen B={config.judged_basis}"].mean())
+    return out
 
 
 @claim(
@@ -528,20 +672,53 @@ def test_lingen_vs_earlier_checkpoint(ctx):
     source=Source(FILE, "Architecture Onboarding",
                   "In-distribution vs. out-of-distribution targets: Option 1 (wiki → wiki) outperforms Option 2 "
                   "(wiki → nonsense)"),
-    statement="Lingen regressed on sampled futures reaches lower KL than Lingen regressed on nonsense futures.",
-    setup={**LINGEN_SETUP, "nonsense": "the same regression on uniform random futures and their prefixes"},
+    statement=f"Lingen (B = {CI.judged_basis}) regressed on sampled futures reaches lower KL than Lingen regressed on "
+              "nonsense futures.",
+    setup={**LINGEN_SETUP, "nonsense": "the same regression on uniform random futures"},
     criterion=AtMost("kl_ratio", 1.0, claimed="in-distribution futures give lower KL", why=LINGEN_WHY),
-    expected=INCONCLUSIVE,
-    reason="Both regressions reproduce the final model almost exactly (mean KL {kl_lingen:range} nats with sampled "
-           "futures, {kl_baseline:range} with nonsense futures); the ratio is {kl_ratio} over the seeds, so which one "
-           "is lower depends on the seed. With --claims-seed 1 the ratio is below 1 on every seed (reproduced), and at "
-           "the paper scale (measured once on an H100) it straddles 1 again (inconclusive): a difference between KLs "
-           "this small, not a robust ordering.",
+    expected=REFUTED,
+    reason="Mean KL {kl_lingen:range} nats with sampled futures, {kl_baseline:range} with nonsense futures; the ratio "
+           "is {kl_ratio} over the seeds (at B = " + str(CI.basis) + ": {kl_ratio_full_basis_futures_only:range}), so which one "
+           "is lower depends on the seed: a difference this small is no robust ordering. Offset 0 measures refuted (every "
+           "seed above 1), offsets 1 and 2 inconclusive: pinned to offset 0, which CI runs; not seed-stable.",
+    version=2,
     group=GROUP,
     scope=ANALOG,
 )
 def test_lingen_in_distribution_beats_nonsense(ctx):
-    return _lingen_ratio(ctx, "lingen nonsense futures")
+    out = _lingen_ratio(ctx, "lingen nonsense futures B={b}")
+    del out["kl_ratio_wrong_target"]
+    return out
+
+
+# --------------------------------------------------------------------------- claims: across models
+
+
+@claim(
+    id="logit-rank.relations-consistent-across-models",
+    source=Source(FILE, "Confidence", "Linear dependencies in the logit matrix are consistent across models"),
+    statement="Regression weights between histories fitted on one trained toy model's L_M(H, F) predict the rows of "
+              "independently trained models (other seeds) on the same H and F (held-out R²).",
+    setup={**TRANSFER_SETUP, "models": f"the final models of the {CI.seeds} seeds (other init, data stream) on the "
+                                       "first seed's H and F; each model's R² is the mean over the weights of the "
+                                       "others; the exact language in the note"},
+    criterion=AtLeast("cross_model_r2", TRANSFER_R2, claimed="consistent across models", why=TRANSFER_WHY),
+    expected=REPRODUCED,
+    group=GROUP,
+    scope=ANALOG,
+    controls=[Positive("own_weights_r2", "each model's own weights"),
+              Negative("wrong_history_r2", "the other models' weights of another held-out history")],
+)
+def test_relations_consistent_across_models(ctx):
+    _, result = _result(ctx)
+    cross = result.cross_model
+    ctx.note("Held-out R² per model (seed) of the other models' weights, and of the weights of the other seeds' "
+             "init checkpoints; per seed, its weights applied to the exact language:\n\n"
+             + table([list(row) for row in zip(cross["across seeds"], cross["init"], cross["to language"])],
+                     ["other trained models", "other init checkpoints", "this model's weights on the language"]))
+    return {"cross_model_r2": cross["across seeds"], "own_weights_r2": cross["own"],
+            "wrong_history_r2": cross["wrong history"], "init_weights_r2": cross["init"],
+            "to_language_r2": cross["to language"]}
 
 
 # --------------------------------------------------------------------------- claims: ISAN

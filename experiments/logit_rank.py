@@ -119,6 +119,13 @@ class LogitRankConfig:
         require(self.steps > self.warmup and self.steps >= 5, "steps", f"> warmup = {self.warmup} and >= 5", self.steps)
 
     @property
+    def judged_basis(self) -> int:
+        """The basis size the Lingen claims judge: the smallest swept one (16), near the trained model's effective
+        rank (14–21 singular values above 1e-3 σ_1 at the ci scale). At B = ``basis`` ≫ that rank each target row lies
+        in the span of the basis rows and any comparison is met by construction (kept as the positive control)."""
+        return self.basis_sweep[0]
+
+    @property
     def vocab_size(self) -> int:
         return self.model.vocab_size
 
@@ -189,12 +196,19 @@ class SeedRun:
     sv64_ratio: float  # its σ_(d_model+2) / σ_1
     language_rank: int  # numerical rank of the exact language's logit matrix
     lingen: dict[str, np.ndarray]  # candidate -> per-step KL(final model ‖ candidate), mean over targets
+    random_cosines: np.ndarray  # principal-angle cosines between the Gaussian matrix's and L_M's column spaces
 
 
 @dataclass(frozen=True)
 class LogitRankResult:
     config: LogitRankConfig
     runs: tuple[SeedRun, ...]  # one per seed
+    # Relations across models, on the first seed's probes (H, F): "across seeds" -> per target model j, the held-out R²
+    # of weights fitted on each other seed's final model, averaged over them; "to language" -> per seed, its weights
+    # applied to the exact language; "wrong history" -> per j, the other models' weights of another held-out history
+    # (the negative control); "own" -> per j, its own weights (in-sample, the positive control); "init" -> per j, the
+    # weights of the other seeds' init checkpoints.
+    cross_model: dict[str, list[float]]
 
     def per_seed(self, get) -> list[float]:
         return [float(get(r)) for r in self.runs]
@@ -248,22 +262,29 @@ def _held_out_r2(basis_rows: Tensor, target_rows: Tensor, weights: Tensor) -> fl
 
 
 def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tensor], references: dict,
-                     n_samples: int, gen_steps: int, generator: torch.Generator) -> dict[str, np.ndarray]:
+                     n_samples: int, gen_steps: int, generator: torch.Generator,
+                     other_bases: dict[str, tuple[Tensor, Tensor]] | None = None) -> dict[str, np.ndarray]:
     """Per-step mean KL(model(target∘z_<t) ‖ candidate) along n_samples continuations sampled from the model.
 
     Candidates: Lingen weight vectors (each uses the first len(w) basis histories, which
     share one batch of basis evaluations) and references mapping continuations to log-probs
-    (truncated context, checkpoints, the language). All share the same continuations.
+    (truncated context, checkpoints, the language). ``other_bases`` maps a candidate to (its own basis histories,
+    its weights), e.g. Lingen on nonsense basis histories. All share the same continuations.
     """
+    other_bases = other_bases or {}
     cont = torch.empty(n_samples, 0, dtype=torch.long)
     n_b = basis.shape[0]
-    kls = {name: [] for name in [*weights, *references]}
+    kls = {name: [] for name in [*weights, *other_bases, *references]}
     for _ in range(gen_steps):
         p_log = batched_log_probs(fn, torch.cat([target.expand(n_samples, -1), cont], dim=1))  # (n, V)
         pairs = torch.cat([basis.repeat(n_samples, 1), cont.repeat_interleave(n_b, dim=0)], dim=1)
         basis_log = batched_log_probs(fn, pairs).reshape(n_samples, n_b, -1)  # (n, B, V)
         candidates = {name: F.log_softmax(torch.einsum("h,nhv->nv", w, basis_log[:, : len(w)]), dim=-1)
                       for name, w in weights.items()}
+        for name, (other, w) in other_bases.items():
+            pairs = torch.cat([other.repeat(n_samples, 1), cont.repeat_interleave(len(other), dim=0)], dim=1)
+            other_log = batched_log_probs(fn, pairs).reshape(n_samples, len(other), -1)
+            candidates[name] = F.log_softmax(torch.einsum("h,nhv->nv", w, other_log), dim=-1)
         candidates.update({name: ref(cont) for name, ref in references.items()})
         for name, q_log in candidates.items():
             kls[name].append(float(F.kl_div(q_log, p_log, log_target=True, reduction="batchmean")))
@@ -272,20 +293,31 @@ def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tenso
 
 
 def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tensor, nonsense: Tensor,
-            cfg: LogitRankConfig, generator: torch.Generator) -> dict[str, np.ndarray]:
-    """Lingen and baselines for `cfg.targets` held-out targets: per-step KL averaged over targets."""
+            nonsense_basis: Tensor, cfg: LogitRankConfig, generator: torch.Generator) -> dict[str, np.ndarray]:
+    """Lingen and baselines for `cfg.targets` held-out targets: per-step KL averaged over targets.
+
+    "lingen B=b" regresses the target row on the basis rows over the futures alone, as the source does;
+    "lingen+prefixes B=b" over the futures and all their prefixes (incl. the empty future); "single-token" over
+    the empty future only; "lingen nonsense futures" over uniform random futures; "lingen nonsense basis" uses
+    uniform random basis histories; "lingen wrong target" gives each target another target's weights.
+    """
     V = cfg.vocab_size
     basis, targets = histories[: cfg.basis], histories[cfg.basis : cfg.basis + cfg.targets]
-    both, n_b = torch.cat([basis, targets]), cfg.basis
-    in_dist = _rows(fn, both, _prefix_closed(futures))  # (B + T, columns); first V columns: empty future
-    off_dist = _rows(fn, both, _prefix_closed(nonsense))
-    single, full_length = in_dist[:, :V], in_dist[:, -len(torch.unique(futures, dim=0)) * V:]
-    weights = {}
+    both, n_b, jb = torch.cat([basis, targets]), cfg.basis, cfg.judged_basis
+    closed = _rows(fn, both, _prefix_closed(futures))  # (B + T, columns); first V columns: empty future
+    single, futures_only = closed[:, :V], _rows(fn, both, [futures])
+    off_dist = _rows(fn, both, [nonsense])
+    nonsense_rows = _rows(fn, torch.cat([nonsense_basis, targets]), [futures])
+    weights, other = {}, {}
     for b in (*cfg.basis_sweep, n_b):
-        weights[f"lingen B={b}"] = regression_weights(in_dist[:b], in_dist[n_b:])
+        weights[f"lingen B={b}"] = regression_weights(futures_only[:b], futures_only[n_b:])
+        weights[f"lingen+prefixes B={b}"] = regression_weights(closed[:b], closed[n_b:])
         weights[f"single-token B={b}"] = regression_weights(single[:b], single[n_b:])
-    weights["lingen nonsense futures"] = regression_weights(off_dist[:n_b], off_dist[n_b:])
-    weights[f"lingen {cfg.future_len}-token futures only"] = regression_weights(full_length[:n_b], full_length[n_b:])
+    for b in (jb, n_b):
+        weights[f"lingen nonsense futures B={b}"] = regression_weights(off_dist[:b], off_dist[n_b:])
+        other[f"lingen nonsense basis B={b}"] = (nonsense_basis[:b],
+                                                 regression_weights(nonsense_rows[:b], nonsense_rows[n_b:]))
+    weights[f"lingen wrong target B={jb}"] = weights[f"lingen B={jb}"].roll(1, dims=0)
 
     totals: dict[str, np.ndarray] = {}
     for j, target in enumerate(targets):
@@ -298,14 +330,17 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
         refs["language (truth)"] = lambda cont: language.next_token_log_probs(
             torch.cat([target.expand(len(cont), -1), cont], dim=1))
         per_target = continuation_kls(fn, target, basis, {k: w[j] for k, w in weights.items()}, refs,
-                                      cfg.samples, cfg.gen_steps, generator)
+                                      cfg.samples, cfg.gen_steps, generator,
+                                      {k: (bas, w[j]) for k, (bas, w) in other.items()})
         for name, kl in per_target.items():
             totals[name] = totals.get(name, 0.0) + kl / cfg.targets
     return totals
 
 
-def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig, device: str) -> SeedRun:
-    """One training run and every measurement made on it."""
+def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig,
+              device: str) -> tuple[SeedRun, dict]:
+    """One training run and every measurement made on it, and what the cross-model check needs of it
+    (the final and init log-prob functions and the probes H, F)."""
     V = cfg.vocab_size
     model = Transformer(cfg.model, seed=seeds["model"])
     eval_sequences = language.sample(cfg.eval_sequences, cfg.seq_len, torch.Generator().manual_seed(seeds["eval"]))
@@ -336,8 +371,9 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
                                      *fit_range(half_h)) for name in GROWN}
     alt_ranges = [(2, hi // 2), (2, 2 * hi), (4, hi)]
     alt_fits = {f"{a}..{b}": _spectrum_fit(spectra["final"], a, b)["alpha"] for a, b in alt_ranges}
-    gaussian = torch.randn(*L["final"].shape, generator=torch.Generator().manual_seed(seeds["random"]),
-                           dtype=torch.float64)
+    g_random = torch.Generator().manual_seed(seeds["random"])
+    gaussian = torch.randn(*L["final"].shape, generator=g_random, dtype=torch.float64)
+    nonsense_basis = nonsense_futures(V, cfg.basis, cfg.history_len, g_random)  # drawn after, so gaussian is unchanged
     random_fit = _spectrum_fit(singular_values(gaussian).numpy(), lo, hi)
 
     L2, L3 = _rows(final, H, [F2]), _rows(final, H, [F3])
@@ -350,7 +386,11 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     transfer["same futures (in-sample)"] = {"r2": _held_out_r2(L["final"][:b], L["final"][b:], w)}
     cosines = {"in-distribution": principal_angle_cosines(L["final"], L2, cfg.angle_rank).numpy(),
                "nonsense": principal_angle_cosines(L["final"], L3, cfg.angle_rank).numpy(),
-               "init vs final": principal_angle_cosines(L["init"], L["final"], cfg.angle_rank).numpy()}
+               "init vs final": principal_angle_cosines(L["init"], L["final"], cfg.angle_rank).numpy(),
+               "early vs final": principal_angle_cosines(L["early"], L["final"], cfg.angle_rank).numpy(),
+               "mid vs final": principal_angle_cosines(L["mid"], L["final"], cfg.angle_rank).numpy()}
+    transfer["wrong history"] = {name: _held_out_r2(M[:b], M[b:], w.roll(1, dims=0)) for name, M in
+                                 (("in-distribution", L2), ("nonsense", L3))}
     random_means = np.array([float(random_subspace_cosines(cfg.n_histories, cfg.angle_rank, g).mean())
                              for _ in range(cfg.random_draws)])
 
@@ -359,8 +399,9 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     sv64 = singular_values(L64).numpy()
 
     checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}
-    lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, cfg, torch.Generator().manual_seed(seeds["lingen"]))
-    return SeedRun(
+    lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, nonsense_basis, cfg,
+                     torch.Generator().manual_seed(seeds["lingen"]))
+    seed_run = SeedRun(
         kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, half_fits=half_fits, alt_fits=alt_fits,
         random_fit=random_fit,
         transfer=transfer, cosines=cosines,
@@ -368,7 +409,28 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
         rank64=numerical_rank(L64, cfg.float64_rtol), rank64_at_1e3=numerical_rank(L64, 1e-3),
         sv64_ratio=float(sv64[cfg.model.d_model + 1] / sv64[0]),
         language_rank=numerical_rank(L["language"], cfg.float64_rtol), lingen=lingen,
+        random_cosines=principal_angle_cosines(gaussian, L["final"], cfg.angle_rank).numpy(),
     )
+    return seed_run, {"final": final, "init": fns["init"], "H": H, "F": F1}
+
+
+def _cross_model(parts: list[dict], language, cfg: LogitRankConfig) -> dict[str, list[float]]:
+    """Relations between histories across models (see LogitRankResult.cross_model), on the first seed's probes."""
+    H, Fu, b = parts[0]["H"], parts[0]["F"], cfg.basis
+    M = [_rows(p["final"], H, [Fu]) for p in parts]
+    W = [regression_weights(m[:b], m[b:]) for m in M]
+    W_init = [regression_weights(m[:b], m[b:]) for m in (_rows(p["init"], H, [Fu]) for p in parts)]
+    lang = _rows(language.next_token_log_probs, H, [Fu])
+    n = len(parts)
+
+    def others(j: int, ws: list[Tensor], roll: int = 0) -> float:
+        return float(np.mean([_held_out_r2(M[j][:b], M[j][b:], ws[i].roll(roll, dims=0)) for i in range(n) if i != j]))
+
+    return {"across seeds": [others(j, W) for j in range(n)],
+            "wrong history": [others(j, W, 1) for j in range(n)],
+            "own": [_held_out_r2(M[j][:b], M[j][b:], W[j]) for j in range(n)],
+            "init": [others(j, W_init) for j in range(n)],
+            "to language": [_held_out_r2(lang[:b], lang[b:], W[j]) for j in range(n)]}
 
 
 @cache
@@ -377,9 +439,10 @@ def run(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> LogitRank
     language = HiddenMarkovLanguage(config.vocab_size, hidden_states=config.hidden_states, zipf_alpha=config.zipf_alpha,
                                     concentration=config.concentration, seed=seeds("model", 1)[0])
     streams = {name: seeds(name, config.seeds) for name in seeds.streams}
-    runs = tuple(_run_seed({name: s[i] for name, s in streams.items()}, language, config, device)
-                 for i in range(config.seeds))
-    return LogitRankResult(config, runs)
+    done = [_run_seed({name: s[i] for name, s in streams.items()}, language, config, device)
+            for i in range(config.seeds)]
+    cross = _cross_model([part for _, part in done], language, config) if config.seeds > 1 else {}
+    return LogitRankResult(config, tuple(r for r, _ in done), cross)
 
 
 def isan_seeds(config: IsanConfig, seeds: Seeds, d: int) -> tuple[int, ...]:
@@ -480,15 +543,16 @@ def figure_lingen(result: LogitRankResult, config: LogitRankConfig):
     bases = (*config.basis_sweep, config.basis)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     shown = [f"lingen B={config.basis}", f"single-token B={config.basis}", f"truncated c={config.judged_truncation}",
-             "truncated c=1", "checkpoint mid", "checkpoint early", "lingen nonsense futures",
-             f"lingen {config.future_len}-token futures only"]
+             "truncated c=1", "checkpoint mid", "checkpoint early", f"lingen B={config.judged_basis}",
+             f"lingen nonsense futures B={config.judged_basis}", f"lingen nonsense basis B={config.judged_basis}",
+             f"lingen+prefixes B={config.basis}"]
     steps = np.arange(1, config.gen_steps + 1)
     for n in shown:
         ax.semilogy(steps, np.maximum(np.mean([r.lingen[n] for r in runs], axis=0), 1e-7), "o-", label=n)
     ax.set_xlabel("generated step")
     ax.set_ylabel("KL(model ‖ candidate), nats")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
-    for kind in ("lingen", "single-token"):
+    for kind in ("lingen", "lingen+prefixes", "single-token"):
         ax2.loglog(bases, [mean[f"{kind} B={b}"] for b in bases], "o-", label=kind)
     for n in (f"truncated c={config.judged_truncation}", "checkpoint mid"):
         ax2.axhline(mean[n], ls="--", color="gray" if "trunc" in n else "k", label=n)
