@@ -10,7 +10,7 @@ import numpy as np
 import scipy.optimize
 import torch
 
-from harness.claims import IDENTITY, REPRODUCED, SOURCE, Approx, AtLeast, AtMost, Source, claim
+from harness.claims import IDENTITY, REPRODUCED, SOURCE, Approx, AtLeast, AtMost, Negative, Source, claim
 from lab.metrics import power_law_fit
 from models.datasets import ZipfUnigram
 from models.embedding import EmbedUnembed, Member
@@ -52,16 +52,18 @@ def test_zipf_entropy_v50304(ctx):
     evidence=IDENTITY,
 )
 def test_untied_construction_exact(ctx):
-    gaps = []
-    for V in (10, 100, 1000):
-        for alpha in (0.5, 1.0, 2.0):
-            data = ZipfUnigram(V=V, alpha=alpha)
-            model = EmbedUnembed(V, Member(width=1), tied=False).double()
-            with torch.no_grad():
-                model.embed.weight.fill_(1.0)
-                model.unembed.weight.copy_(torch.log(data.probs)[:, None])
-            gaps.append(float(data.loss_gap(model.logit_table())))
+    gaps = [_untied_construction_gap(V, alpha) for V in (10, 100, 1000) for alpha in (0.5, 1.0, 2.0)]
     return {"max_loss_gap_nats": max(gaps), "loss_gaps_nats": gaps}
+
+
+def _untied_construction_gap(V: int, alpha: float) -> float:
+    """Exact float64 loss gap of the post's untied construction E_i = 1, U_i = log p_i."""
+    data = ZipfUnigram(V=V, alpha=alpha)
+    model = EmbedUnembed(V, Member(width=1), tied=False).double()
+    with torch.no_grad():
+        model.embed.weight.fill_(1.0)
+        model.unembed.weight.copy_(torch.log(data.probs)[:, None])
+    return float(data.loss_gap(model.logit_table()))
 
 
 NORM_BUDGETS = (1.0, 3.0, 10.0, 30.0)  # max |E_i| allowed to the tied model
@@ -100,6 +102,7 @@ def _best_tied_gap(data: ZipfUnigram, budget: float, seeds: list[int]) -> float:
                       why="strictly positive means well above the float64 floor (1e-12) that the untied construction reaches"),
     expected=REPRODUCED,
     scope=SOURCE,
+    controls=[Negative("untied_construction_gap_nats", "the untied construction E_i = 1, U_i = log p_i (exact)")],
 )
 def test_tied_d1_not_exact(ctx):
     import matplotlib.pyplot as plt
@@ -118,4 +121,5 @@ def test_tied_d1_not_exact(ctx):
     ax.legend()
     ctx.figure(fig, "gap-vs-budget", "Best loss gap of a tied D = 1 model (V = 10, α = 1) against its norm budget.")
     return {"smallest_best_gap_nats": min(best), "best_gap_by_budget_nats": best,
+            "untied_construction_gap_nats": _untied_construction_gap(10, 1.0),
             "gap_vs_budget_exponent": fit.exponent}

@@ -16,7 +16,10 @@ from __future__ import annotations
 import pytest
 
 from experiments.unigram_language import CONFIGS, figure_rank_frequency, run, setup
-from harness.claims import EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, Source, claim
+from harness.claims import (
+    EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, Negative, Positive, Source,
+    claim,
+)
 from harness.notes import table
 from models.datasets import ZipfUnigram
 
@@ -42,6 +45,8 @@ def _measured(ctx) -> dict[str, float]:
     expected=REPRODUCED,
     group="unigram-language",
     scope=STAND_IN,
+    controls=[Positive("planted_power_law_r2_minus_exponential", "the fitted power law itself, as counts"),
+              Negative("planted_exponential_r2_minus_exponential", "an exponential through the same counts at ranks 10 and 10^4")],
 )
 def test_english_heavy_tailed(ctx):
     measured = _measured(ctx)
@@ -53,6 +58,8 @@ def test_english_heavy_tailed(ctx):
     ctx.figure(figure_rank_frequency(result, cfg), "rank-frequency",
                "English word rank–frequency curves; the fitted range is shaded.")
     return {"r2_power_law_minus_exponential": measured["symspellpy_r2_power_law"] - measured["symspellpy_r2_exponential"],
+            **{f"planted_{law}_r2_minus_exponential": measured[f"planted_{law}_r2_power_law"]
+               - measured[f"planted_{law}_r2_exponential"] for law in ("power_law", "exponential")},
             **measured}
 
 
@@ -70,6 +77,8 @@ def test_english_heavy_tailed(ctx):
            "{symspellpy_alpha_ranks_100_10000:.2f} over 10^2..10^4, so one exponent describes it only roughly.",
     group="unigram-language",
     scope=EXTENSION,
+    controls=[Positive("planted_power_law_r2_power_law", "the fitted power law itself, as counts"),
+              Negative("planted_exponential_r2_power_law", "an exponential through the same counts at ranks 10 and 10^4")],
 )
 def test_english_power_law(ctx):
     measured = _measured(ctx)
@@ -90,6 +99,7 @@ def test_english_power_law(ctx):
            "({symspellpy_alpha_ranks_10_1000:.2f} over ranks 10..10^3).",
     group="unigram-language",
     scope=EXTENSION,
+    controls=[Positive("planted_zipf_alpha_1_alpha", "the standard Zipf law α = 1, as counts over the same ranks")],
 )
 def test_english_alpha(ctx):
     measured = _measured(ctx)

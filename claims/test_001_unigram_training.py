@@ -12,7 +12,10 @@ import numpy as np
 
 from experiments import unigram as exp
 from experiments.unigram import CONFIGS, FULL_BATCH, MINIBATCH, STREAMS, run, setup
-from harness.claims import EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Source, claim
+from harness.claims import (
+    EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source,
+    claim,
+)
 from harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -29,25 +32,35 @@ D1_SETUP = setup(D1)
 POST_EVAL_SE = exp.sampled_loss_standard_error(D1.data, exp.POST_EVAL_BATCH)
 
 
+UNIFORM_GAP = float(np.log(D1.V) - D1.data.entropy)  # log V − S: what the model has to learn from the uniform start
+CONVERGED_FRACTION = 0.01  # of log V − S: a line width on a plot that spans the uniform loss to the entropy
+
+
 @claim(
     id="unigram.tied-d1-converges-to-entropy",
     source=Source(FILE, "1D embedding is sufficient", "We find that training converges to the entropy (left and middle plots)"),
-    statement="Tied D = 1 training on the V = 10 Zipf law, batch 128, ends indistinguishable from the entropy for the post's evaluation.",
-    setup=D1_SETUP,
-    criterion=AtMost("final_gap_nats", 2 * POST_EVAL_SE, claimed="L = S",
-                     why="the post judged its loss on 2,000,000 samples; a gap under two standard errors of that estimate "
-                         f"(σ/√2e6 = {POST_EVAL_SE:.2g} nats, σ² = Var(−log p)) is invisible to it"),
+    statement="Tied D = 1 training on the V = 10 Zipf law, batch 128, ends within 1% of the loss it has to learn "
+              "(log V − S) above the entropy, as the untied model, exact by construction, does under the same training.",
+    setup={**D1_SETUP, "judged": f"final gap / (log V − S), log V − S = {UNIFORM_GAP:.4f} nats"},
+    criterion=AtMost("final_gap_over_uniform_gap", CONVERGED_FRACTION, claimed="L = S (on the plot)",
+                     why="'converges (plots)': the gap is a line width (1%) on a loss axis from the uniform model to the "
+                         "entropy. Calibrated by the untied model (exact by construction) under the same training, "
+                         "which must pass, and the model at init, which must fail. The earlier line, 2 standard errors "
+                         f"of the post's 2M-sample evaluation ({2 * POST_EVAL_SE:.2g} nats), was failed by the untied "
+                         "model too: it measured the batch-128 floor, not convergence"),
     expected=REFUTED,
-    reason="Tied D = 1 training stalls {final_gap_nats:mean} nats above the entropy under batch 128 "
-           "({final_gap_in_post_eval_standard_errors:mean} standard errors of the post's evaluation, "
-           "{final_gap_percent_of_entropy:mean}% of S), where the untied model under the same training ends at "
-           "{untied_final_gap_same_training_nats:mean}. The residual is the tied model's own limit at its learned norm "
-           "(max |E| {max_abs_embedding:range}; unigram.tied-d1-not-exact gives the best tied gap at each norm budget), "
-           "and batch noise keeps the norm from growing. With exact gradients the norm reaches "
-           "{max_abs_embedding_full_batch:range} and the gap {final_gap_full_batch_nats:range} by the same step, still "
-           "falling. 'Converges' holds only approximately.",
+    reason="Tied D = 1 training stalls at {final_gap_over_uniform_gap:range} of log V − S ({final_gap_nats:mean} nats, "
+           "{final_gap_percent_of_entropy:mean}% of S) under batch 128, where the untied model under the same training "
+           "ends at {untied_final_gap_over_uniform_gap:range}. The residual is the tied model's own limit at its learned "
+           "norm (max |E| {max_abs_embedding:range}; unigram.tied-d1-not-exact gives the best tied gap at each norm "
+           "budget), and batch noise keeps the norm from growing. With exact gradients the norm reaches "
+           "{max_abs_embedding_full_batch:range} and the gap falls to {final_gap_full_batch_over_uniform_gap:range} of "
+           "log V − S by the same step, still falling: 'converges' holds with exact gradients, not at the post's batch 128.",
     group="unigram-d1",
     scope=SOURCE,
+    version=2,
+    controls=[Positive("untied_final_gap_over_uniform_gap", "untied D = 1 (exact by construction), same training"),
+              Negative("init_gap_over_uniform_gap", "the tied model at step 0")],
 )
 def test_tied_d1_converges(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -57,7 +70,12 @@ def test_tied_d1_converges(ctx):
     ctx.note(table([[regime, name, *result.final_gap(name, regime)] for name in ("tied", "untied", "tied + LayerNorm")
                     for regime in exp.REGIMES], ["regime", "model", *[f"seed {k}" for k in range(cfg.n_seeds)]]))
     mb, fb = result.runs["tied", MINIBATCH], result.runs["tied", FULL_BATCH]
+    uniform_gap = float(np.log(cfg.V) - cfg.data.entropy)
     return {
+        "final_gap_over_uniform_gap": mb.final_gap / uniform_gap,
+        "untied_final_gap_over_uniform_gap": result.final_gap("untied") / uniform_gap,
+        "init_gap_over_uniform_gap": np.asarray(mb.log.gaps[0], dtype=np.float64) / uniform_gap,
+        "final_gap_full_batch_over_uniform_gap": fb.final_gap / uniform_gap,
         "final_gap_nats": mb.final_gap,
         "final_gap_full_batch_nats": fb.final_gap,
         "untied_final_gap_same_training_nats": result.final_gap("untied"),
@@ -65,46 +83,99 @@ def test_tied_d1_converges(ctx):
         "max_abs_embedding_full_batch": [float(np.abs(e).max()) for e in fb.embeddings],
         "post_eval_standard_error_nats": result.post_eval_standard_error,
         "final_gap_in_post_eval_standard_errors": mb.final_gap / result.post_eval_standard_error,
+        "untied_final_gap_in_post_eval_standard_errors": result.final_gap("untied") / result.post_eval_standard_error,
         "final_gap_percent_of_entropy": 100 * mb.final_gap / cfg.data.entropy,
     }
+
+
+# Spearman's ρ at n = V = 10 under no association: P(ρ ≥ 0.867) = 0.1% (2e6 random permutations; 0.552 at 5%).
+RHO_CRITICAL_V10 = 0.867
+
+
+def _ordering_measurements(ctx) -> dict[str, object]:
+    """Rank correlation and ordered-pair fraction of the learned values with frequency, and of the controls."""
+    cfg = CONFIGS[ctx.scale].d1
+    result = run(cfg, ctx.seed_streams(*STREAMS), ctx.device)
+    p = cfg.data.probs.numpy()
+    signed = {regime: result.signed_embeddings(regime) for regime in exp.REGIMES}
+    initial = result.signed_initial_embeddings()
+    constructed = [exp.tied_optimum_form(float(np.abs(e).max()), p) for e in signed[MINIBATCH]]
+    swapped = [exp.misordered_neighbours(e) for e in signed[MINIBATCH]]
+    ctx.note(f"Neighbouring ranks r, r+1 with E_r ≤ E_r+1 after batch-{cfg.batch} training (sign fixed): "
+             + "; ".join(f"seed {k}: r = {r or 'none'}" for k, r in enumerate(swapped)))
+    return {
+        "rank_correlation_with_frequency": [exp.rank_correlation(e, p) for e in signed[MINIBATCH]],
+        "rank_correlation_full_batch": [exp.rank_correlation(e, p) for e in signed[FULL_BATCH]],
+        "rank_correlation_at_init": [exp.rank_correlation(e, p) for e in initial],
+        "rank_correlation_tied_optimum_form": [exp.rank_correlation(e, p) for e in constructed],
+        "ordered_pair_fraction": [exp.ordered_pair_fraction(e, p) for e in signed[MINIBATCH]],
+        "ordered_pair_fraction_full_batch": [exp.ordered_pair_fraction(e, p) for e in signed[FULL_BATCH]],
+        "ordered_pair_fraction_at_init": [exp.ordered_pair_fraction(e, p) for e in initial],
+        "ordered_pair_fraction_tied_optimum_form": [exp.ordered_pair_fraction(e, p) for e in constructed],
+        "misordered_neighbour_pairs": [len(r) for r in swapped],
+        "raw_sign_positive": [bool(e.sum() > 0) for e in result.runs["tied", MINIBATCH].embeddings],
+        "first_misordered_rank": [float(r[0]) if r else float("nan") for r in swapped],
+    }
+
+
+ORDER_SETUP = {**D1_SETUP, "sign": "the tied model is invariant under E → −E, so values are read with the sign that makes "
+                                   "their sum positive; the raw sign is reported"}
+ORDER_CONTROLS = ("the values at init (no frequency information)",
+                  "E_y = c + log p_y / c at the learned c = max |E|, the tied optimum's form (ordered by construction)")
 
 
 @claim(
     id="unigram.tied-d1-embeddings-frequency-ordered",
     source=Source(FILE, "1D embedding is sufficient",
                   "the learned embeddings show that tokens with higher frequency have larger values"),
-    statement="After tied D = 1 training (batch 128), every pair of tokens has its embedding values ordered like its frequencies.",
-    setup={**D1_SETUP, "sign": "the tied model is invariant under E → −E, so values are read with the sign that makes "
-                                "their sum positive; the raw sign is reported"},
-    criterion=AtLeast("ordered_pair_fraction", 1.0, claimed="monotone in frequency",
-                      why="'tokens with higher frequency have larger values' is a statement about every pair (45 pairs at V = 10)"),
-    expected=REFUTED,
-    reason="The values follow frequency except for {misordered_neighbour_pairs} swapped pair(s) of neighbouring tokens "
-           "per seed (the first at ranks r and r+1, r = {first_misordered_rank:range} over seeds): among the rarer tokens neighbours differ in "
-           "frequency by at most a fifth, so their values should differ by only log(p_r/p_r+1)/|E|, a few Adam steps at "
-           "lr 0.01 (each moves a value by up to 0.01), and batch-128 noise swaps them. With exact gradients the ordered "
-           "fraction is {ordered_pair_fraction_full_batch:range}. Seed-sensitive: other seed offsets (--claims-seed) "
-           "give seeds that order every pair by the last step.",
+    statement="After tied D = 1 training (batch 128), the embedding values rise with token frequency: their rank "
+              "correlation with frequency is clearly positive.",
+    setup=ORDER_SETUP,
+    criterion=AtLeast("rank_correlation_with_frequency", RHO_CRITICAL_V10, claimed="values rise with frequency",
+                      why="the sentence describes the trend of a plot, so the reading is a rank correlation: Spearman's ρ "
+                          f"≥ {RHO_CRITICAL_V10}, its one-sided 0.1% critical value at V = 10 under no association (at 0.1% "
+                          "the init, the negative control, passes on some seed of a 5-offset sweep, 15 seeds, with ~1.5% "
+                          "chance); every pair ordered is the stricter secondary reading "
+                          "(unigram.tied-d1-embeddings-every-pair-ordered)"),
+    expected=REPRODUCED,
     group="unigram-d1",
     scope=SOURCE,
+    version=2,
+    controls=[Negative("rank_correlation_at_init", ORDER_CONTROLS[0]),
+              Positive("rank_correlation_tied_optimum_form", ORDER_CONTROLS[1])],
 )
 def test_tied_d1_ordered(ctx):
     cfg = CONFIGS[ctx.scale].d1
     result = run(cfg, ctx.seed_streams(*STREAMS), ctx.device)
     ctx.figure(exp.figure_d1_embeddings(result, cfg), "d1-embeddings",
                "Tied D = 1: learned embedding value against token frequency.")
-    p = cfg.data.probs.numpy()
-    signed = {regime: result.signed_embeddings(regime) for regime in exp.REGIMES}
-    swapped = [exp.misordered_neighbours(e) for e in signed[MINIBATCH]]
-    ctx.note(f"Neighbouring ranks r, r+1 with E_r ≤ E_r+1 after batch-{cfg.batch} training (sign fixed): "
-             + "; ".join(f"seed {k}: r = {r or 'none'}" for k, r in enumerate(swapped)))
-    return {
-        "ordered_pair_fraction": [exp.ordered_pair_fraction(e, p) for e in signed[MINIBATCH]],
-        "ordered_pair_fraction_full_batch": [exp.ordered_pair_fraction(e, p) for e in signed[FULL_BATCH]],
-        "misordered_neighbour_pairs": [len(r) for r in swapped],
-        "raw_sign_positive": [bool(e.sum() > 0) for e in result.runs["tied", MINIBATCH].embeddings],
-        "first_misordered_rank": [float(r[0]) if r else float("nan") for r in swapped],
-    }
+    return _ordering_measurements(ctx)
+
+
+@claim(
+    id="unigram.tied-d1-embeddings-every-pair-ordered",
+    source=Source(FILE, "1D embedding is sufficient",
+                  "the learned embeddings show that tokens with higher frequency have larger values"),
+    statement="The strict reading: after tied D = 1 training (batch 128), every pair of tokens has its embedding values "
+              "ordered like its frequencies.",
+    setup=ORDER_SETUP,
+    criterion=AtLeast("ordered_pair_fraction", 1.0, claimed="monotone in frequency",
+                      why="'tokens with higher frequency have larger values' read as a statement about every pair "
+                          "(45 pairs at V = 10)"),
+    expected=REFUTED,
+    reason="The values follow frequency except for {misordered_neighbour_pairs} swapped pair(s) of neighbouring tokens "
+           "per seed (the first at ranks r and r+1, r = {first_misordered_rank:range} over seeds): among the rarer tokens "
+           "neighbours differ in frequency by at most a fifth, so their values should differ by only log(p_r/p_r+1)/|E|, "
+           "a few Adam steps at lr 0.01 (each moves a value by up to 0.01), and batch-128 noise swaps them. With exact "
+           "gradients the ordered fraction is {ordered_pair_fraction_full_batch:range}. The trend reading holds "
+           "(unigram.tied-d1-embeddings-frequency-ordered, ρ = {rank_correlation_with_frequency:range}).",
+    group="unigram-d1",
+    scope=EXTENSION,
+    controls=[Negative("ordered_pair_fraction_at_init", ORDER_CONTROLS[0]),
+              Positive("ordered_pair_fraction_tied_optimum_form", ORDER_CONTROLS[1])],
+)
+def test_tied_d1_every_pair_ordered(ctx):
+    return _ordering_measurements(ctx)
 
 
 @claim(
@@ -166,6 +237,8 @@ def test_layernorm_construction(ctx):
     expected=REPRODUCED,
     group="unigram-d1",
     scope=SOURCE,
+    controls=[Negative("tied_no_layernorm_final_gap_full_batch_nats",
+                       "the same tied D = 1 model without the LayerNorm, same exact-gradient training")],
 )
 def test_layernorm_trains(ctx):
     cfg = CONFIGS[ctx.scale].d1
@@ -175,6 +248,7 @@ def test_layernorm_trains(ctx):
         "final_gap_batch128_nats": result.final_gap("tied + LayerNorm"),
         "untied_final_gap_batch128_nats": result.final_gap("untied"),
         "tied_no_layernorm_final_gap_batch128_nats": result.final_gap("tied"),
+        "tied_no_layernorm_final_gap_full_batch_nats": result.final_gap("tied", FULL_BATCH),
     }
 
 
@@ -220,6 +294,7 @@ def test_layernorm_without_affine(ctx):
     expected=REPRODUCED,
     group="unigram-collapse",
     scope=SOURCE,
+    controls=[Negative("n_eff_ratio_between_inits", "one seed's init over another's (no training: sampling spread only)")],
 )
 def test_collapse_drops(ctx):
     cfg = CONFIGS[ctx.scale].collapse
@@ -238,6 +313,7 @@ def test_collapse_drops(ctx):
     return {
         "largest_final_to_initial_n_eff_ratio": exp.largest_final_to_initial_ratio(main),
         "n_eff_at_init": main.n_eff_by_lr()[cfg.lrs[0]][0],
+        "n_eff_ratio_between_inits": np.roll(main.n_eff_by_lr()[cfg.lrs[0]][0], -1) / main.n_eff_by_lr()[cfg.lrs[0]][0],
         "largest_ratio_N(0,1)_init": exp.largest_final_to_initial_ratio(n01_init),
         "largest_ratio_full_batch": exp.largest_final_to_initial_ratio(full_batch),
     }
@@ -250,9 +326,15 @@ def test_collapse_drops(ctx):
     setup=setup(CONFIGS["ci"].collapse),
     criterion=AtMost("largest_n_eff_rise_with_lr", 0.0, claimed="n_eff falls with lr",
                      why="'more pronounced for larger learning rates': every step up in lr lowers the final n_eff"),
-    expected=REPRODUCED,
+    expected=REFUTED,
+    reason="Final n_eff falls from lr 0.001 to 0.01 to 0.03 ({final_n_eff_lr_0p001:mean} → {final_n_eff_lr_0p01:mean} → "
+           "{final_n_eff_lr_0p03:mean}) but rises again at lr 0.1 ({final_n_eff_lr_0p1:mean}; largest rise "
+           "{largest_n_eff_rise_with_lr:range} per seed): the collapse is deepest near lr 0.03, not at the largest lr. "
+           "The earlier grid (0.001, 0.01, 0.1) skipped 0.03 and read as monotone. With exact full-batch gradients the "
+           "fall is monotone (largest rise {largest_rise_full_batch}), so the reversal comes with the minibatch noise.",
     group="unigram-collapse",
     scope=SOURCE,
+    version=2,
 )
 def test_collapse_lr(ctx):
     cfg = CONFIGS[ctx.scale].collapse
@@ -262,7 +344,7 @@ def test_collapse_lr(ctx):
         "largest_n_eff_rise_with_lr": exp.largest_rise_with_lr(main),
         "largest_rise_N(0,1)_init": exp.largest_rise_with_lr(n01_init),
         "largest_rise_full_batch": exp.largest_rise_with_lr(full_batch),
-        **{f"final_n_eff_lr_{lr:g}": n[-1] for lr, n in main.n_eff_by_lr().items()},
+        **{f"final_n_eff_lr_{lr:g}".replace(".", "p"): n[-1] for lr, n in main.n_eff_by_lr().items()},  # a dot reads 'p'
     }
 
 
@@ -404,8 +486,10 @@ def _decay_measurements(ctx, steps: int) -> dict[str, object]:
     cfg = CONFIGS[ctx.scale].decay
     result = run(cfg, ctx.seed_streams(*STREAMS), ctx.device)
     gain, const = result.improvement(steps), result.constant_gap(steps)
+    above_1 = [i for i, D in enumerate(cfg.Ds) if D > 1]
     measured = {
         "smallest_improvement_over_D_nats": gain.min(axis=0),
+        "smallest_improvement_over_D_above_1_nats": gain[above_1].min(axis=0),
         "smallest_improvement_growth_with_D_nats": np.diff(gain, axis=0).min(axis=0),
         **{f"improvement_D{D}_nats": g for D, g in zip(cfg.Ds, gain)},
         **{f"log_ratio_constant_over_decayed_D{D}": np.log(c / (c - g)) for D, c, g in zip(cfg.Ds, const, gain)},
@@ -413,6 +497,7 @@ def _decay_measurements(ctx, steps: int) -> dict[str, object]:
     if steps == cfg.readings[0]:
         full_batch = result.improvement(steps, full_batch=True)[:, 0]
         measured |= {f"improvement_D{D}_full_batch_nats": g for D, g in zip(cfg.Ds, full_batch)}
+        measured["smallest_improvement_over_D_above_1_full_batch_nats"] = float(full_batch[above_1].min())
     ctx.note(table([[D, c.mean(), (c - g).mean(), g.mean(), g.std(ddof=1)] for D, c, g in zip(cfg.Ds, const, gain)],
                    ["D", "constant lr gap", "decayed gap", "improvement (mean)", "improvement (seed sd)"]))
     return measured
@@ -421,17 +506,20 @@ def _decay_measurements(ctx, steps: int) -> dict[str, object]:
 @claim(
     id="unigram.lr-decay-helps-3000-steps",
     source=Source(FILE, "Learning rate decay", DECAY_HELPS_QUOTE),
-    statement="Reading 1 (2000 constant + 1000 decaying steps): the decayed run ends below the constant-lr run at every D.",
-    setup={**setup(DECAY), "steps": READINGS[3000]},
-    criterion=AtLeast("smallest_improvement_over_D_nats", 0.0, claimed="> 0", why=DECAY_WHY),
-    expected=INCONCLUSIVE,
-    reason="Decay helps at D = 4 and 16 in every seed (improvements {improvement_D4_nats:range} and "
-           "{improvement_D16_nats:range} nats), but at D = 1 its effect, {improvement_D1_nats} nats per seed (log ratio "
-           "of the gaps {log_ratio_constant_over_decayed_D1}), is close to zero and its sign depends on the seed: the "
-           "tied D = 1 model's gap is its own limit, not lr noise, so lowering the lr changes nothing. 'Decay helps' "
-           "holds for D > 1.",
+    statement="Reading 1 (2000 constant + 1000 decaying steps): the decayed run ends below the constant-lr run at every "
+              "D > 1 of the sweep (D = 4, 16); D = 1, where the tied model sits at its own capacity limit, is reported.",
+    setup={**setup(DECAY), "steps": READINGS[3000], "judged D": "D > 1"},
+    criterion=AtLeast("smallest_improvement_over_D_above_1_nats", 0.0, claimed="> 0",
+                      why=DECAY_WHY + "; over D > 1 only: at D = 1 the gap is the tied model's capacity limit (no lr "
+                          "floor to lower), the effect is ~1e-3 nats of either sign, and a minimum over every D let that "
+                          "noise decide the verdict. Calibrated by exact full-batch gradients (no noise to anneal), where "
+                          "decay must not help"),
+    expected=REPRODUCED,
     group="unigram-decay",
     scope=SOURCE,
+    version=2,
+    controls=[Negative("smallest_improvement_over_D_above_1_full_batch_nats",
+                       "the same runs with exact full-batch gradients (one seed): no minibatch noise to anneal")],
 )
 def test_decay_helps_3000(ctx):
     cfg = CONFIGS[ctx.scale].decay
@@ -440,6 +528,35 @@ def test_decay_helps_3000(ctx):
                f"V = {cfg.V}, batch {cfg.batch}: loss gap with constant lr {cfg.lr:g} and with linear decay to "
                f"{cfg.lr * cfg.final_factor:g} over the final {cfg.decay_steps} steps (left); the improvement by D for "
                "both readings of the step count (right).")
+    measured = _decay_measurements(ctx, 3000)
+    ctx.note("At D = 1 decay changes the final gap by " + ", ".join(f"{g:+.2g}" for g in measured["improvement_D1_nats"])
+             + " nats per seed: the tied D = 1 model's gap is its own limit, not lr noise, so lowering the lr changes "
+             "next to nothing and the sign is the seed's.")
+    return measured
+
+
+@claim(
+    id="unigram.lr-decay-overshoot-mechanism",
+    source=Source(FILE, "Learning rate decay",
+                  "many degrees of freedom may update in similar directions. Their combined effect can be too large, "
+                  "causing overshoot. In this case, reducing the learning rate is necessary to avoid overshooting."),
+    statement="If decay helped because normalized (Adam) updates of many parameters overshoot, it would help with exact "
+              "full-batch gradients too: decay ends below constant lr at every D > 1 without minibatch noise.",
+    setup={**setup(DECAY), "steps": READINGS[3000], "batch": "full batch (exact gradients), one seed per D",
+           "why": "overshoot is a property of the normalized update, present with exact gradients; minibatch noise is not"},
+    criterion=AtLeast("smallest_improvement_over_D_above_1_full_batch_nats", 0.0, claimed="decay helps without noise",
+                      why=DECAY_WHY + ", here with exact gradients; calibrated by the batch-128 runs, where decay helps"),
+    expected=REFUTED,
+    reason="With exact gradients decay hurts at every D (improvement {improvement_D1_full_batch_nats:.2g}, "
+           "{improvement_D4_full_batch_nats:.2g}, {improvement_D16_full_batch_nats:.2g} nats at D = 1, 4, 16), while at "
+           "batch 128 it helps at D = 4 and 16 ({improvement_D4_nats:range}, {improvement_D16_nats:range}): the gain "
+           "needs the minibatch noise, so lowering the lr anneals noise here rather than curing an overshoot of the "
+           "normalized updates. The loss from decay shrinks as D grows, so a larger model could still show overshoot.",
+    group="unigram-decay",
+    scope=SOURCE,
+    controls=[Positive("smallest_improvement_over_D_above_1_nats", "the same D at batch 128, where decay helps")],
+)
+def test_decay_overshoot(ctx):
     return _decay_measurements(ctx, 3000)
 
 

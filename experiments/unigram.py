@@ -43,7 +43,7 @@ __all__ = [
     "Configs", "CONFIGS", "run", "setup",
     "TrainedStack", "D1Config", "D1Result", "CollapseVariant", "CollapseConfig", "CollapseRun", "CollapseResult",
     "ScalingConfig", "ScalingTask", "ScalingResult", "DecayConfig", "DecayResult",
-    "first_step_at_or_below", "ordered_pair_fraction", "misordered_neighbours", "window_fits", "beta",
+    "first_step_at_or_below", "ordered_pair_fraction", "rank_correlation", "tied_optimum_form", "misordered_neighbours", "window_fits", "beta",
     "sampled_loss_standard_error", "speedup", "largest_final_to_initial_ratio", "largest_rise_with_lr",
     "largest_unresolved_step", "layernorm_construction_gaps",
     "figure_d1_curves", "figure_d1_embeddings", "figure_collapse", "figure_scaling", "figure_decay",
@@ -102,6 +102,18 @@ def ordered_pair_fraction(values, probs) -> float:
     keep = p[i] != p[j]
     agree = np.sign(v[i] - v[j]) == np.sign(p[i] - p[j])
     return float(agree[keep].mean())
+
+
+def rank_correlation(values, probs) -> float:
+    """Spearman's rank correlation of ``values`` with ``probs`` (1: values rise with frequency in every pair)."""
+    import scipy.stats
+
+    return float(scipy.stats.spearmanr(np.asarray(values, dtype=np.float64), np.asarray(probs, dtype=np.float64))[0])
+
+
+def tied_optimum_form(scale: float, probs) -> np.ndarray:
+    """The tied D = 1 optimum's form at norm ``scale``: E_y = c + log p_y / c (ordered by frequency by construction)."""
+    return scale + np.log(np.asarray(probs, dtype=np.float64)) / scale
 
 
 def misordered_neighbours(values) -> list[int]:
@@ -164,6 +176,7 @@ class D1Config:
 class D1Result:
     runs: dict[tuple[str, str], TrainedStack]  # (variant, regime) -> stack, one member per seed
     post_eval_standard_error: float  # SE of the post's 2M-sample loss estimate at the optimum (nats)
+    initial_embeddings: tuple[np.ndarray, ...] = ()  # (V, 1) per seed: the init E of every variant
 
     def final_gap(self, variant: str, regime: str = MINIBATCH) -> np.ndarray:
         return self.runs[variant, regime].final_gap
@@ -171,6 +184,10 @@ class D1Result:
     def signed_embeddings(self, regime: str, variant: str = "tied") -> list[np.ndarray]:
         """Each seed's D = 1 values, with the sign that makes their sum positive (tied: E → −E is a symmetry)."""
         return [e[:, 0] * np.sign(e.sum()) for e in self.runs[variant, regime].embeddings]
+
+    def signed_initial_embeddings(self) -> list[np.ndarray]:
+        """Each seed's D = 1 values at step 0 (the init every variant starts from), sign fixed the same way."""
+        return [e[:, 0] * np.sign(e.sum()) for e in self.initial_embeddings]
 
 
 def _run_d1(config: D1Config, seeds: Seeds, device: str) -> D1Result:
@@ -184,7 +201,9 @@ def _run_d1(config: D1Config, seeds: Seeds, device: str) -> D1Result:
                 config.data, [Member(1, seed=s) for s in init], device=device, tied=tied, layernorm=layernorm,
                 steps=steps, optim=OptimizerSpec("adam", config.lr), batch_size=batches[regime], data_seeds=data_seeds,
                 eval_steps=log_spaced_steps(steps, per_decade=config.evals_per_decade))
-    return D1Result(runs, sampled_loss_standard_error(config.data, POST_EVAL_BATCH))
+    initial = EmbedUnembedStack(config.V, [Member(1, seed=s) for s in init], tied=True)
+    initial_embeddings = tuple(initial.embedding(k).cpu().numpy() for k in range(config.n_seeds))
+    return D1Result(runs, sampled_loss_standard_error(config.data, POST_EVAL_BATCH), initial_embeddings)
 
 
 def _setup_d1(config: D1Config) -> dict:
@@ -280,7 +299,8 @@ class CollapseConfig:
     V: int = 100  # "Taking V = 100 and D = 100"
     alpha: float = 1.0  # the standard Zipf law
     D: int = 100  # embedding dimension
-    lrs: tuple[float, ...] = (1e-3, 1e-2, 1e-1)  # two decades around the post's lrs (0.001, 0.01)
+    lrs: tuple[float, ...] = (1e-3, 1e-2, 3e-2, 1e-1)  # two decades around the post's lrs (0.001, 0.01); 3e-2 fills the
+    # decade where the ordering of n_eff with lr could reverse
     steps: int = 1000  # training steps
     batch: int = BATCH  # fresh pairs per step, unless a variant trains on full batch
     evals_per_decade: int = 8  # log-spaced evaluation steps (n_eff costs an SVD per member)
@@ -365,7 +385,7 @@ def figure_collapse(result: CollapseResult, config: CollapseConfig):
 
     fig, axes = plt.subplots(1, len(result.runs), figsize=(4 * len(result.runs), 3.2), sharey=True)
     for ax, (name, run) in zip(axes, result.runs.items()):
-        for color, (lr, n_eff) in zip(("C0", "C1", "C2"), run.n_eff_by_lr().items()):
+        for color, (lr, n_eff) in zip((f"C{i}" for i in range(10)), run.n_eff_by_lr().items()):
             for k in range(n_eff.shape[1]):
                 ax.semilogx(np.maximum(run.stack.log.steps, 1), n_eff[:, k], color=color,
                             label=f"lr {lr:g}" if k == 0 else None)

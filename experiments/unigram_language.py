@@ -17,7 +17,8 @@ import numpy as np
 from lab.metrics import exponential_fit_r2, power_law_fit
 from models.language import UNIGRAM_LIST, symspell_lines
 
-__all__ = ["LanguageConfig", "LanguageResult", "CONFIGS", "run", "setup", "rank_frequency_fits", "figure_rank_frequency"]
+__all__ = ["LanguageConfig", "LanguageResult", "CONFIGS", "run", "setup", "rank_frequency_fits", "planted_laws",
+           "figure_rank_frequency"]
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,13 @@ class LanguageResult:
     symspell_counts: np.ndarray  # word counts, dictionary order
     wordfreq_frequencies: np.ndarray | None  # frequencies of wordfreq's top words; None when not installed
 
+    planted: dict[str, dict[str, float]] = None  # planted law -> rank_frequency_fits over config.ranks (controls)
+
     def measured(self) -> dict[str, float]:
-        """Every fit of every corpus (``symspellpy_alpha``, ...) and symspellpy's α per sub-range."""
+        """Every fit of every corpus (``symspellpy_alpha``, ...), symspellpy's α per sub-range, and the planted laws'."""
         return ({f"{name}_{k}": v for name, f in self.fits.items() for k, v in f.items()}
-                | {f"symspellpy_alpha_ranks_{lo}_{hi}": a for (lo, hi), a in self.sub_range_alphas.items()})
+                | {f"symspellpy_alpha_ranks_{lo}_{hi}": a for (lo, hi), a in self.sub_range_alphas.items()}
+                | {f"planted_{name}_{k}": v for name, f in (self.planted or {}).items() for k, v in f.items()})
 
 
 def rank_frequency_fits(counts, ranks: tuple[int, int]) -> dict[str, float]:
@@ -57,6 +61,17 @@ def rank_frequency_fits(counts, ranks: tuple[int, int]) -> dict[str, float]:
     fit = power_law_fit(r[inside], c[inside])
     return {"alpha": -fit.exponent, "alpha_ci_low": -fit.ci_high, "alpha_ci_high": -fit.ci_low, "prefactor": fit.prefactor,
             "r2_power_law": fit.r2, "r2_exponential": exponential_fit_r2(r[inside], c[inside])}
+
+
+def planted_laws(fit: dict[str, float], n: int, ranks: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Counts of known form over ranks 1..n, the controls of the fits: the fitted power law itself, the standard Zipf
+    law α = 1 and an exponential (a light tail), each through the fitted law's counts at both ends of ``ranks``."""
+    r = np.arange(1, n + 1, dtype=np.float64)
+    lo, hi = ranks
+    c_lo, c_hi = fit["prefactor"] * lo ** -fit["alpha"], fit["prefactor"] * hi ** -fit["alpha"]
+    rate = np.log(c_lo / c_hi) / (hi - lo)
+    return {"power_law": fit["prefactor"] * r ** -fit["alpha"], "zipf_alpha_1": c_lo * (r / lo) ** -1.0,
+            "exponential": c_lo * np.exp(-rate * (r - lo))}
 
 
 def _wordfreq_frequencies(n: int) -> np.ndarray | None:
@@ -78,7 +93,9 @@ def run(config: LanguageConfig) -> LanguageResult:
     if wf is not None:
         fits["wordfreq"] = rank_frequency_fits(wf, config.ranks)
     sub = {r: rank_frequency_fits(counts, r)["alpha"] for r in config.sub_ranges}
-    return LanguageResult(fits, sub, counts, wf)
+    planted = {name: rank_frequency_fits(c, config.ranks)
+               for name, c in planted_laws(fits["symspellpy"], config.ranks[1], config.ranks).items()}
+    return LanguageResult(fits, sub, counts, wf, planted)
 
 
 def setup(config: LanguageConfig) -> dict:

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from experiments import unigram as exp
-from experiments.unigram_language import rank_frequency_fits
+from experiments.unigram_language import planted_laws, rank_frequency_fits
 from lab.seeds import Seeds
 from tests.strategies import seeds
 
@@ -54,6 +54,33 @@ def test_ordered_pair_fraction_counts_agreeing_pairs(values, seed):
 
 def test_ordered_pair_fraction_counts_value_ties_as_unordered():
     assert exp.ordered_pair_fraction([1.0, 1.0, 0.0], [0.5, 0.3, 0.2]) == 2 / 3
+
+
+@given(st.lists(st.integers(-100, 100), min_size=3, max_size=12, unique=True), seeds())
+def test_rank_correlation_depends_only_on_the_order(values, seed):
+    probs = np.random.default_rng(seed).permutation(len(values)) + 1.0
+    v = np.asarray(values, dtype=np.float64)
+    rho = exp.rank_correlation(v, probs)
+    assert math.isclose(exp.rank_correlation(np.exp(v / 50) * 3 + 1, probs), rho, abs_tol=1e-12)
+    assert math.isclose(exp.rank_correlation(-v, probs), -rho, abs_tol=1e-12)
+    assert math.isclose(exp.rank_correlation(probs**2, probs), 1.0)
+
+
+@given(st.floats(0.1, 30.0), st.floats(0.3, 2.5))
+def test_tied_optimum_form_is_ordered_by_frequency(scale, alpha):
+    p = np.arange(1, 11, dtype=np.float64) ** -alpha
+    e = exp.tied_optimum_form(scale, p / p.sum())
+    assert exp.ordered_pair_fraction(e, p) == 1.0 and math.isclose(exp.rank_correlation(e, p), 1.0)
+
+
+def test_planted_laws_meet_the_fit_at_both_ends_and_have_their_form():
+    fit = {"alpha": 1.2, "prefactor": 1e9}
+    laws = planted_laws(fit, 10_000, (10, 10_000))
+    for name in ("power_law", "exponential"):
+        np.testing.assert_allclose(laws[name][[9, 9_999]], 1e9 * np.array([10.0, 10_000.0]) ** -1.2, rtol=1e-9)
+    fits = {name: rank_frequency_fits(c, (10, 10_000)) for name, c in laws.items()}
+    assert math.isclose(fits["power_law"]["alpha"], 1.2, rel_tol=1e-9) and math.isclose(fits["zipf_alpha_1"]["alpha"], 1.0)
+    assert fits["exponential"]["r2_exponential"] > 1 - 1e-9 > fits["exponential"]["r2_power_law"]
 
 
 def test_misordered_neighbours_names_the_upper_rank_of_each_swap():
@@ -132,6 +159,11 @@ def test_d1_pairs_seeds_across_variants_and_reads_the_tied_sign():
             log = result.runs[name, regime].log
             assert log.steps[-1] == config.steps_of(layernorm) and log.gaps.shape[1] == config.n_seeds
     assert all(e.sum() >= 0 for e in result.signed_embeddings(exp.MINIBATCH))
+    init = result.signed_initial_embeddings()
+    assert len(init) == config.n_seeds and all(e.shape == (config.V,) and e.sum() >= 0 for e in init)
+    # a LayerNorm without affine has zero gradients at D = 1: its embedding never leaves the shared init
+    plain = result.runs["tied + LayerNorm without affine", exp.MINIBATCH].embeddings
+    assert all(np.array_equal(a, b) for a, b in zip(plain, result.initial_embeddings))
 
 
 def test_collapse_records_n_eff_per_lr_and_seed():
