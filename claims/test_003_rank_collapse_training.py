@@ -3,26 +3,37 @@
 Everything here runs on a documented synthetic stand-in for the §A13 corpus,
 because the original corpus is not available: one batched run
 (``experiments.rank_collapse.run``) trains every setting -- with and without
-weight decay, tied and untied, three init scales, a weak Frobenius penalty, plain
-SGD -- on every seed, and every claim reads its numbers off that run through a
+weight decay, tied and untied, three init scales, a weak Frobenius penalty (tied
+and untied), plain SGD -- on every seed, and every claim reads its numbers off that run through a
 function of the result (``JUDGED``), which benchmarks/bench_003_rank_collapse.py
 --robustness applies to runs at other recipes.
 
 r_eff is scale-invariant, so at init it is the same for every init scale (see
 claims/test_003_rank_collapse.py); every claim here is therefore measured
 *after* the note's 10 epochs, where the learned part of E competes with its init.
+
+Scope: every number here is of the stand-in, whose step 0 is the note's stated init
+and already misses the note's step 0 (r_eff 123.7 vs 92.4, rank-collapse.a13-init-92.4,
+a refutation of the source's own that needs no stand-in). A refutation here therefore
+reads "not reproduced on the stand-in", never "the note's number is wrong".
+Controls are members or checkpoints of the same batched run (the init checkpoint,
+a setting without the mechanism, a truncation that has the property by construction).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from experiments.rank_collapse import (
     CONFIGS, LARGE_INIT, STREAMS, WEIGHT_DECAY, TrainingResult, collapse_threshold,
     figure_r_eff_over_epochs, figure_spectra, figure_spectral_progress, gpt_scale, near_zero_rows, progress_ratio,
     r_eff, row_moves, run, settings, setup, sigma1, top5_share, unseen_shared_direction, used_rows_health,
 )
-from harness.claims import IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, AtMost, Source, claim
+from harness.claims import (
+    IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, AtMost, Negative, Positive, Source, claim,
+)
 from harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
@@ -32,7 +43,10 @@ CONFIG = CONFIGS["ci"]  # the note's own sizes: every scale runs them
 COLLAPSE = collapse_threshold(CONFIG)  # the note: "If r_eff drops below 0.3 × min(V, d), you have collapse."
 NEAR_ZERO = 0.01  # the note's "||E[i]|| < 0.01 (effectively unused)"
 BARELY = 0.1  # "barely move" / "stay near init": displacement at most 10% of the row's init norm (our reading)
+CHANGED = 1.05  # "higher"/"lower" read as outside this source's ±5% band for ≈ (a ratio of 1 is "the same", as at init)
+RANK_32 = 32  # positive control of the collapse test: the trained E truncated to rank 32 has r_eff ≤ 32 < 38.4
 SETUP = setup(CONFIG)
+INIT_CONTROL = "the untrained table at init (same members, checkpoint 0)"
 ROBUSTNESS_NOTE = (
     "Robustness (benchmarks/bench_003_rank_collapse.py --robustness re-judges every claim of this file on runs with "
     "window 5, a 25600-token corpus, batch 256, AdamW lr 3e-3, AdamW lr 1e-2 with batch 16, or SGD lr 1): the verdicts "
@@ -95,10 +109,13 @@ def a13_collapsed(result: TrainingResult) -> dict:
     statement="On the stand-in corpus, the 512×128 CBOW embedding has effective rank ≈ 31.7 after 10 epochs (no weight decay).",
     setup={**SETUP, "measured": "after 10 epochs, untied (CBOW), no weight decay: the canonical run"},
     criterion=Approx("r_eff_after", 31.7, 0.05 * 31.7, why="the note quotes one decimal; ±5% is generous for rounding"),
+    controls=[Negative("r_eff_init", INIT_CONTROL)],
     expected=REFUTED,
-    reason="On the stand-in the trained E keeps r_eff {r_eff_after:range}: the ~372 never-used rows get no gradient in an "
-           "untied CBOW and keep their near-uniform init spectrum, which holds up the sum of singular values. No setting "
-           "here falls near 31.7 (the lowest, the Frobenius penalty, ends at {r_eff_after_lowest_setting:range}; every "
+    reason="Not reproduced on the stand-in: its trained E keeps r_eff {r_eff_after:range} (from {r_eff_init:mean} at init, "
+           "the note's stated init, which already misses the note's 92.4 at step 0): the ~372 never-used rows get no "
+           "gradient in an untied CBOW and keep their near-uniform init spectrum, which holds up the sum of singular "
+           "values. No setting "
+           "here falls near 31.7 (the lowest, the Frobenius penalty with a tied head, ends at {r_eff_after_lowest_setting:range}; every "
            "setting in rank-collapse.a13-below-collapse-threshold). In the robustness sweep "
            "(benchmarks/bench_003_rank_collapse.py --robustness) the untied run stays far above the collapse threshold; "
            "only tied embeddings at AdamW lr 1e-2 with batch 16 fall below it, further with weight decay 0.1.",
@@ -116,6 +133,8 @@ def test_a13_collapsed(ctx):
 
 def a13_below_threshold(result: TrainingResult) -> dict:
     return {"r_eff_after": result.per_seed("untied", r_eff), "threshold": collapse_threshold(result.config),
+            "r_eff_init": result.per_seed("untied", r_eff, 0),
+            f"r_eff_after_truncated_to_rank_{RANK_32}": result.per_seed("untied", lambda sv: r_eff(sv[:RANK_32])),
             **{f"r_eff_after[{name}]": result.per_seed(name, r_eff) for name in settings(result.config) if name != "untied"},
             "r_eff_after_lowest_setting": lowest_setting(result)}
 
@@ -128,9 +147,14 @@ def a13_below_threshold(result: TrainingResult) -> dict:
               "(r_eff < 0.3·min(512, 128) = 38.4), as its §A13 table labels 31.7 'collapsed'.",
     setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay"},
     criterion=AtMost("r_eff_after", COLLAPSE, claimed="< 38.4", why="the note's threshold 0.3 × min(V, d)"),
+    controls=[Negative("r_eff_init", INIT_CONTROL),
+              Positive(f"r_eff_after_truncated_to_rank_{RANK_32}",
+                       f"the same trained E truncated to its top {RANK_32} singular values (r_eff ≤ {RANK_32}: collapsed "
+                       "by construction)")],
     expected=REFUTED,
-    reason="r_eff {r_eff_after:range} after training, against a threshold of {threshold:.3g}; no setting of the run goes "
-           "below it (the lowest, the Frobenius penalty: {r_eff_after_lowest_setting:range}). The untied run stays far "
+    reason="Not reproduced on the stand-in: r_eff {r_eff_after:range} after training, against a threshold of "
+           "{threshold:.3g}; no setting of the run goes "
+           "below it (the lowest, the Frobenius penalty with a tied head: {r_eff_after_lowest_setting:range}). The untied run stays far "
            "above it across the robustness sweep (window, corpus length, batch, lr).",
     scope=STAND_IN,
 )
@@ -139,7 +163,8 @@ def test_a13_below_threshold(ctx):
 
 
 def a13_wd(result: TrainingResult) -> dict:
-    return {"r_eff_after_wd": result.per_seed("untied+wd", r_eff), "r_eff_after_no_wd": result.per_seed("untied", r_eff)}
+    return {"r_eff_after_wd": result.per_seed("untied+wd", r_eff), "r_eff_after_no_wd": result.per_seed("untied", r_eff),
+            "r_eff_init": result.per_seed("untied+wd", r_eff, 0)}
 
 
 @training_claim(
@@ -149,8 +174,10 @@ def a13_wd(result: TrainingResult) -> dict:
     statement="On the stand-in corpus, with AdamW weight decay 0.1 on the embedding, r_eff after 10 epochs is ≈ 58.3.",
     setup={**SETUP, "measured": "after 10 epochs, untied, weight decay 0.1 on E"},
     criterion=Approx("r_eff_after_wd", 58.3, 0.05 * 58.3, why="the note quotes one decimal; ±5% is generous for rounding"),
+    controls=[Negative("r_eff_init", INIT_CONTROL)],
     expected=REFUTED,
-    reason="r_eff {r_eff_after_wd:range} with weight decay 0.1: decoupled decay shrinks E by (1 − lr·wd) per step, only 9% "
+    reason="Not reproduced on the stand-in (whose step 0 already misses the note's: {r_eff_init:range} vs 92.4): r_eff "
+           "{r_eff_after_wd:range} with weight decay 0.1: decoupled decay shrinks E by (1 − lr·wd) per step, only 9% "
            "over 990 steps at lr 1e-3, and it shrinks the never-used rows as much as the used ones.",
     scope=STAND_IN,
 )
@@ -165,7 +192,9 @@ def wd_much_better(result: TrainingResult) -> dict:
     def ratio(wd, base):
         return [a / b for a, b in zip(result.per_seed(wd, r_eff), result.per_seed(base, r_eff))]
 
-    return {"rank_ratio_wd": ratio("untied+wd", "untied"), "rank_ratio_wd[tied: Phase 17]": ratio("tied+wd", "tied"),
+    at_init = [a / b for a, b in zip(result.per_seed("untied+wd", r_eff, 0), result.per_seed("untied", r_eff, 0))]
+    return {"rank_ratio_wd": ratio("untied+wd", "untied"), "rank_ratio_wd_at_init": at_init,
+            "rank_ratio_wd[tied: Phase 17]": ratio("tied+wd", "tied"),
             "rank_ratio_wd[alt lr]": ratio("untied+wd alt", "untied alt")}
 
 
@@ -178,8 +207,9 @@ def wd_much_better(result: TrainingResult) -> dict:
     setup={**SETUP, "measured": "after 10 epochs, ratio r_eff(wd 0.1) / r_eff(wd 0) for the same seed (same init and batches)"},
     criterion=AtLeast("rank_ratio_wd", WD_GAIN, claimed="×1.84 ('much better')",
                       why=f"half of the note's log-free gain: 1 + (1.84 − 1)/2 = {WD_GAIN:.2f}"),
+    controls=[Negative("rank_ratio_wd_at_init", "the same pair at init, before decay has acted (ratio 1)")],
     expected=REFUTED,
-    reason="Weight decay 0.1 lowers r_eff slightly (×{rank_ratio_wd:range} untied; tied and at lr 1e-2 too, see "
+    reason="Not reproduced on the stand-in: weight decay 0.1 lowers r_eff slightly (×{rank_ratio_wd:range} untied; tied and at lr 1e-2 too, see "
            "`rank_ratio_wd[tied: Phase 17]` and `rank_ratio_wd[alt lr]`): it never raises it in any setting measured here. "
            "Decay pulls rarely-updated rows toward 0, which removes their share of the spectrum.",
     scope=STAND_IN,
@@ -194,6 +224,7 @@ def _near_zero(result: TrainingResult, setting: str) -> list[int]:
 
 def a13_dead_rows(result: TrainingResult) -> dict:
     return {"near_zero_rows_wd": _near_zero(result, "untied+wd"),
+            "near_zero_rows_at_init": [int((result.E0[k].norm(dim=1) < NEAR_ZERO).sum()) for k in result.members("untied+wd")],
             **{f"near_zero_rows[{name}]": _near_zero(result, name) for name in ("untied", "tied+wd", "untied+‖E‖²")}}
 
 
@@ -204,8 +235,11 @@ def a13_dead_rows(result: TrainingResult) -> dict:
     statement="On the stand-in corpus, after 10 epochs with weight decay 0.1, about 380 of the 512 rows have norm < 0.01.",
     setup={**SETUP, "measured": "after 10 epochs, untied, weight decay 0.1 (only decay can bring an unused row to 0)"},
     criterion=Approx("near_zero_rows_wd", 380, 0.05 * 380, why="the note quotes a count; ±5% is generous for '~140 used'"),
+    controls=[Negative("near_zero_rows_at_init", INIT_CONTROL),
+              Positive("near_zero_rows[untied+‖E‖²]", "a setting that empties the ~372 never-used rows (the Frobenius "
+                                                       "penalty under Adam): the count the note describes")],
     expected=REFUTED,
-    reason="Rows below 0.01 with weight decay: {near_zero_rows_wd:range}. A row that never gets a gradient keeps its init "
+    reason="Not reproduced on the stand-in: rows below 0.01 with weight decay: {near_zero_rows_wd:range}. A row that never gets a gradient keeps its init "
            "norm ≈ √(1/3) = 0.58 unless decayed, and AdamW's decay (1 − lr·wd)^steps = 0.91 over 990 steps at lr 1e-3; "
            "reaching 0.01 needs lr·wd·steps ≥ ln 58 ≈ 4. Only the Frobenius penalty under Adam (sign-like steps toward 0) "
            "empties them (`near_zero_rows[untied+‖E‖²]`).",
@@ -220,6 +254,7 @@ def test_a13_dead_rows(ctx):
 
 def a13_top5(result: TrainingResult) -> dict:
     return {"top5_variance_share": result.per_seed("untied", top5_share),
+            "top5_variance_share_at_init": result.per_seed("untied", top5_share, 0),
             **{f"top5_variance_share[{name}]": result.per_seed(name, top5_share) for name in ("untied+wd", "tied", "tied+wd")}}
 
 
@@ -230,8 +265,9 @@ def a13_top5(result: TrainingResult) -> dict:
     statement="On the stand-in corpus, the top 5 singular values of the 10-epoch embedding carry 84% of Σσ².",
     setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay; variance = σ² of the uncentred E, as the note's SVD"},
     criterion=Approx("top5_variance_share", 0.84, 0.05 * 0.84, why="the note quotes a whole percent; ±5% relative is generous"),
+    controls=[Negative("top5_variance_share_at_init", INIT_CONTROL)],
     expected=REFUTED,
-    reason="The canonical run's top 5 carry {top5_variance_share:.0%} of Σσ². The share depends on tying and rate: tied "
+    reason="Not reproduced on the stand-in: the canonical run's top 5 carry {top5_variance_share:.0%} of Σσ². The share depends on tying and rate: tied "
            "runs carry more (`top5_variance_share[tied]`), lr 1e-2 runs far less (the table), so 84% is within the range "
            "of plausible setups but not of this one.",
     scope=STAND_IN,
@@ -248,9 +284,12 @@ def test_a13_top5(ctx):
 
 
 def larger_init(result: TrainingResult) -> dict:
-    small, default, large = (result.per_seed(n, r_eff) for n in ("init GPT-std", "untied", "init×4"))
-    init = [result.per_seed(n, r_eff, 0) for n in ("init GPT-std", "untied", "init×4")]
-    return {"min_rank_step": [min(b - a, c - b) for a, b, c in zip(small, default, large)],
+    names = ("init GPT-std", "untied", "init×4")
+    small, default, large = (result.per_seed(n, r_eff) for n in names)
+    init = [result.per_seed(n, r_eff, 0) for n in names]
+    return {"min_rank_ratio_step": [min(b / a, c / b) for a, b, c in zip(small, default, large)],
+            "min_rank_ratio_step_at_init": [min(b / a, c / b) for a, b, c in zip(*init)],
+            "min_rank_step": [min(b - a, c - b) for a, b, c in zip(small, default, large)],
             "r_eff_after[init GPT-std]": small, "r_eff_after[init 1/√d]": default, "r_eff_after[init×4]": large,
             "r_eff_init_spread_across_scales": [max(t) - min(t) for t in zip(*init)]}
 
@@ -258,14 +297,18 @@ def larger_init(result: TrainingResult) -> dict:
 @training_claim(
     larger_init,
     id="rank-collapse.larger-init-higher-rank",
+    version=2,
     source=Source(FILE, "Init magnitude", "Larger init pushes the spectrum closer to uniform."),
     statement="On the stand-in corpus, r_eff after training increases with the init scale "
               "(GPT std 0.02 < Kaiming 1/√d < 4× Kaiming).",
     setup={**SETUP, "init scales": f"{gpt_scale(CONFIG):.3f} (uniform with GPT's std 0.02), 1 (the note's), "
                                    f"{LARGE_INIT:g}; same seed = same init up to scale, so r_eff at init is identical",
            "measured": "after 10 epochs (at init r_eff does not depend on the scale)"},
-    criterion=AtLeast("min_rank_step", 0.0, claimed="r_eff rises with init scale",
-                      why="the note gives no size: any increase at both steps counts; per-seed values shown"),
+    criterion=AtLeast("min_rank_ratio_step", CHANGED, claimed="r_eff rises with init scale",
+                      why="the note gives no size: 'rises' read as each step's ratio of r_eff outside this source's ±5% "
+                          "band for ≈ (the init, where the scales give the same r_eff, has ratio 1 and must not pass; "
+                          "the previous reading, step ≥ 0, let it pass)"),
+    controls=[Negative("min_rank_ratio_step_at_init", "the same three scales at init (r_eff is scale-invariant: ratio 1)")],
     expected=REPRODUCED,
     scope=STAND_IN,
 )
@@ -308,6 +351,7 @@ def wd_caps_sigma1(result: TrainingResult) -> dict:
     init, after = result.per_seed("untied", sigma1, 0), result.per_seed("untied", sigma1)
     return {"sigma1_growth_prevented": prevented("untied+wd", "untied"),
             "sigma1_growth_prevented[tied]": prevented("tied+wd", "tied"),
+            "sigma1_growth_prevented[‖E‖² penalty]": prevented("untied+‖E‖²", "untied"),
             "sigma1_init": init, "sigma1_after": after, "sigma1_growth": [a / i for a, i in zip(after, init)]}
 
 
@@ -322,7 +366,7 @@ def wd_caps_sigma1(result: TrainingResult) -> dict:
     criterion=AtLeast("sigma1_growth_prevented", SIGMA1_PREVENTED, claimed="'keeps from running away'",
                       why="'keeps from running away' read as preventing at least half of σ₁'s growth; the note gives no number"),
     expected=REFUTED,
-    reason="σ₁ grows {sigma1_growth:range}× over training without decay; weight decay 0.1 removes "
+    reason="Not reproduced on the stand-in: σ₁ grows {sigma1_growth:range}× over training without decay; weight decay 0.1 removes "
            "{sigma1_growth_prevented:.0%} of that growth (untied, lr 1e-3; tied Phase 17 form: "
            "`sigma1_growth_prevented[tied]`). Decay acts through lr·wd·steps: in the robustness sweep it removes half the "
            "growth only at AdamW lr 1e-2 with batch 16, far less elsewhere.",
@@ -334,7 +378,10 @@ def test_wd_caps_sigma1(ctx):
 
 def wd_most_effective(result: TrainingResult) -> dict:
     wd, init, pen = (result.per_seed(n, r_eff) for n in ("untied+wd", "init×4", "untied+‖E‖²"))
+    none = result.per_seed("untied", r_eff)
     return {"wd_margin_over_other_remedies": [w - max(i, p) for w, i, p in zip(wd, init, pen)],
+            "no_remedy_margin_over_remedies": [n - max(w, i, p) for n, w, i, p in zip(none, wd, init, pen)],
+            "best_remedy_margin_over_other_remedies": [max(t) - sorted(t)[-2] for t in zip(wd, init, pen)],
             "r_eff_after[no remedy]": result.per_seed("untied", r_eff), "r_eff_after[wd 0.1]": wd,
             "r_eff_after[init×4]": init, "r_eff_after[‖E‖² penalty]": pen}
 
@@ -349,8 +396,11 @@ def wd_most_effective(result: TrainingResult) -> dict:
                                 "('weakly')",
            "measured": "after 10 epochs: r_eff(wd) − max(r_eff(init×4), r_eff(penalty)), same seed"},
     criterion=AtLeast("wd_margin_over_other_remedies", 0.0, claimed="most effective", why="'most effective' = the largest r_eff"),
+    controls=[Positive("best_remedy_margin_over_other_remedies", "whichever remedy ends highest (most effective by "
+                                                                "construction)"),
+              Negative("no_remedy_margin_over_remedies", "no remedy at all, in the remedy's place")],
     expected=REFUTED,
-    reason="A 4× larger init is far more effective: weight decay's r_eff minus the best other remedy's is "
+    reason="Not reproduced on the stand-in: a 4× larger init is far more effective: weight decay's r_eff minus the best other remedy's is "
            "{wd_margin_over_other_remedies:.3g} (per seed; `r_eff_after[…]` gives each remedy). The Frobenius penalty "
            "lowers r_eff because under Adam its sign-like steps drive the ~372 never-used rows to zero.",
     scope=STAND_IN,
@@ -361,23 +411,30 @@ def test_wd_most_effective(ctx):
 
 def used_rows_healthy(result: TrainingResult) -> dict:
     wd, no_wd = ([used_rows_health(result, k) for k in result.members(name)] for name in ("untied+wd", "untied"))
-    return {"used_rows_health_gain_from_wd": [a - b for a, b in zip(wd, no_wd)],
+    wd0, no_wd0 = ([used_rows_health(result, k, result.E0) for k in result.members(name)] for name in ("untied+wd", "untied"))
+    return {"used_rows_health_ratio_wd": [a / b for a, b in zip(wd, no_wd)],
+            "used_rows_health_ratio_wd_at_init": [a / b for a, b in zip(wd0, no_wd0)],
+            "used_rows_health_gain_from_wd": [a - b for a, b in zip(wd, no_wd)],
             "used_rows_r_eff_over_ceiling[wd 0.1]": wd, "used_rows_r_eff_over_ceiling[no wd]": no_wd}
 
 
 @training_claim(
     used_rows_healthy,
     id="rank-collapse.a13-used-rows-healthy-with-wd",
+    version=2,
     source=Source(FILE, OBSERVES, "the used tokens have healthy embeddings as long as weight decay is on"),
     statement="On the stand-in corpus, weight decay is what keeps the used tokens' rows healthy: their r_eff, relative to "
               "its ceiling min(#used, d), is higher with weight decay 0.1 than without.",
     setup={**SETUP, "measured": "after 10 epochs, untied; rows of the slots seen in the training stream; paired difference "
-                                "of r_eff / min(#used, d) with and without weight decay (same seed, init and batches)"},
-    criterion=AtLeast("used_rows_health_gain_from_wd", 0.0, claimed="healthy 'as long as weight decay is on'",
-                      why="'as long as weight decay is on' = with decay the used rows are at least as healthy as without"),
+                                "ratio of r_eff / min(#used, d) with and without weight decay (same seed, init and batches)"},
+    criterion=AtLeast("used_rows_health_ratio_wd", CHANGED, claimed="healthy 'as long as weight decay is on'",
+                      why="'as long as weight decay is on' = decay makes the used rows healthier: the ratio outside this "
+                          "source's ±5% band for ≈ (the previous reading, 'at least as healthy', was passed by the init, "
+                          "where both are the same table)"),
+    controls=[Negative("used_rows_health_ratio_wd_at_init", "the same pair at init, before decay has acted (ratio 1)")],
     expected=REFUTED,
-    reason="Weight decay lowers the used rows' r_eff in every seed (a change of {used_rows_health_gain_from_wd:.2g} of the "
-           "ceiling). With or without it they sit at the note's 'healthy' border, about half of min(#used, d) "
+    reason="Not reproduced on the stand-in: weight decay lowers the used rows' r_eff in every seed (×"
+           "{used_rows_health_ratio_wd:range}, a change of {used_rows_health_gain_from_wd:.2g} of the ceiling). With or without it they sit at the note's 'healthy' border, about half of min(#used, d) "
            "(`used_rows_r_eff_over_ceiling[…]`), too close to 0.5 to call either way.",
     scope=STAND_IN,
 )
@@ -385,6 +442,59 @@ def test_used_rows_healthy(ctx):
     result = _result(ctx)
     ctx.note(_table(result, {"used rows: r_eff / min(#used, d)": used_rows_health}))
     return used_rows_healthy(result)
+
+
+# --------------------------------------------------------------------------- the Frobenius penalty with a tied head
+
+
+def penalty_with_tied(result: TrainingResult) -> dict:
+    def cost(treated, base):  # extra held-out KL (nats) of the treated setting, same seed, init and batches
+        return [float(result.heldout_kl[a] - result.heldout_kl[b])
+                for a, b in zip(result.members(treated), result.members(base))]
+
+    pen_tied, pen_untied = cost("tied+‖E‖²", "tied"), cost("untied+‖E‖²", "untied")
+    wd_tied, wd_untied = cost("tied+wd", "tied"), cost("untied+wd", "untied")
+    return {"penalty_cost_ratio_tied_to_untied[seed mean]": float(np.mean(pen_tied) / np.mean(pen_untied)),
+            "penalty_cost_ratio_tied_to_untied": [a / b for a, b in zip(pen_tied, pen_untied)],
+            "penalty_kl_cost[tied]": pen_tied, "penalty_kl_cost[untied]": pen_untied,
+            "wd_cost_ratio_tied_to_untied": [a / b for a, b in zip(wd_tied, wd_untied)],
+            "wd_kl_cost[tied]": wd_tied, "wd_kl_cost[untied]": wd_untied,
+            "r_eff_after[tied+‖E‖²]": result.per_seed("tied+‖E‖²", r_eff),
+            "r_eff_after[untied+‖E‖²]": result.per_seed("untied+‖E‖²", r_eff)}
+
+
+@training_claim(
+    penalty_with_tied,
+    id="rank-collapse.penalty-bad-with-tied-head",
+    source=Source(FILE, "Embedding norm regularization",
+                  "Discouraged by Phase 17 because it interacts badly with tied-LM-head softmax."),
+    statement="On the stand-in corpus, the weak ‖E‖_F² penalty costs a tied-head CBOW more held-out fit than an untied one "
+              "(same seed, init and batches).",
+    setup={**SETUP, "penalty": f"loss + {CONFIG.l2:g}·‖E‖_F² ('weakly'), tied and untied, no weight decay",
+           "measured": "after 10 epochs: the penalty's cost in held-out KL to the generator (penalised − unpenalised, "
+                       "same seed), tied over untied",
+           "alternative": f"the same ratio for AdamW weight decay {WEIGHT_DECAY:g}, the shrinkage the note recommends"},
+    criterion=AtLeast("penalty_cost_ratio_tied_to_untied[seed mean]", CHANGED, claimed="'interacts badly' with a tied head",
+                      why="'interacts badly' = on average over seeds the penalty costs the tied model more than the untied "
+                          "one, by more than this source's ±5% band for ≈; the note gives no size. Judged on the ratio of "
+                          "the seed-mean costs: a single seed's cost is a difference of two held-out KLs and one of the 7 "
+                          "seeds of offsets 0–4 (seed 5) goes the other way (ratio 0.65), so an every-seed reading flips "
+                          "between offsets"),
+    expected=REPRODUCED,
+    scope=STAND_IN,
+)
+def test_penalty_with_tied(ctx):
+    result = _result(ctx)
+    measured = penalty_with_tied(result)
+    ctx.note("Per seed the ratio is `penalty_cost_ratio_tied_to_untied` (about ×2 on 6 of the 7 seeds of offsets 0–4; "
+             "seed 5, in offsets 3 and 4, has ×0.65). No control separates this reading: the shrinkage the note recommends, weight decay 0.1, also costs the tied "
+             f"model more than the untied one (`wd_cost_ratio_tied_to_untied` = "
+             f"{mean_sd(measured['wd_cost_ratio_tied_to_untied'])}, in absolute terms less: `wd_kl_cost[…]`), so the "
+             "penalty's extra cost under tying is not specific to the penalty. Any shrinkage of E shrinks a tied head's "
+             "logits too.\n\n"
+             + _table(result, {"held-out KL (nats)": lambda r, k: r.heldout_kl[k], "r_eff after": _after(r_eff)},
+                      names=["untied", "untied+‖E‖²", "untied+wd", "tied", "tied+‖E‖²", "tied+wd"]))
+    return measured
 
 
 # --------------------------------------------------------------------------- mechanisms
@@ -396,6 +506,7 @@ def _moves(result: TrainingResult, setting: str, rows: str) -> list[float]:
 
 def rare_rows(result: TrainingResult) -> dict:
     return {"rare_row_move": _moves(result, "untied", "rare"), "frequent_row_move": _moves(result, "untied", "frequent"),
+            "unseen_row_max_move": _moves(result, "untied", "unseen"),
             "rare_row_move[sgd]": _moves(result, "sgd", "rare"), "frequent_row_move[sgd]": _moves(result, "sgd", "frequent"),
             "occurrence_share_of_top_10pct_of_V": [c["share of top 51 (10% of V)"] for c in result.corpus.values()]}
 
@@ -408,8 +519,11 @@ def rare_rows(result: TrainingResult) -> dict:
     setup={**SETUP, "measured": "after 10 epochs, untied, AdamW; median over the rarest 10% of seen slots",
            "alternative": f"plain SGD lr {CONFIG.sgd_lr:g} (the note's 'gradient ... proportional to how often')"},
     criterion=AtMost("rare_row_move", BARELY, claimed="'barely move'", why="'barely' read as ≤ 10% of the init norm"),
+    controls=[Positive("unseen_row_max_move", "rows of never-seen slots, which get no gradient (untied): they do not "
+                                              "move by construction"),
+              Negative("frequent_row_move", "the most frequent 10% of the seen slots")],
     expected=REFUTED,
-    reason="The rarest used tokens move {rare_row_move:range}× their init norm under AdamW (frequent ones "
+    reason="Not reproduced on the stand-in: the rarest used tokens move {rare_row_move:range}× their init norm under AdamW (frequent ones "
            "{frequent_row_move:range}×): Adam scales each step by the row's own gradient history, so a token seen twice "
            "still takes full-size steps. Under plain SGD they move less (`rare_row_move[sgd]`), still far from 'barely'. "
            "What stays at init is the rows of never-seen slots (rank-collapse.mech-unseen-rows-stay-at-init).",
@@ -426,6 +540,7 @@ def test_rare_rows(ctx):
 def unseen_rows(result: TrainingResult) -> dict:
     return {"unseen_row_max_move": _moves(result, "untied", "unseen"),
             "unseen_row_max_move[tied]": _moves(result, "tied", "unseen"),
+            "rare_row_move": _moves(result, "untied", "rare"),
             "unseen_row_max_move[untied+wd]": _moves(result, "untied+wd", "unseen")}
 
 
@@ -438,6 +553,9 @@ def unseen_rows(result: TrainingResult) -> dict:
     setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay; max over never-seen slots",
            "alternative": "tied embeddings, where every row is also an output row"},
     criterion=AtMost("unseen_row_max_move", BARELY, claimed="'stay near init'", why="'near' read as ≤ 10% of the init norm"),
+    controls=[Negative("unseen_row_max_move[tied]", "the same never-seen rows with tied embeddings (they get the output "
+                                                    "layer's gradient)"),
+              Negative("rare_row_move", "the rarest 10% of the seen slots (median): rows that do get a gradient")],
     expected=REPRODUCED,
     scope=STAND_IN,
 )
@@ -453,6 +571,8 @@ def tied_lower(result: TrainingResult) -> dict:
         return [x / y for x, y in zip(result.per_seed(a, r_eff), result.per_seed(b, r_eff))]
 
     return {"rank_ratio_tied_to_untied": ratio("tied", "untied"),
+            "rank_ratio_tied_to_untied_at_init": [x / y for x, y in zip(result.per_seed("tied", r_eff, 0),
+                                                                        result.per_seed("untied", r_eff, 0))],
             "rank_ratio_tied_to_untied[alt lr]": ratio("tied alt", "untied alt"),
             "unseen_shared_direction[tied]": [unseen_shared_direction(result, k) for k in result.members("tied")]}
 
@@ -460,10 +580,14 @@ def tied_lower(result: TrainingResult) -> dict:
 @training_claim(
     tied_lower,
     id="rank-collapse.mech-tied-lower-rank",
+    version=2,
     source=Source(FILE, "2. Tied softmax pull", "Over many examples, this funnels the embedding into a low-rank subspace."),
     statement="On the stand-in corpus, tied embeddings end with a lower r_eff than untied ones (same seed, init and batches).",
     setup={**SETUP, "measured": "after 10 epochs, no weight decay: r_eff(tied) / r_eff(untied) per seed"},
-    criterion=AtMost("rank_ratio_tied_to_untied", 1.0, claimed="tied lower", why="'lower' = ratio below 1; the note gives no size"),
+    criterion=AtMost("rank_ratio_tied_to_untied", 1 / CHANGED, claimed="tied lower",
+                     why="the note gives no size: 'lower' read as a ratio outside this source's ±5% band for ≈ (the "
+                         "previous reading, ratio ≤ 1, was passed by the init, where both are the same table)"),
+    controls=[Negative("rank_ratio_tied_to_untied_at_init", "the same pair at init (the same table: ratio 1)")],
     expected=REPRODUCED,
     scope=STAND_IN,
 )
@@ -478,6 +602,7 @@ def test_tied_lower(ctx):
 
 def spectral_bias(result: TrainingResult) -> dict:
     return {"progress_ratio_top5_to_bottom": progress_ratio(result, "sgd"),
+            "progress_ratio_top5_to_bottom_at_the_end": progress_ratio(result, "sgd", -1),
             "progress_ratio_top5_to_bottom[adamw]": progress_ratio(result, "untied"),
             "progress_ratio_top5_to_bottom[untied alt]": progress_ratio(result, "untied alt"),
             "progress_ratio_top5_to_bottom[tied adamw]": progress_ratio(result, "tied")}
@@ -486,6 +611,7 @@ def spectral_bias(result: TrainingResult) -> dict:
 @training_claim(
     spectral_bias,
     id="rank-collapse.mech-spectral-bias",
+    version=2,
     source=Source(FILE, "3. Spectral bias of SGD", "The top singular directions move first; the bottom ones move slowly."),
     statement="On the stand-in corpus, under plain SGD, after 1 of 10 epochs E has covered a larger share of its final "
               "displacement along that displacement's top-5 singular directions than along its bottom half.",
@@ -493,7 +619,14 @@ def spectral_bias(result: TrainingResult) -> dict:
            "measured": "c_i(t) = u_iᵀ(E_t − E_0)v_i / s_i for the SVD (u_i, s_i, v_i) of E_T − E_0; ratio of the mean c over "
                        f"i ≤ 5 to the mean over i > {CONFIG.d // 2}, after epoch 1",
            "alternative": f"AdamW lr {CONFIG.lr:g} (the recipe of the other claims) and lr {CONFIG.alt_lr:g}"},
-    criterion=AtLeast("progress_ratio_top5_to_bottom", 1.0, claimed="top moves first", why="'first' = ahead at the first checkpoint"),
+    criterion=AtLeast("progress_ratio_top5_to_bottom", CHANGED, claimed="top moves first",
+                      why="'first' = ahead at the first checkpoint, by more than this source's ±5% band for ≈ (the last "
+                          "checkpoint, where both sets have covered all of their displacement, has ratio 1 and must not "
+                          "pass; the previous reading, ratio ≥ 1, let it)"),
+    controls=[Negative("progress_ratio_top5_to_bottom_at_the_end", "the same SGD runs at the last checkpoint (ratio 1 by "
+                                                                   "construction)"),
+              Negative("progress_ratio_top5_to_bottom[adamw]", f"AdamW lr {CONFIG.lr:g}, whose per-coordinate "
+                                                               "normalisation gives weak directions full-size steps")],
     expected=REPRODUCED,
     scope=STAND_IN,
 )

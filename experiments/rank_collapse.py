@@ -4,7 +4,7 @@ The §A13 corpus is not available; ``models.cbow.TopicCorpus`` stands in for it
 (V = 512 slots of which 140 are used, Zipf-like among them, sticky topics so
 that CBOW's context window is informative). One batched ``CBOWStack`` trains
 every setting -- with and without weight decay, tied and untied, three init
-scales, a weak Frobenius penalty, plain SGD -- on every seed, plus three settings
+scales, a weak Frobenius penalty (tied and untied), plain SGD -- on every seed, plus three settings
 at an alternative AdamW rate on the first seed. ``run`` reduces the snapshots to
 what the claims read: singular values of E at every epoch end, E at init and at
 the end, spectral progress, held-out KL and facts about each training stream.
@@ -82,6 +82,7 @@ def settings(config: TrainingConfig) -> dict[str, dict]:
         "init×4": {"lr": config.lr, "init_scale": LARGE_INIT},
         "init GPT-std": {"lr": config.lr, "init_scale": gpt_scale(config)},
         "untied+‖E‖²": {"lr": config.lr, "l2": config.l2},
+        "tied+‖E‖²": {"lr": config.lr, "tied": True, "l2": config.l2},
         "sgd": {"optimizer": "sgd", "lr": config.sgd_lr},
     }
 
@@ -190,10 +191,15 @@ def sigma1(sv) -> float:
     return float(sv[0])
 
 
-def used_rows_health(result: TrainingResult, k: int) -> float:
-    """r_eff of the rows of the slots seen in member k's training stream, over its ceiling min(#seen, d)."""
+def used_rows_health(result: TrainingResult, k: int, E: torch.Tensor | None = None, rank: int | None = None) -> float:
+    """r_eff of the rows of the slots seen in member k's training stream, over its ceiling min(#seen, d).
+
+    ``E``: the (M, V, d) tables to read (default: after training; ``result.E0`` for the init); ``rank``: keep only
+    that many top singular values (a truncation, collapsed by construction when ``rank`` is small).
+    """
     seen = torch.nonzero(result.counts[result.runs[k][1]] > 0).flatten()
-    return r_eff(torch.linalg.svdvals(result.ET[k, seen].double()).numpy()) / min(len(seen), result.config.d)
+    sv = torch.linalg.svdvals((result.ET if E is None else E)[k, seen].double()).numpy()
+    return r_eff(sv[:rank]) / min(len(seen), result.config.d)
 
 
 def row_moves(result: TrainingResult, k: int) -> dict[str, float]:

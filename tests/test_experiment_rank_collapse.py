@@ -76,3 +76,19 @@ def test_built_spectra(k):
     table = rca.table_with_spectrum(sigma, seed=0)
     np.testing.assert_allclose(np.linalg.svd(table, compute_uv=False), np.sort(sigma)[::-1], atol=1e-12)
     assert effective_rank(rca.table_with_spectrum(np.full(128, 0.3), seed=0)) == pytest.approx(128)
+
+
+def test_penalty_runs_tied_and_untied():
+    fields = rc.settings(TINY)
+    assert fields["tied+‖E‖²"] == {**fields["untied+‖E‖²"], "tied": True}
+
+
+def test_used_rows_health_reads_the_init_and_truncates():
+    result = rc.run(TINY, Seeds(rc.STREAMS), "cpu")
+    k = result.members("untied")[0]
+    seen = int((result.counts[result.runs[k][1]] > 0).sum())
+    ceiling = min(seen, TINY.d)
+    assert rc.used_rows_health(result, k, rank=1) == pytest.approx(1 / ceiling)  # one singular value: r_eff = 1
+    at_init = rc.used_rows_health(result, k, result.E0)
+    assert at_init == pytest.approx(rc.used_rows_health(result, result.members("init×4")[0], result.E0), rel=1e-5)
+    assert 0 < rc.used_rows_health(result, k, rank=2) <= 2 / ceiling + 1e-9
