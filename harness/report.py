@@ -140,9 +140,17 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
             row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
-        rows[row_key(record)] = row
+        rows[row_key(record)] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=_order)}
     return doc, figures
+
+
+_TRAILING = ("seed_sweep", "drift", "baseline")  # optional fields, always last and in this order
+
+
+def _canonical(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its optional fields last in a fixed order: the same row serialises to the same bytes."""
+    return {**{k: v for k, v in row.items() if k not in _TRAILING}, **{k: row[k] for k in _TRAILING if k in row}}
 
 
 def merge_run_log(previous: dict[str, Any] | None, records: list[dict[str, Any]], run: dict) -> dict[str, Any]:

@@ -76,3 +76,10 @@ def test_paper_rows_sit_beside_ci_rows_and_a_ci_run_never_erases_them(tmp_path):
     later, _ = report.merge_records(doc, [{**ROW, "measured": {"y": 3.0}}], ENV)
     assert [(c["scale"], c["measured"]["y"]) for c in later["claims"]] == [("ci", 3.0), ("paper", 2.0)]
     assert "### a.b@paper" in report.render_markdown(later)
+
+
+def test_a_row_serialises_the_same_whether_its_sweep_is_new_or_kept():
+    swept = {**ROW, "seed_sweep": {"offsets": [0, 1], "verdicts": ["observation", "observation"]}}
+    fresh, _ = report.merge_records(None, [swept], ENV)
+    kept, _ = report.merge_records(fresh, [ROW], ENV)  # a plain run measuring the same keeps the sweep's evidence
+    assert json.dumps(fresh) == json.dumps(kept)
