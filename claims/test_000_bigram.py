@@ -15,7 +15,7 @@ import numpy as np
 
 from experiments.bigram import (
     CONFIGS, EXACT_LAW, FLAT_LAW, FLOAT32_EPS, OTHER_INIT, SLOW_LR, SMALL_INIT, STREAMS, TRUNCATED_LAW,
-    curve_table, deltas, effective_critical_width, figure_delta_vs_n, figure_delta_vs_n_lambda, figure_l0_vs_scale,
+    ScalingConfig, Sweep, deltas, effective_critical_width, figure_delta_vs_n, figure_delta_vs_n_lambda, figure_l0_vs_scale,
     figure_loss_curves, figure_per_token_gap, per_token_spearman, planted_laws, relative_gaps, run, setup,
     truncated_table_relative_gap,
 )
@@ -70,6 +70,16 @@ def _critical_table(sweeps, config) -> str:
     return ("Relative gap (L − L0)/L0 at the last step, best of the inits (worst in brackets), per dataset seed. "
             f"The 'reaches L0' line is {REACH:g}; float32 machine epsilon is {FLOAT32_EPS:.1e}.\n\n"
             + table(rows, ["dataset seed", "L0 (nats)"] + [f"N={n}" for n in config.widths], floatfmt="g"))
+
+
+def _curve_table(labelled: list[tuple[str, Sweep]], config: ScalingConfig) -> str:
+    """Δ(N) for N = 1..R and, under it, the local slope from N − 1 to N (for N < R)."""
+    rows = []
+    for label, sw in labelled:
+        d = deltas(sw, config.widths)
+        rows.append([f"{label}: Δ (nats)"] + [f"{x:.3g}" for x in d])
+        rows.append([f"{label}: slope"] + [""] + [f"{s:.2f}" for s in local_slopes(config.fit_widths, d[:-1])] + [""])
+    return table(rows, ["N"] + [str(n) for n in config.widths], floatfmt="g")
 
 
 @claim(
@@ -319,7 +329,7 @@ def test_scaling_closely_follows(ctx):
     rows = [[n, f"{robust.best(n):.5g}"] + [f"{robust.best(n, v) / robust.best(n) - 1:+.1e}" for v in variants]
             + [f"{robust.plateau(n):.1e}"] for n in cfg.robust_widths]
     ctx.note("The whole curve, per dataset seed, with local slopes between consecutive N:\n\n"
-             + curve_table([(f"seed {sw.data.seed}", sw) for sw in sweeps], cfg))
+             + _curve_table([(f"seed {sw.data.seed}", sw) for sw in sweeps], cfg))
     ctx.note(f"Near N = R: Δ({cfg.R - 1}) = {np.mean([sw.best(cfg.R - 1) for sw in sweeps]):.2g} and Δ({cfg.R}) = "
              f"{np.mean([sw.best(cfg.R) for sw in sweeps]):.1g} nats (seed mean), so the curve plunges to zero at N = R "
              "instead of continuing a power law.")
@@ -377,7 +387,7 @@ def test_knob_rank_weights(ctx):
                        f"{max(abs(sweeps[a].plateau(n)) for n in base.fit_widths):.1e}"] for a, f in fits.items()],
                      ["α", f"exponent (95% CI), N = 1..{base.fit_widths[-1]}", "R²", "slope N = 1→2", "Δ(R − 1), nats",
                       "smallest N reaching L0", "max plateau change"], floatfmt="g"))
-    ctx.note(curve_table([(f"α = {a}", sw) for a, sw in sweeps.items()], base))
+    ctx.note(_curve_table([(f"α = {a}", sw) for a, sw in sweeps.items()], base))
     ctx.figure(figure_delta_vs_n_lambda(result, cfg), "delta-vs-n-lambda",
                "Δ(N) for N < R with rank weights Λ_n ∝ n^-α (first dataset seed), fits over N = "
                f"1..{base.fit_widths[-1]} and an N^-1 guide through the α = {last} curve at N = 1.")

@@ -26,8 +26,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from harness.notes import table
-from lab.metrics import local_slopes, power_law_fit
+from lab.metrics import power_law_fit
 from lab.optim import LRSchedule, OptimizerSpec
 from lab.seeds import Seeds
 from lab.training import log_spaced_steps, train
@@ -38,7 +37,7 @@ __all__ = [
     "STREAMS", "CONFIGS", "FLOAT32_EPS", "MAIN", "SLOW_LR", "SMALL_INIT", "OTHER_INIT",
     "Recipe", "CriticalConfig", "ScalingConfig", "RankWeightsConfig", "LogitScaleConfig", "Configs",
     "Arm", "Sweep", "SweepsResult", "RankWeightsResult", "LogitScaleResult",
-    "run", "train_sweep", "setup", "relative_gaps", "deltas", "curve_table", "effective_critical_width",
+    "run", "train_sweep", "setup", "relative_gaps", "deltas", "effective_critical_width",
     "EXACT_LAW", "TRUNCATED_LAW", "FLAT_LAW", "planted_laws", "truncated_table_relative_gap",
     "residual_outside_top_subspace", "per_token_predictors",
     "figure_loss_curves", "figure_delta_vs_n", "figure_delta_vs_n_lambda", "figure_l0_vs_scale", "figure_per_token_gap",
@@ -355,16 +354,6 @@ def truncated_table_relative_gap(data: LowRankBigram, rank: int) -> float:
     L = data.logits.to(torch.float64)
     U, S, Vh = torch.linalg.svd(L - L.mean(dim=1, keepdim=True))
     return float(data.loss_gap((U[:, :rank] * S[:rank]) @ Vh[:rank])) / data.optimal_loss
-
-
-def curve_table(labelled: list[tuple[str, Sweep]], config: ScalingConfig) -> str:
-    """Δ(N) for N = 1..R and, under it, the local slope from N − 1 to N (for N < R)."""
-    rows = []
-    for label, sw in labelled:
-        d = deltas(sw, config.widths)
-        rows.append([f"{label}: Δ (nats)"] + [f"{x:.3g}" for x in d])
-        rows.append([f"{label}: slope"] + [""] + [f"{s:.2f}" for s in local_slopes(config.fit_widths, d[:-1])] + [""])
-    return table(rows, ["N"] + [str(n) for n in config.widths], floatfmt="g")
 
 
 def effective_critical_width(sw: Sweep, widths: tuple[int, ...], reach: float) -> int | None:
