@@ -167,11 +167,11 @@ def test_critical_above_r_reaches_l0(ctx):
     ctx.note(f"{at_eps} of the {len(pairs)} (dataset seed, N > R) pairs reach the float32 level (relative gap ≤ "
              f"{FLOAT32_EPS:.1e}){rest}. Widths above R are not pinned "
              "by the rank constraint: where a row has rare transitions (P ~ 1e-5) the loss barely depends on their "
-             "logits, and an over-parameterised member converges along those directions slowly (in development runs "
-             "on dataset seed 8 its logits there were still off by ~0.1 after 8000 steps while N = R had them to "
-             "3e-5). This is a finite-step training floor, not a capacity limit: an N > R model contains every N = R "
+             "logits, and an over-parameterised member converges along those directions slowly. This is a finite-step "
+             "training floor, not a capacity limit: an N > R model contains every N = R "
              f"solution. The same slowness makes this verdict depend on the step budget: at peak lr {cfg.recipe.slow_lr:g} "
-             "the surplus directions move 3× slower and a dataset can end just above the line.")
+             f"({cfg.recipe.peak_lr / cfg.recipe.slow_lr:g}× below the main run's) the surplus directions move more "
+             "slowly and a dataset can end just above the line (see relative_gap[lr …]).")
     return {"largest_relative_gap_above_r": relative_gaps(sweeps, cfg.above, np.max),
             **_alternatives(ctx, ABOVE_R_ID, sweeps, cfg.above, np.max),
             "pairs_at_float32_level": at_eps,
