@@ -13,6 +13,7 @@ import time
 import traceback
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 from harness import drift
@@ -115,8 +116,6 @@ def claim(
 
 
 def _headline(c: Claim, measured: dict[str, Any]) -> str:
-    import numpy as np
-
     key = c.criterion.quantity if c.criterion else next(iter(measured), None)
     if key is None:
         return ""

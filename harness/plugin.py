@@ -60,7 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "--claims-scale paper is meant for --claims-device cuda: it runs the sources' own sizes (a V = 50304 "
             "vocabulary, 1000 × 1000 logit matrices), hours to days of work on a CPU where the ci scale takes minutes. "
             "Run it on a GPU machine: pytest claims --claims-scale paper --claims-device cuda")
-    if device == "cuda" and not __import__("torch").cuda.is_available():
+    if device == "cuda" and not _cuda_available():
         raise pytest.UsageError("--claims-device cuda: torch.cuda.is_available() is False on this machine")
     if not hasattr(config, "workerinput"):
         session = ClaimsSession(config)
@@ -242,6 +242,12 @@ class ClaimsSession:
                 terminalreporter.write_line(f"  {key}: " + ", ".join(f"{o}: {v}" for o, v in sorted(verdicts.items())))
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
                                     f"run ids and timings: {report.run_log_path(self.report_path).name})")
+
+
+def _cuda_available() -> bool:
+    import torch  # only here: a cpu run's controller never imports torch
+
+    return torch.cuda.is_available()
 
 
 def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_offset: int, device: str,

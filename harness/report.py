@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from harness.drift import describe as describe_drift
+from harness.drift import compare as compare_drift, describe as describe_drift
 from harness.registry import row_key
 from harness.verdicts import Criterion  # the one place that phrases criteria
 
@@ -441,8 +441,6 @@ def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict,
     shard's run log; without one, the later shard on the command line); ``conflicts`` names the claims that two
     shards measured differently (beyond the drift rule), which a merge must not hide.
     """
-    from harness.drift import compare
-
     shards = []
     for path in map(Path, shard_paths):
         raw = json.loads(path.read_text()) if path.exists() else None
@@ -460,7 +458,7 @@ def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict,
             if key_ in rows:
                 other = rows[key_][1]
                 measured_both = all(r["verdict"] not in ("error", "skipped") for r in (row, other))
-                if measured_both and row["version"] == other["version"] and compare(
+                if measured_both and row["version"] == other["version"] and compare_drift(
                         {**row, "measured": _nan(row["measured"])}, other, row["environment"])["status"] == "drifted":
                     conflicts.append(f"{key_}: {rows[key_][2]} and {path} measured it differently")
                 if key < rows[key_][0]:

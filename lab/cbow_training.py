@@ -75,17 +75,17 @@ def train_cbow(
     schedule = torch.stack([perms[m.seed] for m in model.members]).reshape(M, total, batch_size).to(device)  # (M, steps, B)
     model.to(device)
     contexts, centers = contexts.to(device), centers.to(device)
-    snapshots, losses = [], torch.zeros(epochs, M)
+    snapshots, losses = [], torch.zeros(epochs, M, device=device)  # on the device: no host sync per step
 
     def loss_at(step: int) -> torch.Tensor:  # (M,)
         idx = schedule[:, step - 1]  # (M, B)
         ctx = torch.gather(contexts, 1, idx[:, :, None].expand(-1, -1, contexts.shape[2]))
         loss = model.loss(ctx, torch.gather(centers, 1, idx))
-        losses[(step - 1) // per_epoch] += loss.detach().cpu() / per_epoch
+        losses[(step - 1) // per_epoch] += loss.detach() / per_epoch
         return loss
 
     def record(step: int) -> None:
         snapshots.append(model.embeddings().detach().cpu().clone())
 
     run_steps(total, _optimizers(model), loss_at, observe=record, observe_at=at)
-    return CBOWLog(steps=at, snapshots=snapshots, epoch_loss=losses.numpy(), steps_per_epoch=per_epoch)
+    return CBOWLog(steps=at, snapshots=snapshots, epoch_loss=losses.cpu().numpy(), steps_per_epoch=per_epoch)

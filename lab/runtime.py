@@ -18,14 +18,22 @@ __all__ = ["THREADS", "pin_one_thread"]
 
 THREADS = 1
 _VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_blas_pinned = False
 
 
 def pin_one_thread() -> None:
-    """Pin torch and every BLAS to one thread for the rest of the process (loaded now or later)."""
-    from threadpoolctl import threadpool_limits
+    """Pin torch and every BLAS to one thread for the rest of the process (loaded now or later).
 
-    for name in _VARIABLES:
-        os.environ[name] = str(THREADS)
-    threadpool_limits(limits=THREADS)  # BLAS libraries already loaded (numpy's)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(THREADS)
+    Cheap to call again: the variables and the loaded BLAS are pinned once; a torch loaded since is pinned then.
+    """
+    global _blas_pinned
+    if not _blas_pinned:
+        from threadpoolctl import threadpool_limits
+
+        for name in _VARIABLES:
+            os.environ[name] = str(THREADS)
+        threadpool_limits(limits=THREADS)  # BLAS libraries already loaded (numpy's); later ones read the variables
+        _blas_pinned = True
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != THREADS:
+        torch.set_num_threads(THREADS)
