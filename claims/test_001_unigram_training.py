@@ -47,7 +47,7 @@ CONVERGED_FRACTION = 0.01  # of log V − S: a line width on a plot that spans t
                          "entropy. Calibrated by the untied model (exact by construction) under the same training, "
                          "which must pass, and the model at init, which must fail. The earlier line, 2 standard errors "
                          f"of the post's 2M-sample evaluation ({2 * POST_EVAL_SE:.2g} nats), was failed by the untied "
-                         "model too: it measured the batch-128 floor, not convergence"),
+                         "model too: it measured the batch-128 floor, not convergence", log=True),
     expected=REFUTED,
     reason="Tied D = 1 training stalls at {final_gap_over_uniform_gap:range} of log V − S ({final_gap_nats:mean} nats, "
            "{final_gap_percent_of_entropy:mean}% of S) under batch 128, where the untied model under the same training "
@@ -186,7 +186,7 @@ def test_tied_d1_every_pair_ordered(ctx):
     setup={**D1_SETUP, "speed-up": "steps for tied to first reach its final gap / steps for untied to reach it "
                                    "(same seed: same init E, same batches)"},
     criterion=AtLeast("speedup", 1.25, claimed="> 1",
-                      why="evaluation steps are log-spaced 20 per decade (12% apart): a ratio ≥ 1.25 is more than one grid step"),
+                      why="evaluation steps are log-spaced 20 per decade (12% apart): a ratio ≥ 1.25 is more than one grid step", log=True),
     expected=REPRODUCED,
     group="unigram-d1",
     scope=SOURCE,
@@ -290,7 +290,7 @@ def test_layernorm_without_affine(ctx):
     setup=setup(CONFIGS["ci"].collapse),
     criterion=AtMost("largest_final_to_initial_n_eff_ratio", 0.9, claimed="n_eff falls",
                      why="a collapse means a fall of at least 10%; n_eff at init varies far less between seeds "
-                         "(n_eff_at_init), so a 10% fall is no seed effect"),
+                         "(n_eff_at_init), so a 10% fall is no seed effect", log=True),
     expected=REPRODUCED,
     group="unigram-collapse",
     scope=SOURCE,

@@ -564,7 +564,7 @@ def _lingen_ratio(ctx, baseline, candidate: str = "lingen B={b}", full_note: boo
     statement=f"Lingen (extended logit matrix) reaches lower KL to the model than the single-token variant "
               f"(B = {CI.judged_basis} basis histories each).",
     setup={**LINGEN_SETUP, "single-token": "the same regression on the next-token columns only (empty future)"},
-    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(single-token)", why=LINGEN_WHY),
+    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(single-token)", why=LINGEN_WHY, log=True),
     expected=INCONCLUSIVE,
     reason="KL(Lingen) / KL(single-token) at B = " + str(CI.judged_basis) + " is {kl_ratio} over the seeds: the "
            "single-token variant matches step 1 exactly and derails later by a seed-dependent amount (later-step KL "
@@ -596,7 +596,7 @@ def test_lingen_vs_single_token(ctx):
               f"{CI.judged_truncation} tokens (half) of the target.",
     setup={**LINGEN_SETUP, "restricted context": f"the final model given only the last c target tokens; c = "
                                                  f"{CI.judged_truncation} judged, c = {CI.truncations} in the note"},
-    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(restricted context)", why=LINGEN_WHY),
+    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(restricted context)", why=LINGEN_WHY, log=True),
     expected=REFUTED,
     reason="At B = " + str(CI.judged_basis) + " (near the effective rank), regressed over the futures alone as the "
            "source does, Lingen's KL is {kl_ratio:range} times the restricted context's ({kl_lingen:range} vs "
@@ -621,7 +621,7 @@ def test_lingen_vs_truncated_context(ctx):
               "given the full target.",
     setup={**LINGEN_SETUP, "checkpoint": "mid = steps / 2, the strongest stored earlier checkpoint (init and early in "
                                          "the note)"},
-    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(intermediate checkpoint)", why=LINGEN_WHY),
+    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(intermediate checkpoint)", why=LINGEN_WHY, log=True),
     expected=INCONCLUSIVE,
     reason="KL(Lingen) / KL(mid checkpoint) at B = " + str(CI.judged_basis) + " is {kl_ratio} over the seeds: "
            "Lingen's KL ({kl_lingen:range} nats) and the checkpoint's ({kl_baseline:range}) are of one size, and "
@@ -645,7 +645,7 @@ def test_lingen_vs_earlier_checkpoint(ctx):
     setup={**LINGEN_SETUP, "nonsense basis": f"B uniform random histories of {CI.history_len} tokens; the target row "
                                              "is regressed on their rows over the sampled futures, and generation "
                                              "queries the model on them only"},
-    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen, nonsense basis) < KL(restricted context)", why=LINGEN_WHY),
+    criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen, nonsense basis) < KL(restricted context)", why=LINGEN_WHY, log=True),
     expected=REFUTED,
     reason="With " + str(CI.judged_basis) + " uniform random basis histories Lingen's KL is {kl_ratio:range} times the "
            "restricted context's ({kl_lingen:range} vs {kl_baseline:range} nats), and {kl_ratio_nonsense_basis_full:range} "
@@ -675,7 +675,7 @@ def test_lingen_nonsense_basis(ctx):
     statement=f"Lingen (B = {CI.judged_basis}) regressed on sampled futures reaches lower KL than Lingen regressed on "
               "nonsense futures.",
     setup={**LINGEN_SETUP, "nonsense": "the same regression on uniform random futures"},
-    criterion=AtMost("kl_ratio", 1.0, claimed="in-distribution futures give lower KL", why=LINGEN_WHY),
+    criterion=AtMost("kl_ratio", 1.0, claimed="in-distribution futures give lower KL", why=LINGEN_WHY, log=True),
     expected=REFUTED,
     reason="Mean KL {kl_lingen:range} nats with sampled futures, {kl_baseline:range} with nonsense futures; the ratio "
            "is {kl_ratio} over the seeds (at B = " + str(CI.basis) + ": {kl_ratio_full_basis_futures_only:range}), so which one "

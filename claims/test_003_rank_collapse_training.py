@@ -206,7 +206,7 @@ def wd_much_better(result: TrainingResult) -> dict:
               "half the note's own relative gain (58.3 / 31.7 = ×1.84).",
     setup={**SETUP, "measured": "after 10 epochs, ratio r_eff(wd 0.1) / r_eff(wd 0) for the same seed (same init and batches)"},
     criterion=AtLeast("rank_ratio_wd", WD_GAIN, claimed="×1.84 ('much better')",
-                      why=f"half of the note's log-free gain: 1 + (1.84 − 1)/2 = {WD_GAIN:.2f}"),
+                      why=f"half of the note's log-free gain: 1 + (1.84 − 1)/2 = {WD_GAIN:.2f}", log=True),
     controls=[Negative("rank_ratio_wd_at_init", "the same pair at init, before decay has acted (ratio 1)")],
     expected=REFUTED,
     reason="Not reproduced on the stand-in: weight decay 0.1 lowers r_eff slightly (×{rank_ratio_wd:range} untied; tied and at lr 1e-2 too, see "
@@ -307,7 +307,7 @@ def larger_init(result: TrainingResult) -> dict:
     criterion=AtLeast("min_rank_ratio_step", CHANGED, claimed="r_eff rises with init scale",
                       why="the note gives no size: 'rises' read as each step's ratio of r_eff outside this source's ±5% "
                           "band for ≈ (the init, where the scales give the same r_eff, has ratio 1 and must not pass; "
-                          "the previous reading, step ≥ 0, let it pass)"),
+                          "the previous reading, step ≥ 0, let it pass)", log=True),
     controls=[Negative("min_rank_ratio_step_at_init", "the same three scales at init (r_eff is scale-invariant: ratio 1)")],
     expected=REPRODUCED,
     scope=STAND_IN,
@@ -329,7 +329,7 @@ def gpt_init(result: TrainingResult) -> dict:
     statement="GPT-style N(0, 0.02) is only slightly smaller than Kaiming-uniform 1/√d at d = 128 (std ratio ≥ 0.75).",
     setup={"d": CONFIG.d, "Kaiming-uniform std": "bound/√3 = 1/√(3·128) = 0.051", "measured": "the std ratio (exact) and, "
            "on the stand-in, its effect on r_eff after 10 epochs"},
-    criterion=AtLeast("std_ratio_gpt_to_kaiming", 0.75, claimed="'slightly smaller'", why="'slightly' read as within a factor 4/3"),
+    criterion=AtLeast("std_ratio_gpt_to_kaiming", 0.75, claimed="'slightly smaller'", why="'slightly' read as within a factor 4/3", log=True),
     expected=REFUTED,
     reason="0.02 / 0.051 = {std_ratio_gpt_to_kaiming:.2f}: GPT's init is well over 2× smaller at d = 128, and on the "
            "stand-in it lowers the trained r_eff to {r_eff_after_ratio_gpt_to_kaiming:range} of the Kaiming run's.",
@@ -430,7 +430,7 @@ def used_rows_healthy(result: TrainingResult) -> dict:
     criterion=AtLeast("used_rows_health_ratio_wd", CHANGED, claimed="healthy 'as long as weight decay is on'",
                       why="'as long as weight decay is on' = decay makes the used rows healthier: the ratio outside this "
                           "source's ±5% band for ≈ (the previous reading, 'at least as healthy', was passed by the init, "
-                          "where both are the same table)"),
+                          "where both are the same table)", log=True),
     controls=[Negative("used_rows_health_ratio_wd_at_init", "the same pair at init, before decay has acted (ratio 1)")],
     expected=REFUTED,
     reason="Not reproduced on the stand-in: weight decay lowers the used rows' r_eff in every seed (×"
@@ -478,7 +478,7 @@ def penalty_with_tied(result: TrainingResult) -> dict:
                       why="'interacts badly' = on average over seeds the penalty costs the tied model more than the untied "
                           "one, by more than this source's ±5% band for ≈; the note gives no size. Judged on the ratio of "
                           "the seed-mean costs: a single seed's cost is a difference of two held-out KLs, and a seed "
-                          "of the 5-offset sweep goes the other way, so an every-seed reading flips between offsets"),
+                          "of the 5-offset sweep goes the other way, so an every-seed reading flips between offsets", log=True),
     expected=REPRODUCED,
     scope=STAND_IN,
 )
@@ -586,7 +586,7 @@ def tied_lower(result: TrainingResult) -> dict:
     setup={**SETUP, "measured": "after 10 epochs, no weight decay: r_eff(tied) / r_eff(untied) per seed"},
     criterion=AtMost("rank_ratio_tied_to_untied", 1 / CHANGED, claimed="tied lower",
                      why="the note gives no size: 'lower' read as a ratio outside this source's ±5% band for ≈ (the "
-                         "previous reading, ratio ≤ 1, was passed by the init, where both are the same table)"),
+                         "previous reading, ratio ≤ 1, was passed by the init, where both are the same table)", log=True),
     controls=[Negative("rank_ratio_tied_to_untied_at_init", "the same pair at init (the same table: ratio 1)")],
     expected=REPRODUCED,
     scope=STAND_IN,
@@ -622,7 +622,7 @@ def spectral_bias(result: TrainingResult) -> dict:
     criterion=AtLeast("progress_ratio_top5_to_bottom", CHANGED, claimed="top moves first",
                       why="'first' = ahead at the first checkpoint, by more than this source's ±5% band for ≈ (the last "
                           "checkpoint, where both sets have covered all of their displacement, has ratio 1 and must not "
-                          "pass; the previous reading, ratio ≥ 1, let it)"),
+                          "pass; the previous reading, ratio ≥ 1, let it)", log=True),
     controls=[Negative("progress_ratio_top5_to_bottom_at_the_end", "the same SGD runs at the last checkpoint (ratio 1 by "
                                                                    "construction)"),
               Negative("progress_ratio_top5_to_bottom[adamw]", f"AdamW lr {CONFIG.lr:g}, whose per-coordinate "

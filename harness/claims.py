@@ -23,7 +23,7 @@ from harness.registry import Claim, Source, claim_head, get_claim, register, row
 from harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
-    Positive, calibrate, judge, per_seed,
+    Positive, calibrate, interval, judge, per_seed,
 )
 from models.validation import require, require_choice
 
@@ -115,12 +115,24 @@ def claim(
     return decorate
 
 
-def _headline(c: Claim, measured: dict[str, Any]) -> str:
+def _estimate(c: Claim, measured: dict[str, Any]) -> dict[str, Any] | None:
+    """What the verdict is judged on: the seeds' (geometric) mean of the judged quantity and its interval."""
+    if c.criterion is None or c.criterion.quantity not in measured:
+        return None
+    found = interval(c.criterion, measured)
+    n = len(per_seed(measured[c.criterion.quantity]))
+    return None if found is None else {"mean": found[0], "low": found[1], "high": found[2], "n": n, "log": c.criterion.log}
+
+
+def _headline(c: Claim, measured: dict[str, Any], estimate: dict[str, Any] | None) -> str:
     key = c.criterion.quantity if c.criterion else next(iter(measured), None)
     if key is None:
         return ""
     values = per_seed(measured[key])
-    if len(values) == 1:
+    if estimate is not None and estimate["n"] > 1:
+        mean = "geometric mean" if estimate["log"] else "mean"
+        text = f"{key}: {mean} {estimate['mean']:.4g}, interval [{estimate['low']:.4g}, {estimate['high']:.4g}] (n={estimate['n']})"
+    elif len(values) == 1:
         text = f"{key} = {values[0]:.4g}"
     else:
         text = f"{key} = {np.mean(values):.4g} ± {np.std(values, ddof=1):.2g} (n={len(values)})"
@@ -149,10 +161,11 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
     start = time.perf_counter()
     measured: dict[str, Any] = {}
-    error, reason, controls = None, c.reason, []
+    error, reason, controls, estimate = None, c.reason, [], None
     try:
         measured = _checked_measurement(to_builtin(c.measure(ctx)))
         verdict = judge(c.criterion, measured)
+        estimate = _estimate(c, measured)
         if c.controls:
             controls = calibrate(c.criterion, c.controls, measured)
             if verdict != ERROR and not all(k["calibrated"] for k in controls):
@@ -171,7 +184,8 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         "controls": controls,
         "verdict": verdict,
         "measured": measured,
-        "headline": error.strip().splitlines()[-1] if error else _headline(c, measured),
+        "estimate": estimate,
+        "headline": error.strip().splitlines()[-1] if error else _headline(c, measured, estimate),
         "notes": ctx.notes,
         "figures": ctx.figures,
         "seconds": round(time.perf_counter() - start, 3),

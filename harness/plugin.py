@@ -165,7 +165,7 @@ class ClaimsSession:
         self.records: dict[str, dict] = {}
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
-        self.sweep: dict[str, dict[int, str]] = {}  # row key -> seed offset -> verdict
+        self.sweep: dict[str, dict[int, tuple[str, dict | None]]] = {}  # row key -> seed offset -> (verdict, estimate)
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
     @property
@@ -180,7 +180,7 @@ class ClaimsSession:
             record = props["claim"]
             if record["seed_offset"] == self.config.getoption("--claims-seed"):
                 self.records[row_key(record)] = record
-            self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = record["verdict"]
+            self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (record["verdict"], record.get("estimate"))
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
             opt = self.config.getoption
@@ -217,8 +217,10 @@ class ClaimsSession:
         records = [self.records[k] for k in sorted(self.records)]
         if self.config.getoption("--claims-seed-sweep") > 1:
             for record in records:
-                verdicts = self.sweep.get(row_key(record), {})
-                record["seed_sweep"] = {"offsets": sorted(verdicts), "verdicts": [verdicts[k] for k in sorted(verdicts)]}
+                swept = self.sweep.get(row_key(record), {})
+                offsets = sorted(swept)
+                record["seed_sweep"] = {"offsets": offsets, "verdicts": [swept[k][0] for k in offsets],
+                                        "intervals": [_interval(swept[k][1]) for k in offsets]}
         previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
         doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"),
                                             keep=self._still_defined)
@@ -235,13 +237,19 @@ class ClaimsSession:
         terminalreporter.section("claims")
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
         if self.config.getoption("--claims-seed-sweep") > 1:
-            flips = {k: v for k, v in self.sweep.items() if len(set(v.values())) > 1}
+            flips = {k: v for k, v in self.sweep.items() if len({verdict for verdict, _ in v.values()}) > 1}
             terminalreporter.write_line(f"seed sweep: {len(flips)} of {len(self.sweep)} claims change verdict across "
                                         f"offsets {sorted({o for v in self.sweep.values() for o in v})}")
-            for key, verdicts in sorted(flips.items()):
-                terminalreporter.write_line(f"  {key}: " + ", ".join(f"{o}: {v}" for o, v in sorted(verdicts.items())))
+            for key, swept in sorted(flips.items()):
+                terminalreporter.write_line(f"  {key}: " + ", ".join(
+                    f"{o}: {verdict} {_interval(estimate)}" for o, (verdict, estimate) in sorted(swept.items())))
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
                                     f"run ids and timings: {report.run_log_path(self.report_path).name})")
+
+
+def _interval(estimate: dict | None) -> list[float] | None:
+    """An offset's interval [low, high] for the seed sweep (None: an observation or an error)."""
+    return None if estimate is None else [estimate["low"], estimate["high"]]
 
 
 def _cuda_available() -> bool:

@@ -3,18 +3,19 @@
 Pure functions and one atomic writer; no pytest here. The JSON schema (``SCHEMA``) is public and documented in the
 README:
 
-    {"schema": "toy-claims/report/v3",
+    {"schema": "toy-claims/report/v4",
      "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},   # of the latest run
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
-                 "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why"} | null,
+                 "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why", "log"} | null,
                  "expected",                      # the pin for the scale this row was measured at
                  "expected_at": {scale: pin},     # pins that differ at another scale
                  "reason", "verdict", "measured": {name: number | list},
+                 "estimate": {"mean", "low", "high", "n", "log"} | null,   # what the verdict is judged on
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
                  "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
                  "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
-                 "seed_sweep"?: {"offsets": [int], "verdicts": [str]},   # from a --claims-seed-sweep run
+                 "seed_sweep"?: {"offsets": [int], "verdicts": [str], "intervals": [[low, high] | null]},  # --claims-seed-sweep
                  "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "sd_units", "why"}]},
                  "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
 
@@ -52,8 +53,8 @@ from harness.verdicts import Criterion  # the one place that phrases criteria
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
            "write_report", "load_report", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
 
-SCHEMA = "toy-claims/report/v3"
-_OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2")  # read as baselines and upgraded; written as SCHEMA
+SCHEMA = "toy-claims/report/v4"
+_OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
 RUN_LOG_SCHEMA = "toy-claims/run-log/v1"
 _VOLATILE = ("seconds", "run")
 _SCALE_ORDER = {"ci": 0, "paper": 1}
@@ -100,11 +101,11 @@ def load_report(json_path: Path) -> dict[str, Any] | None:
 
 
 def _upgrade(doc: dict[str, Any]) -> dict[str, Any]:
-    """An older report as the current schema: v1's volatile fields dropped and its environment on every row; v2 rows
-    gain nothing (scope and controls arrive when the claim is measured again)."""
+    """An older report as the current schema: v1's volatile fields dropped and its environment on every row; v2 and
+    v3 rows gain nothing (scope, controls and the estimate arrive when the claim is measured again)."""
     if doc["schema"] == SCHEMA:
         return doc
-    if doc["schema"] == "toy-claims/report/v2":
+    if doc["schema"] in ("toy-claims/report/v2", "toy-claims/report/v3"):
         return {**doc, "schema": SCHEMA}
     env = doc.get("environment")
     rows = [{**{k: v for k, v in c.items() if k not in _VOLATILE and k != "expected_on"}, "environment": env}
@@ -378,7 +379,9 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         lines += [f"**Why pinned {c['expected']}.** {c['reason']}", ""]
     if c.get("seed_sweep"):
         sweep = c["seed_sweep"]
-        lines += ["**Seed sweep.** " + ", ".join(f"offset {o}: {v}" for o, v in zip(sweep["offsets"], sweep["verdicts"]))
+        intervals = sweep.get("intervals") or [None] * len(sweep["offsets"])
+        lines += ["**Seed sweep.** " + ", ".join(f"offset {o}: {v}" + (f" [{i[0]:.4g}, {i[1]:.4g}]" if i else "")
+                                                   for o, v, i in zip(sweep["offsets"], sweep["verdicts"], intervals))
                   + (" — **the verdict depends on the seeds drawn**." if len(set(sweep["verdicts"])) > 1 else "."), ""]
     if c.get("controls"):
         lines += ["**Controls** (the same criterion on settings measured in the same run).", "", tabulate(

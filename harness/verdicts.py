@@ -1,10 +1,13 @@
-"""Verdicts: a per-seed criterion on one measured quantity, and the rule that turns it into a verdict.
+"""Verdicts: a criterion on one measured quantity, and the one rule that turns the seeds' values into a verdict.
 
-The criterion is applied to the judged quantity of every seed:
+A verdict is a statement about the population of seeds, not about the few drawn. The seeds' values of the judged
+quantity give an estimate of its population mean with a confidence interval (``interval``: the mean ± the
+one-sided ``LEVEL`` Student-t bound, ``t(LEVEL, n−1)·sd/√n``; on a log scale for a criterion with ``log=True``,
+i.e. a geometric mean, for ratios and gaps that span decades). The criterion's region [lo, hi] then decides:
 
-* ``reproduced``   -- it holds for every seed;
-* ``refuted``      -- it fails for every seed;
-* ``inconclusive`` -- the seeds disagree (the spread straddles the criterion);
+* ``reproduced``   -- the whole interval lies inside the region (clearly inside, at ``LEVEL`` on each side);
+* ``refuted``      -- the whole interval lies outside it (clearly outside);
+* ``inconclusive`` -- the interval straddles a bound: these seeds cannot tell;
 * ``error``        -- the measurement raised or produced NaN/inf;
 * ``observation``  -- a measurement the source makes no claim about (no criterion);
 * ``skipped``      -- an optional dependency is missing.
@@ -14,18 +17,20 @@ Pure: no pytest, no plotting.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from models.validation import require, require_choice, require_real, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
-    "KINDS", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "per_seed",
+    "KINDS", "LEVEL", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
     "Control", "Positive", "Negative", "calibrate",
 ]
@@ -45,13 +50,15 @@ EMPIRICAL, IDENTITY = "empirical", "identity"
 EVIDENCE = (EMPIRICAL, IDENTITY)
 PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
 KINDS = ("approx", "at_most", "at_least", "between")
+LEVEL = 0.95  # one-sided confidence of each end of the interval a verdict is judged on
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """A per-seed test of one measured quantity, with what the source claims and why these numbers.
+    """A region for the population mean of one measured quantity, with what the source claims and why these numbers.
 
-    Build it with ``Approx``, ``AtMost``, ``AtLeast`` or ``Between``.
+    Build it with ``Approx``, ``AtMost``, ``AtLeast`` or ``Between``; ``log=True`` judges a positive quantity (a
+    ratio, a gap spanning decades) by its geometric mean, with the interval computed on log values.
     """
 
     quantity: str  # key of the measured dict that is judged
@@ -60,6 +67,7 @@ class Criterion:
     hi: float
     claimed: str  # what the source claims, for the summary table ("7.57", "< L0 + floor")
     why: str  # one line: where the numbers come from (source's words, measured floor, seed spread)
+    log: bool = False  # judge the geometric mean (interval on log values); needs lo >= 0 and positive values
 
     def __post_init__(self) -> None:
         require(isinstance(self.quantity, str) and self.quantity != "", "quantity", "a non-empty str", self.quantity)
@@ -69,20 +77,23 @@ class Criterion:
             require(isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value),
                     name, "a number (±inf for an open side), not NaN", value)
         require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
+        require(isinstance(self.log, bool), "log", "a bool", self.log)
+        require(not self.log or self.lo >= 0, "lo", "a number >= 0 on a log scale (log=True)", self.lo)
 
     def holds(self, x: float) -> bool:
         return self.lo <= x <= self.hi
 
     def describe(self) -> str:
-        q = f"`{self.quantity}`"
+        q = f"{'geometric ' if self.log else ''}mean of `{self.quantity}`"
+        over = f" ({LEVEL:.0%} interval over seeds)"
         if self.kind == "at_most":
-            return f"{q} ≤ {self.hi:.6g} for every seed"
+            return f"{q} ≤ {self.hi:.6g}{over}"
         if self.kind == "at_least":
-            return f"{q} ≥ {self.lo:.6g} for every seed"
+            return f"{q} ≥ {self.lo:.6g}{over}"
         if self.kind == "approx":
             mid, tol = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
-            return f"|{q} − {mid:.6g}| ≤ {tol:.3g} for every seed"
-        return f"{self.lo:.6g} ≤ {q} ≤ {self.hi:.6g} for every seed"
+            return f"|{q} − {mid:.6g}| ≤ {tol:.3g}{over}"
+        return f"{self.lo:.6g} ≤ {q} ≤ {self.hi:.6g}{over}"
 
 
 def _check_text(quantity: str, why: str, claimed: str | None) -> None:
@@ -91,31 +102,31 @@ def _check_text(quantity: str, why: str, claimed: str | None) -> None:
     require_type(claimed, "claimed", (str, type(None)) , "a str")
 
 
-def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str | None = None) -> Criterion:
+def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str | None = None, log: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(target, "target")
     require_real(tol, "tol", lo=0)
-    return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why)
+    return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why, log)
 
 
-def AtMost(quantity: str, bound: float, *, why: str, claimed: str) -> Criterion:
+def AtMost(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(bound, "bound")
-    return Criterion(quantity, "at_most", -math.inf, bound, claimed, why)
+    return Criterion(quantity, "at_most", -math.inf, bound, claimed, why, log)
 
 
-def AtLeast(quantity: str, bound: float, *, why: str, claimed: str) -> Criterion:
+def AtLeast(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(bound, "bound")
-    return Criterion(quantity, "at_least", bound, math.inf, claimed, why)
+    return Criterion(quantity, "at_least", bound, math.inf, claimed, why, log)
 
 
-def Between(quantity: str, lo: float, hi: float, *, why: str, claimed: str) -> Criterion:
+def Between(quantity: str, lo: float, hi: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(lo, "lo")
     require_real(hi, "hi")
     require(lo <= hi, "lo, hi", "lo <= hi", (lo, hi))
-    return Criterion(quantity, "between", lo, hi, claimed, why)
+    return Criterion(quantity, "between", lo, hi, claimed, why, log)
 
 
 def _is_real(v: Any) -> bool:
@@ -137,19 +148,50 @@ def per_seed(value: Any, name: str = "measured value") -> list[float]:
     return [float(v) for v in values]
 
 
-def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:
-    """The verdict of ``criterion`` on ``measured`` (see the module docstring)."""
-    if criterion is None:
-        return OBSERVATION
+def _bounds(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, float, float] | None:
+    """(mean, low, high) of the judged quantity's seeds on the criterion's scale (log values when ``log``)."""
     require_type(criterion, "criterion", Criterion, "a Criterion or None")
     require_type(measured, "measured", dict, "a dict of measured quantities")
     if criterion.quantity not in measured:
         raise KeyError(f"criterion quantity {criterion.quantity!r} not measured; measured: {sorted(measured)}")
-    values = per_seed(measured[criterion.quantity], f"measured {criterion.quantity!r}")
-    if not values or not all(math.isfinite(v) for v in values):
+    values = np.array(per_seed(measured[criterion.quantity], f"measured {criterion.quantity!r}"))
+    if values.size == 0 or not np.isfinite(values).all() or (criterion.log and (values <= 0).any()):
+        return None
+    x = np.log(values) if criterion.log else values
+    if np.ptp(x) == 0:  # one value, or seeds that all agree: no spread to account for
+        return float(x[0]), float(x[0]), float(x[0])
+    mean = float(x.mean())
+    half = float(stats.t.ppf(LEVEL, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def interval(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, float, float] | None:
+    """(estimate, low, high): the seeds' mean of the judged quantity and its ``LEVEL`` one-sided bounds.
+
+    On a log scale (``criterion.log``) all three are the exponentials of the log-value statistics (the geometric
+    mean and its bounds). One value, or values that all agree, give a point: no spread to account for. None when a
+    value is NaN or infinite (or not positive on a log scale): there is no estimate, the verdict is ``error``.
+    """
+    bounds = _bounds(criterion, measured)
+    if bounds is None or not criterion.log:
+        return bounds
+    return tuple(math.exp(b) for b in bounds)
+
+
+def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:
+    """The verdict of ``criterion`` on ``measured``: where the seeds' interval lies (see the module docstring)."""
+    if criterion is None:
+        return OBSERVATION
+    bounds = _bounds(criterion, measured)
+    if bounds is None:
         return ERROR
-    held = [criterion.holds(v) for v in values]
-    return REPRODUCED if all(held) else REFUTED if not any(held) else INCONCLUSIVE
+    _, low, high = bounds
+    lo, hi = criterion.lo, criterion.hi
+    if criterion.log:  # compare on the log scale itself: exp(log x) need not give back x's last bit
+        lo, hi = (math.log(b) if b > 0 else -math.inf for b in (lo, hi))
+    if lo <= low and high <= hi:
+        return REPRODUCED
+    return REFUTED if high < lo or low > hi else INCONCLUSIVE
 
 
 @dataclass(frozen=True)
@@ -182,14 +224,14 @@ def Negative(quantity: str, what: str) -> Control:
 def calibrate(criterion: Criterion, controls: tuple[Control, ...], measured: dict[str, Any]) -> list[dict[str, Any]]:
     """Each control judged by ``criterion``: {quantity, kind, what, verdict, calibrated}.
 
-    A positive control is calibrated when the criterion holds on it for every seed (reproduced), a negative one
-    when it fails for every seed (refuted).
+    A positive control is calibrated when the criterion clearly holds on it (reproduced), a negative one when it
+    clearly fails (refuted), by the same rule as the claim's own verdict.
     """
     out = []
     for control in controls:
         if control.quantity not in measured:
             raise KeyError(f"control quantity {control.quantity!r} not measured; measured: {sorted(measured)}")
-        as_criterion = Criterion(control.quantity, criterion.kind, criterion.lo, criterion.hi, criterion.claimed, criterion.why)
+        as_criterion = dataclasses.replace(criterion, quantity=control.quantity)
         verdict = judge(as_criterion, measured)
         wanted = REPRODUCED if control.kind == "positive" else REFUTED
         out.append({"quantity": control.quantity, "kind": control.kind, "what": control.what, "verdict": verdict,

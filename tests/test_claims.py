@@ -18,10 +18,13 @@ SRC = Source("000_cfd314f0efaca259.txt", "Observation 1", "This is indeed what w
 
 @pytest.mark.parametrize(
     "values, verdict",
-    [([0.1, 0.2], REPRODUCED), ([2.0, 3.0], REFUTED), ([0.1, 2.0], INCONCLUSIVE), ([0.1, math.nan], ERROR),
-     (math.inf, ERROR), (0.5, REPRODUCED), ([], ERROR)],
+    [([0.1, 0.2], REPRODUCED), ([2.0, 2.1], REFUTED), ([0.1, 2.0], INCONCLUSIVE), ([0.1, math.nan], ERROR),
+     (math.inf, ERROR), (0.5, REPRODUCED), ([], ERROR),
+     ([0.5, 0.9, 0.95], INCONCLUSIVE),  # every seed holds, but the mean's upper bound (1.19) crosses the line
+     ([0.1, 0.1, 0.1, 0.1, 0.1, 1.05], REPRODUCED),  # one seed fails; the population mean is clearly below (0.58)
+     ([1.2, 1.21, 1.19], REFUTED), ([1.0, 1.0, 1.0], REPRODUCED)],
 )
-def test_verdict_is_per_seed(values, verdict):
+def test_verdict_is_the_interval_of_the_seed_mean(values, verdict):
     assert judge(AtMost("x", 1.0, why="w", claimed="≤ 1"), {"x": values}) == verdict
 
 

@@ -188,8 +188,8 @@ test_d_other = define("d-other", "h", False)
 
 
 @pytest.mark.parametrize("content, message", [
-    ("[1, 2]", "*is not a toy-claims/report/v3 report*"),
-    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v3 report*"),
+    ("[1, 2]", "*is not a toy-claims/report/v4 report*"),
+    ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v4 report*"),
     ('{"schema": "toy-claims/report/v1", "claims": [', "*is not a readable report*"),
 ])
 def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(suite, content, message):
@@ -283,7 +283,7 @@ def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
     refused = suite.run(sys.executable, "-m", "harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert refused.ret == 2
-    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v3 report*"])
+    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
 
 
 def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
@@ -320,10 +320,11 @@ def test_a_seed_sweep_runs_every_offset_fails_where_a_pin_breaks_and_records_the
     result = suite.runpytest_subprocess("-n", "2", "-k", "test_seed or test_holds", "--claims-seed-sweep", "3")
     result.assert_outcomes(passed=5, failed=1)  # t.seed measures x = offset against x ≤ 1: offsets 0 and 1 hold
     result.stdout.fnmatch_lines(["*seed sweep: 1 of 2 claims change verdict across offsets ?0, 1, 2?*",
-                                 "*t.seed: 0: reproduced, 1: reproduced, 2: refuted*"])
+                                 "*t.seed: 0: reproduced [[]0.0, 0.0], 1: reproduced [[]1.0, 1.0], 2: refuted [[]2.0, 2.0]*"])
     rows = {c["id"]: c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["t.seed"]["seed_offset"] == 0 and rows["t.seed"]["seed_sweep"] == {
-        "offsets": [0, 1, 2], "verdicts": ["reproduced", "reproduced", "refuted"]}
+        "offsets": [0, 1, 2], "verdicts": ["reproduced", "reproduced", "refuted"],
+        "intervals": [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]}
     assert "1 of 2 claims change verdict" in (suite.path / "CLAIMS.md").read_text()
     suite.runpytest_subprocess("-n", "0", "-k", "test_seed")  # a plain run measuring the same keeps the sweep's evidence
     rows = {c["id"]: c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"]}

@@ -1,0 +1,69 @@
+"""The verdict rule: properties a wrong interval (a z instead of a t bound, sd/n, a per-seed vote) would break."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from harness.verdicts import INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, interval, judge
+
+values = st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=12)
+positive = st.lists(st.floats(1e-6, 1e6, allow_nan=False), min_size=1, max_size=12)
+
+
+def _between(lo: float, hi: float, log: bool = False):
+    return Between("x", lo, hi, why="w", claimed="", log=log)
+
+
+@given(values, st.floats(-1e3, 1e3), st.floats(0, 1e3))
+def test_a_decided_verdict_agrees_with_the_mean(xs, lo, width):
+    """Reproduced means the mean is inside the region, refuted that it is outside: the interval contains the mean."""
+    criterion = _between(lo, lo + width)
+    verdict, mean = judge(criterion, {"x": xs}), float(np.mean(xs))
+    if verdict == REPRODUCED:
+        assert lo - 1e-9 <= mean <= lo + width + 1e-9
+    if verdict == REFUTED:
+        assert not lo + 1e-9 < mean < lo + width - 1e-9
+
+
+@given(values, st.floats(-1e3, 1e3), st.floats(-1e2, 1e2))
+def test_the_interval_moves_with_a_shift_of_every_seed(xs, bound, shift):
+    before = interval(AtMost("x", bound, why="w", claimed=""), {"x": xs})
+    after = interval(AtMost("x", bound, why="w", claimed=""), {"x": [x + shift for x in xs]})
+    assert np.allclose(np.array(after) - shift, before, atol=1e-6)
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=8, unique=True), st.floats(-1e3, 1e3))
+def test_more_seeds_of_the_same_spread_never_undecide_a_verdict(xs, bound):
+    """The sample repeated is the same spread with twice the seeds: its interval is nested in the first one's."""
+    criterion = AtMost("x", bound, why="w", claimed="")
+    _, low, high = interval(criterion, {"x": xs})
+    _, low2, high2 = interval(criterion, {"x": xs * 2})
+    assert low - 1e-9 <= low2 and high2 <= high + 1e-9
+    if judge(criterion, {"x": xs}) != INCONCLUSIVE:
+        assert judge(criterion, {"x": xs * 2}) == judge(criterion, {"x": xs})
+
+
+@given(positive, st.floats(1e-3, 1e3), st.floats(1.0, 1e3))
+def test_a_log_criterion_is_the_linear_rule_on_log_values(xs, lo, ratio):
+    on_log = judge(_between(lo, lo * ratio, log=True), {"x": xs})
+    on_linear = judge(_between(math.log(lo), math.log(lo * ratio)), {"x": [math.log(x) for x in xs]})
+    assert on_log == on_linear
+
+
+@given(st.floats(-1e3, 1e3), st.integers(1, 10))
+def test_seeds_that_agree_are_a_point(x, n):
+    _, low, high = interval(AtLeast("x", 0.0, why="w", claimed=""), {"x": [x] * n})
+    assert low == high == x
+
+
+def test_the_bound_covers_the_population_mean_at_its_level():
+    """Normal samples of 3 seeds: the upper bound falls below the true mean in 1 − LEVEL of draws (a z bound, or
+    sd/n, would miss far more often; a per-seed vote has no such guarantee)."""
+    rng = np.random.default_rng(0)
+    draws = 20000
+    misses = sum(interval(AtMost("x", 0.0, why="w", claimed=""), {"x": rng.normal(0.0, 1.0, 3).tolist()})[2] < 0.0
+                 for _ in range(draws))
+    assert abs(misses / draws - (1 - LEVEL)) < 0.006
