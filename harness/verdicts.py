@@ -78,7 +78,8 @@ class Criterion:
                     name, "a number (±inf for an open side), not NaN", value)
         require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
         require(isinstance(self.log, bool), "log", "a bool", self.log)
-        require(not self.log or self.lo >= 0, "lo", "a number >= 0 on a log scale (log=True)", self.lo)
+        require(not self.log or self.lo >= 0 or self.lo == -math.inf, "lo", "a number >= 0 (or -inf) on a log scale (log=True)",
+                self.lo)
 
     def holds(self, x: float) -> bool:
         return self.lo <= x <= self.hi
