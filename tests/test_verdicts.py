@@ -67,3 +67,12 @@ def test_the_bound_covers_the_population_mean_at_its_level():
     misses = sum(interval(AtMost("x", 0.0, why="w", claimed=""), {"x": rng.normal(0.0, 1.0, 3).tolist()})[2] < 0.0
                  for _ in range(draws))
     assert abs(misses / draws - (1 - LEVEL)) < 0.006
+
+
+def test_a_log_criterion_judges_ratios_by_their_geometric_mean():
+    """Ratios 1/8, 8, 8 have arithmetic mean 5.4 but geometric mean 2: judged on log values, as ratios should be."""
+    ratio_at_most_one = AtMost("x", 1.0, why="w", claimed="", log=True)
+    mean, low, high = interval(ratio_at_most_one, {"x": [0.125, 8.0, 8.0]})
+    assert math.isclose(mean, 2.0) and low < 1.0 < high
+    assert judge(ratio_at_most_one, {"x": [0.5, 0.55, 0.6]}) == REPRODUCED
+    assert judge(ratio_at_most_one, {"x": [0.5, 0.0]}) == "error"  # no log of a non-positive ratio: never a verdict
