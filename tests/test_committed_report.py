@@ -1,4 +1,5 @@
-"""The committed report is what CI gates on: every row scoped, every control calibrated, every pin met, nothing pending."""
+"""The committed report is what CI gates on: every row scoped, every empirical claim controlled and calibrated, every
+pin met and held at seed offsets 0–4, nothing pending."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from harness.verdicts import SCOPES
 ROOT = Path(__file__).resolve().parents[1]
 DOC = report.load_report(ROOT / "CLAIMS.json")
 ROWS = DOC["claims"] if DOC else []
+SWEPT_OFFSETS = [0, 1, 2, 3, 4]  # every pin must hold at each (pytest claims --claims-seed-sweep 5)
 
 
 def test_the_committed_pair_is_consistent():
@@ -24,3 +26,17 @@ def test_a_committed_row_is_scoped_calibrated_pinned_and_accepted(row):
     assert all(k["calibrated"] for k in row.get("controls", [])), "a positive control failed or a negative one passed"
     assert row["verdict"] in (row["expected"], "skipped")
     assert "drift" not in row and "baseline" not in row, "a drift is pending: accept it with --claims-update or fix it"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])
+def test_an_empirical_claim_has_controls(row):
+    if row["evidence"] == "empirical" and row["criterion"] is not None:
+        assert row["controls"], "a criterion no control calibrates may be met by things without the claimed property"
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["scale"] == "ci"], ids=[report.row_key(r) for r in ROWS if r["scale"] == "ci"])
+def test_a_pin_holds_at_every_swept_seed_offset(row):
+    sweep = row.get("seed_sweep")
+    assert sweep is not None, "no seed-sweep evidence for this measurement: run pytest claims --claims-seed-sweep 5"
+    assert sweep["offsets"] == SWEPT_OFFSETS
+    assert set(sweep["verdicts"]) <= {row["expected"], "skipped"}, f"the verdict flips across offsets: {sweep['verdicts']}"
