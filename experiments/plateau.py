@@ -10,7 +10,8 @@ H(π) and the optimum exact), not a reproduction of the paper's GPT-2 run.
 An untied embedding → unembedding model trains with Adam on fresh minibatches at several peak learning
 rates, with and without linear warmup. Each warmup arm of each language is ONE stack (members = lrs ×
 seeds); seed k of the ``init`` and ``data`` streams gives the same init and the same batches in both arms,
-so the arms are paired. Every evaluation is exact (float64): the loss, and the model's x-dependence
+so the arms are paired. The judged setting (``judged_alpha``, the large peak lr) has ``judged_seeds`` paired seeds:
+seeds n_seeds .. judged_seeds − 1 train in one more stack per arm, each as it would in a larger stack. Every evaluation is exact (float64): the loss, and the model's x-dependence
 I(X; Ŷ) = Σ_x π_x KL(q_x ‖ q̄) (0 for a unigram model, I(X;Y) for the truth).
 
 Measures, fixed from the language before training (w = band_fraction · I, I of the structured language
@@ -99,7 +100,8 @@ class PlateauConfig:
 
 
 CONFIGS = {
-    # ~24 s on one CPU thread: 4 languages × 2 arms, each a stack of 9 members (lrs × seeds).
+    # ~26 s on one CPU thread: 4 languages × 2 arms, each a stack of 9 members (lrs × seeds), and 2 stacks of the
+    # judged setting's 8 extra seeds (~2.5 s).
     "ci": PlateauConfig(),
     # The post's NanoGPT vocabulary. Meant for a GPU and not yet run: building the language needs dense V×V
     # float64 solves and every exact evaluation a (members, V, V) logit table, ~20 GB per member in float64;
