@@ -146,10 +146,11 @@ def seeds_needed(values) -> int:
                          f"H(π) at least {LONGER_RATIO:g}× as many steps without warmup as with "
                          f"{CI.warmup_steps}-step warmup (paired seeds), on average over seeds.",
     setup={**setup(CI), "judged at": f"α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, both arms",
-           "judged seeds": f"{CI.judged_seeds} paired seeds (the other settings: {CI.n_seeds}): at {CI.n_seeds} seeds "
-                           "the interval of the excess straddled 0 at every seed offset; n is the smallest whose "
-                           "expected one-sided 95% half-width t(0.95, n − 1)·sd/√n is at most half the mean, at the "
-                           "spread of the excess over seeds 0–6 (the note re-derives it from this run's seeds)"},
+           "seed count of the judged setting": (
+               f"{CI.judged_seeds} paired seeds (the other settings: {CI.n_seeds}): at {CI.n_seeds} seeds the interval "
+               "of the excess straddled 0 at every seed offset; n is the smallest whose expected one-sided 95% "
+               "half-width t(0.95, n − 1)·sd/√n is at most half the mean, at the spread of the excess over seeds 0–6 "
+               "(the note re-derives it from this run's seeds)")},
     criterion=AtLeast("excess_steps_in_band_without_warmup", 0.0, claimed="longer without warmup",
                       why=f"fixed before measuring: 'longer' means steps in the band H(π) ± {BAND:g} · I without warmup "
                           f"≥ {LONGER_RATIO:g}× those with warmup at the same peak lr and seed; the quantity is "
