@@ -10,7 +10,8 @@ H(π) and the optimum exact), not a reproduction of the paper's GPT-2 run.
 An untied embedding → unembedding model trains with Adam on fresh minibatches at several peak learning
 rates, with and without linear warmup. Each warmup arm of each language is ONE stack (members = lrs ×
 seeds); seed k of the ``init`` and ``data`` streams gives the same init and the same batches in both arms,
-so the arms are paired. Every evaluation is exact (float64): the loss, and the model's x-dependence
+so the arms are paired. The judged setting (``judged_alpha``, the large peak lr) has ``judged_seeds`` paired seeds:
+seeds n_seeds .. judged_seeds − 1 train in one more stack per arm, each as it would in a larger stack. Every evaluation is exact (float64): the loss, and the model's x-dependence
 I(X; Ŷ) = Σ_x π_x KL(q_x ‖ q̄) (0 for a unigram model, I(X;Y) for the truth).
 
 Measures, fixed from the language before training (w = band_fraction · I, I of the structured language
@@ -64,6 +65,8 @@ class PlateauConfig:
     steps: int = 600  # training steps, constant lr after warmup
     batch: int = 128  # fresh (x, y) pairs per step: the source's "batch size 128", drawn online
     n_seeds: int = 3  # paired seeds per (language, arm, lr)
+    judged_alpha: float = 1.0  # the structured language whose large-lr arms get judged_seeds paired seeds; one of alphas
+    judged_seeds: int = 11  # paired seeds of (judged_alpha, each arm, the large peak lr): n_seeds + one more stack per arm
     eval_every: int = 2  # steps between exact evaluations; one evaluation stands for this many steps
     band_fraction: float = 0.1  # band half-width in units of I(X;Y)
     level_bin_fraction: float = 0.05  # bin width for the sticky level, in units of I(X;Y)
@@ -72,6 +75,9 @@ class PlateauConfig:
         require_int(self.V, "V", lo=2)
         require(len(self.alphas) >= 1 and self.control_alpha in self.alphas, "control_alpha",
                 f"one of alphas {self.alphas}", self.control_alpha)
+        require(self.judged_alpha in self.alphas, "judged_alpha", f"one of alphas {self.alphas}", self.judged_alpha)
+        require_int(self.n_seeds, "n_seeds", lo=1)
+        require_int(self.judged_seeds, "judged_seeds", lo=self.n_seeds)
         require(len(self.lrs) >= 1 and all(lr > 0 for lr in self.lrs), "lrs", "a non-empty tuple of positive lrs", self.lrs)
         require_int(self.warmup_steps, "warmup_steps", lo=1, hi=self.steps)
         require_int(self.eval_every, "eval_every", lo=1, hi=self.steps)
@@ -94,13 +100,15 @@ class PlateauConfig:
 
 
 CONFIGS = {
-    # ~24 s on one CPU thread: 4 languages × 2 arms, each a stack of 9 members (lrs × seeds).
+    # ~26 s on one CPU thread: 4 languages × 2 arms, each a stack of 9 members (lrs × seeds), and 2 stacks of the
+    # judged setting's 8 extra seeds (~2.5 s).
     "ci": PlateauConfig(),
     # The post's NanoGPT vocabulary. Meant for a GPU and not yet run: building the language needs dense V×V
     # float64 solves and every exact evaluation a (members, V, V) logit table, ~20 GB per member in float64;
     # the engine evaluates the whole table at once, so this size needs a chunked evaluation first.
+    # judged_seeds = n_seeds: the ci count comes from the ci spread, which says nothing of this size's.
     "paper": PlateauConfig(V=50304, R=256, D=256, lrs=(3e-4, 3e-3, 3e-2), warmup_steps=1000, steps=10_000,
-                           batch=512, eval_every=10),
+                           batch=512, eval_every=10, judged_seeds=3),
 }
 
 
@@ -145,6 +153,8 @@ class PlateauResult:
     languages: dict[tuple[float, bool], Language]  # (α, structured) -> its exact quantities
     curves: dict[tuple[tuple[float, bool], str, float], Curves]  # (language key, arm, lr) -> curves
     stats: dict[tuple[tuple[float, bool], str, float], BandStats]  # the same keys -> band measures
+    judged: dict[str, Curves]  # arm -> curves of (judged_alpha, structured) at the large peak lr, judged_seeds seeds
+    judged_stats: dict[str, BandStats]  # arm -> their band measures (the first n_seeds are those of ``stats``)
 
 
 def band_stats(curves: Curves, language: Language, config: PlateauConfig) -> BandStats:
@@ -176,19 +186,37 @@ def _language(config: PlateauConfig, alpha: float, structured: bool) -> Language
                     scale, config.band_fraction * scale)
 
 
-def _train_arm(config: PlateauConfig, data: ZipfBigram, seeds: Seeds, warmup: int, device: str) -> list[Curves]:
-    """One stack, members = lrs × seeds; returns one Curves per lr."""
-    init, data_seeds = seeds("init", config.n_seeds), seeds("data", config.n_seeds)
-    members = [Member(config.D, seed=s) for _ in config.lrs for s in init]
+def _train_stack(config: PlateauConfig, data: ZipfBigram, init: tuple[int, ...], data_seeds: tuple[int, ...],
+                 lrs: tuple[float, ...], warmup: int, device: str) -> list[Curves]:
+    """One stack, members = lrs × paired seeds (init[k], data_seeds[k]); returns one Curves per lr."""
+    members = [Member(config.D, seed=s) for _ in lrs for s in init]
     model = EmbedUnembedStack(config.V, members, tied=False)
-    log = train(model, data, steps=config.steps, optim=[OptimizerSpec("adam", lr) for lr in config.lrs for _ in init],
+    log = train(model, data, steps=config.steps, optim=[OptimizerSpec("adam", lr) for lr in lrs for _ in init],
                 schedule=LRSchedule(warmup_steps=warmup), batch_size=config.batch,
-                data_seeds=[s for _ in config.lrs for s in data_seeds], eval_steps=config.eval_steps,
+                data_seeds=[s for _ in lrs for s in data_seeds], eval_steps=config.eval_steps,
                 on_eval=lambda m: {"x_dependence": data.x_dependence(m.logit_table()).cpu().numpy()}, device=device)
     loss = log.gaps + data.optimal_loss  # (n_eval, K)
     xdep = np.stack(log.extras["x_dependence"])
-    S, steps = config.n_seeds, np.asarray(log.steps)
-    return [Curves(steps, loss[:, i * S:(i + 1) * S], xdep[:, i * S:(i + 1) * S]) for i in range(len(config.lrs))]
+    S, steps = len(init), np.asarray(log.steps)
+    return [Curves(steps, loss[:, i * S:(i + 1) * S], xdep[:, i * S:(i + 1) * S]) for i in range(len(lrs))]
+
+
+def _train_arm(config: PlateauConfig, data: ZipfBigram, seeds: Seeds, warmup: int, device: str) -> list[Curves]:
+    """One stack, members = lrs × seeds; returns one Curves per lr."""
+    return _train_stack(config, data, seeds("init", config.n_seeds), seeds("data", config.n_seeds), config.lrs, warmup,
+                        device)
+
+
+def _judged_curves(config: PlateauConfig, seeds: Seeds, base: Curves, warmup: int, device: str) -> Curves:
+    """``base`` (the judged setting's first n_seeds) extended by seeds n_seeds .. judged_seeds − 1 of the same streams,
+    trained as one more stack at the large peak lr only: seed k is the same member it would be in a larger stack."""
+    n, extra = config.n_seeds, config.judged_seeds - config.n_seeds
+    if extra == 0:
+        return base
+    (more,) = _train_stack(config, config.language(config.judged_alpha), seeds("init", config.judged_seeds)[n:],
+                           seeds("data", config.judged_seeds)[n:], config.lrs[-1:], warmup, device)
+    return Curves(base.steps, np.concatenate([base.loss, more.loss], axis=1),
+                  np.concatenate([base.x_dependence, more.x_dependence], axis=1))
 
 
 @cache
@@ -202,7 +230,11 @@ def run(config: PlateauConfig, seeds: Seeds, device: str = "cpu") -> PlateauResu
             for lr, c in zip(config.lrs, _train_arm(config, data, seeds, warmup, device)):
                 curves[key, arm, lr] = c
     stats = {k: band_stats(c, languages[k[0]], config) for k, c in curves.items()}
-    return PlateauResult(config, languages, curves, stats)
+    key = (config.judged_alpha, True)
+    judged = {arm: _judged_curves(config, seeds, curves[key, arm, config.lrs[-1]], warmup, device)
+              for arm, warmup in ((NO_WARMUP, 0), (WARMUP, config.warmup_steps))}
+    judged_stats = {arm: band_stats(c, languages[key], config) for arm, c in judged.items()}
+    return PlateauResult(config, languages, curves, stats, judged, judged_stats)
 
 
 def setup(config: PlateauConfig) -> dict:
@@ -218,6 +250,8 @@ def setup(config: PlateauConfig) -> dict:
         "peak lrs": list(config.lrs),
         "warmup": f"linear from 0 over {config.warmup_steps} steps, or none; seeds paired across arms",
         "steps": config.steps, "batch": f"{config.batch} fresh pairs per step", "seeds": config.n_seeds,
+        "judged seeds": f"{config.judged_seeds} paired seeds at α = {config.judged_alpha:g}, peak lr {config.lrs[-1]:g}, "
+                        f"both arms (seeds {config.n_seeds} .. {config.judged_seeds - 1} in one more stack per arm)",
         "evaluation": f"exact loss and x-dependence (float64) every {config.eval_every} steps",
         "band": f"|L − H(π)| ≤ {config.band_fraction:g} · I; below: H(π) − {3 * config.band_fraction:g} · I ≤ L < "
                 f"H(π) − {config.band_fraction:g} · I (I of the structured language at the same α)",

@@ -3,6 +3,7 @@ config: paired arms, deterministic, memoised, shaped as the claims read it, its 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import matplotlib
@@ -15,7 +16,7 @@ from lab.seeds import Seeds
 matplotlib.use("Agg")
 
 TINY = exp.PlateauConfig(V=8, R=2, D=4, alphas=(0.8, 1.0), lrs=(1e-2, 1e-1), warmup_steps=10, steps=20, batch=16,
-                         n_seeds=2, eval_every=2)
+                         n_seeds=2, eval_every=2, judged_seeds=4)
 SEEDS = Seeds(exp.STREAMS, 0)
 LANG = exp.Language("test", 1.0, True, unigram_entropy=4.0, optimum=3.0, mutual_information=1.0, scale=1.0,
                     band_half_width=0.1)
@@ -74,6 +75,27 @@ def test_run_shapes_and_languages(tiny):
     assert control.optimum == pytest.approx(control.unigram_entropy, abs=1e-12)
     assert control.scale == structured.scale == pytest.approx(structured.mutual_information)
     assert (tiny.curves[(1.0, True), exp.NO_WARMUP, 0.1].loss >= structured.optimum - 1e-9).all()
+
+
+def test_judged_setting_extends_the_main_seeds(tiny):
+    n, key = TINY.n_seeds, (TINY.judged_alpha, True)
+    for arm in exp.ARMS:
+        judged = tiny.judged[arm]
+        assert judged.loss.shape == judged.x_dependence.shape == (len(TINY.eval_steps), TINY.judged_seeds)
+        np.testing.assert_array_equal(judged.loss[:, :n], tiny.curves[key, arm, TINY.lrs[-1]].loss)
+        assert tiny.judged_stats[arm].steps_in_band.shape == (TINY.judged_seeds,)
+
+
+def test_extra_judged_seeds_train_as_they_would_in_a_larger_stack(tiny):
+    bigger = exp.run(dataclasses.replace(TINY, n_seeds=TINY.judged_seeds), SEEDS, "cpu")
+    for arm in exp.ARMS:
+        np.testing.assert_allclose(tiny.judged[arm].loss, bigger.curves[(TINY.judged_alpha, True), arm, TINY.lrs[-1]].loss,
+                                   rtol=1e-6)
+
+
+def test_config_rejects_fewer_judged_seeds_than_seeds():
+    with pytest.raises(ValueError, match="judged_seeds"):
+        exp.PlateauConfig(n_seeds=3, judged_seeds=2)
 
 
 def test_arms_are_paired_and_differ_only_by_warmup(tiny):
