@@ -770,12 +770,18 @@ def test_isan_rank_bound(ctx):
     statement=f"The trained toy transformer (residual width {CI.model.d_model}) is not an ISAN of that width: its "
               f"float64 logit matrix has numerical rank above {CI.model.d_model} + 1.",
     setup={**SETUP, "rank": f"numerical rank at rtol {CI.float64_rtol:g} of the final model run in float64 (float32 "
-                            "rounding would make any matrix full-rank)"},
+                            "rounding would make any matrix full-rank)",
+           "controls": f"on the same histories and futures: a random ISAN (models.isan) of width d = "
+                       f"{CI.model.d_model}, one per seed from the isan stream (rank ≤ d + 1 by construction), and a "
+                       "Gaussian matrix of the same shape (full rank)"},
     criterion=AtLeast("numerical_rank", CI.model.d_model + 2, claimed=f"rank > d + 1 = {CI.model.d_model + 1}",
                       why="exceeding the bound of an ISAN as wide as the model's residual stream"),
     expected=REPRODUCED,
     group=GROUP,
     scope=EXTENSION,
+    controls=[Positive("gaussian_numerical_rank", "a Gaussian matrix of the same shape (full rank)"),
+              Negative("isan_numerical_rank", f"a random ISAN of width {CI.model.d_model} on the same histories and "
+                                              f"futures (rank ≤ {CI.model.d_model + 1} by construction)")],
 )
 def test_trained_exceeds_isan_bound(ctx):
     config, result = _result(ctx)
@@ -789,4 +795,6 @@ def test_trained_exceeds_isan_bound(ctx):
              "belief state.")
     return {"numerical_rank": result.per_seed(lambda r: r.rank64),
             "sv_ratio_at_d_model_plus_2": result.per_seed(lambda r: r.sv64_ratio),
-            "exact_language_numerical_rank": result.per_seed(lambda r: r.language_rank)}
+            "exact_language_numerical_rank": result.per_seed(lambda r: r.language_rank),
+            "isan_numerical_rank": result.per_seed(lambda r: r.isan_rank64),
+            "gaussian_numerical_rank": result.per_seed(lambda r: r.gaussian_rank64)}
