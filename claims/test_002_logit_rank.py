@@ -690,20 +690,41 @@ def test_lingen_nonsense_basis(ctx):
                   "(wiki → nonsense)"),
     statement=f"Lingen (B = {CI.judged_basis}) regressed on sampled futures reaches lower KL than Lingen regressed on "
               "nonsense futures.",
-    setup={**LINGEN_SETUP, "nonsense": "the same regression on uniform random futures"},
+    setup={**LINGEN_SETUP, "nonsense": "the same regression on uniform random futures",
+           "controls": f"positive: Lingen over the sampled futures and their prefixes at B = {CI.basis} against the "
+                       f"nonsense-futures regression at B = {CI.basis}; negative: the untrained model (init "
+                       "checkpoint) given the full target in place of Lingen. Measured beside them: Lingen on the "
+                       "sampled futures with every other target's weights, and the final model given none of the "
+                       "target (restricted context c = 0)"},
     criterion=AtMost("kl_ratio", 1.0, claimed="in-distribution futures give lower KL", why=LINGEN_WHY, log=True),
-    expected=REFUTED,
-    reason="Mean KL {kl_lingen:range} nats with sampled futures, {kl_baseline:range} with nonsense futures; the ratio "
-           "is {kl_ratio} over the seeds (at B = " + str(CI.basis) + ": {kl_ratio_full_basis_futures_only:range}), so which one "
-           "is lower depends on the seed: a difference this small is no robust ordering. Pinned at offset 0, which CI runs; the "
-           "other offsets of this section's seed sweep differ: not seed-stable.",
+    expected=INCONCLUSIVE,
+    reason="KL(Lingen, sampled futures) / KL(Lingen, nonsense futures) at B = " + str(CI.judged_basis) + " is "
+           "{kl_ratio} over the seeds ({kl_lingen:range} vs {kl_baseline:range} nats; at B = " + str(CI.basis) + ": "
+           "{kl_ratio_full_basis_futures_only:range}): the interval straddles 1, so these seeds cannot order the two. "
+           "Against the nonsense-futures KL, sampled-futures Lingen with every other target's weights gives "
+           "{kl_ratio_other_targets:range} times it and the model given none of the target {kl_ratio_target_free:range} "
+           "times; neither is declared a negative control, because at other seed offsets both come out below 1 on "
+           "some seeds: at this basis size the nonsense-futures regression can carry as little of the target as they "
+           "do. The untrained model given the full target ({kl_ratio_init_checkpoint:range}) fails on every seed, and "
+           "the full-basis regression with prefixes wins ({kl_ratio_full_basis:range}).",
     version=2,
     group=GROUP,
     scope=ANALOG,
+    controls=[LINGEN_POSITIVE,
+              Negative("kl_ratio_init_checkpoint", "the untrained model (init checkpoint) given the full target")],
 )
 def test_lingen_in_distribution_beats_nonsense(ctx):
+    config, result = _result(ctx)
     out = _lingen_ratio(ctx, "lingen nonsense futures B={b}")
     del out["kl_ratio_wrong_target"]
+    nonsense = f"lingen nonsense futures B={config.judged_basis}"
+
+    def over_nonsense(name: str) -> list[float]:
+        return result.per_seed(lambda r: r.lingen[name].mean() / r.lingen[nonsense].mean())
+
+    out["kl_ratio_init_checkpoint"] = over_nonsense("checkpoint init")
+    out["kl_ratio_other_targets"] = over_nonsense(f"lingen other targets B={config.judged_basis}")
+    out["kl_ratio_target_free"] = over_nonsense("truncated c=0")
     return out
 
 
