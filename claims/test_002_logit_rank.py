@@ -322,7 +322,7 @@ RANDOM_MATRICES = {"random-matrix control": (
 
 
 def _random_matrix_cos_minus_q99(result) -> list[float]:
-    """Each Gaussian matrix's mean cosine with the final model's column space, minus its seed's random 99th percentile."""
+    """Each Gaussian matrix's mean cosine with the final column space, minus its seed's random 99th percentile."""
     return [float(c - r.random_cos_q99) for r in result.runs for c in r.random_matrix_cos]
 
 
@@ -709,10 +709,11 @@ def test_lingen_nonsense_basis(ctx):
            "{kl_ratio_full_basis_futures_only:range}): the interval straddles 1, so these seeds cannot order the two. "
            "Against the nonsense-futures KL, sampled-futures Lingen with every other target's weights gives "
            "{kl_ratio_other_targets:range} times it and the model given none of the target {kl_ratio_target_free:range} "
-           "times; neither is declared a negative control, because at other seed offsets both come out below 1 on "
-           "some seeds: at this basis size the nonsense-futures regression can carry as little of the target as they "
-           "do. The untrained model given the full target ({kl_ratio_init_checkpoint:range}) fails on every seed, and "
-           "the full-basis regression with prefixes wins ({kl_ratio_full_basis:range}).",
+           "times; neither is declared a negative control, because at other seed offsets their interval reaches below "
+           "1 (they would not come out refuted): at this basis size the nonsense-futures regression can carry little "
+           "more of the target than they do. The untrained model given the full target "
+           "({kl_ratio_init_checkpoint:range}) fails on every seed, and the full-basis regression with prefixes wins "
+           "({kl_ratio_full_basis:range}).",
     version=2,
     group=GROUP,
     scope=ANALOG,
