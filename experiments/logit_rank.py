@@ -41,7 +41,7 @@ from lab.sequence_training import train_sequence_model
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN, isan_logit_rank_bound
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
-from models.validation import require
+from models.validation import require, require_seed
 
 __all__ = [
     "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",
@@ -87,8 +87,13 @@ class LogitRankConfig:
     targets: int  # Lingen target histories (held-out rows)
     samples: int  # continuations sampled from the model per target
     random_draws: int  # random-subspace baseline draws
+    random_matrices: int = 4  # Gaussian matrices per seed against L_M's column space (the random-overlap control)
     model: TransformerConfig = TransformerConfig(vocab_size=32, block_size=16, n_layer=2, n_head=2, d_model=32)
     hidden_states: int = 8  # of the HMM language (V = model.vocab_size tokens)
+    # The language is part of the question, not a seed of the run (as in the plateau study): every seed offset trains
+    # on this one HMM, so a verdict is about training seeds on it. Its seeds share it (the cross-model relations need
+    # one language), so their spread cannot speak for other languages; 0 is the language offset 0 always drew.
+    language_seed: int = 0
     zipf_alpha: float = 2.0  # the language's emission skew (HiddenMarkovLanguage default)
     concentration: float = 0.1  # the language's Dirichlet concentration (HiddenMarkovLanguage default)
     optim: OptimizerSpec = OptimizerSpec("adamw", lr=3e-3, weight_decay=0.01)  # decay on matrices only
@@ -117,6 +122,9 @@ class LogitRankConfig:
         require(self.judged_truncation in self.truncations, "judged_truncation", f"one of {self.truncations}",
                 self.judged_truncation)
         require(self.steps > self.warmup and self.steps >= 5, "steps", f"> warmup = {self.warmup} and >= 5", self.steps)
+        require_seed(self.language_seed, "language_seed")
+        require(self.random_matrices >= 1, "random_matrices", ">= 1 (the first is the fitted Gaussian matrix)",
+                self.random_matrices)
 
     @property
     def judged_basis(self) -> int:
@@ -197,6 +205,9 @@ class SeedRun:
     language_rank: int  # numerical rank of the exact language's logit matrix
     lingen: dict[str, np.ndarray]  # candidate -> per-step KL(final model ‖ candidate), mean over targets
     random_cosines: np.ndarray  # principal-angle cosines between the Gaussian matrix's and L_M's column spaces
+    random_matrix_cos: np.ndarray  # mean cosine of each of config.random_matrices Gaussian matrices (the first: above)
+    isan_rank64: int  # numerical rank of a random ISAN as wide as the residual stream, on L64's histories and futures
+    gaussian_rank64: int  # numerical rank of a Gaussian matrix of L64's shape (full rank)
 
 
 @dataclass(frozen=True)
@@ -299,7 +310,8 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
     "lingen B=b" regresses the target row on the basis rows over the futures alone, as the source does;
     "lingen+prefixes B=b" over the futures and all their prefixes (incl. the empty future); "single-token" over
     the empty future only; "lingen nonsense futures" over uniform random futures; "lingen nonsense basis" uses
-    uniform random basis histories; "lingen wrong target" gives each target another target's weights.
+    uniform random basis histories; "lingen wrong target" gives each target another target's weights (the next
+    one's); "lingen other targets" averages the KL over every other target's weights.
     """
     V = cfg.vocab_size
     basis, targets = histories[: cfg.basis], histories[cfg.basis : cfg.basis + cfg.targets]
@@ -318,6 +330,9 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
         other[f"lingen nonsense basis B={b}"] = (nonsense_basis[:b],
                                                  regression_weights(nonsense_rows[:b], nonsense_rows[n_b:]))
     weights[f"lingen wrong target B={jb}"] = weights[f"lingen B={jb}"].roll(1, dims=0)
+    rolls = [f"lingen wrong target B={jb}"] + [f"lingen wrong target roll {k} B={jb}" for k in range(2, cfg.targets)]
+    for k, name in enumerate(rolls[1:], start=2):
+        weights[name] = weights[f"lingen B={jb}"].roll(k, dims=0)
 
     totals: dict[str, np.ndarray] = {}
     for j, target in enumerate(targets):
@@ -334,6 +349,9 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
                                       {k: (bas, w[j]) for k, (bas, w) in other.items()})
         for name, kl in per_target.items():
             totals[name] = totals.get(name, 0.0) + kl / cfg.targets
+    totals[f"lingen other targets B={jb}"] = np.mean([totals[name] for name in rolls], axis=0)
+    for name in rolls[1:]:
+        del totals[name]
     return totals
 
 
@@ -395,12 +413,26 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
                              for _ in range(cfg.random_draws)])
 
     final64 = copy.deepcopy(log.checkpoints[marks["final"]]).double()
-    L64 = _rows(_log_prob_fn(final64, device), H, [F1[: cfg.n_futures // 4]])  # float64 is slow; a quarter suffices
+    F64 = F1[: cfg.n_futures // 4]  # float64 is slow; a quarter suffices
+    L64 = _rows(_log_prob_fn(final64, device), H, [F64])
     sv64 = singular_values(L64).numpy()
+    # Rank controls on the same histories and futures: an ISAN as wide as the residual stream (rank <= d_model + 1 by
+    # construction) and a Gaussian matrix of L64's shape (full rank).
+    isan = ISAN(V, d=cfg.model.d_model, seed=seeds["isan"])
+    isan_rank64 = numerical_rank(_rows(isan.next_token_log_probs, H, [F64]), cfg.float64_rtol)
+    # More Gaussian matrices (drawn after every earlier draw of the stream, so those are unchanged): the mean cosine of
+    # each with the final model's column space, for the random-overlap control; then the rank control's matrix.
+    u_final = torch.linalg.svd(L["final"].double(), full_matrices=False).U[:, : cfg.angle_rank]
+    random_matrix_cos = [float(torch.linalg.svdvals(
+        torch.linalg.svd(torch.randn(*L["final"].shape, generator=g_random, dtype=torch.float64),
+                         full_matrices=False).U[:, : cfg.angle_rank].T @ u_final).clamp(0.0, 1.0).mean())
+        for _ in range(cfg.random_matrices - 1)]
+    gaussian_rank64 = numerical_rank(torch.randn(*L64.shape, generator=g_random, dtype=torch.float64), cfg.float64_rtol)
 
     checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}
     lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, nonsense_basis, cfg,
                      torch.Generator().manual_seed(seeds["lingen"]))
+    random_cosines = principal_angle_cosines(gaussian, L["final"], cfg.angle_rank).numpy()
     seed_run = SeedRun(
         kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, half_fits=half_fits, alt_fits=alt_fits,
         random_fit=random_fit,
@@ -409,7 +441,9 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
         rank64=numerical_rank(L64, cfg.float64_rtol), rank64_at_1e3=numerical_rank(L64, 1e-3),
         sv64_ratio=float(sv64[cfg.model.d_model + 1] / sv64[0]),
         language_rank=numerical_rank(L["language"], cfg.float64_rtol), lingen=lingen,
-        random_cosines=principal_angle_cosines(gaussian, L["final"], cfg.angle_rank).numpy(),
+        random_cosines=random_cosines,
+        random_matrix_cos=np.array([float(random_cosines.mean()), *random_matrix_cos]),
+        isan_rank64=isan_rank64, gaussian_rank64=gaussian_rank64,
     )
     return seed_run, {"final": final, "init": fns["init"], "H": H, "F": F1}
 
@@ -437,7 +471,7 @@ def _cross_model(parts: list[dict], language, cfg: LogitRankConfig) -> dict[str,
 def run(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> LogitRankResult:
     """All training runs of the experiment (one language, ``config.seeds`` runs), memoised in-process."""
     language = HiddenMarkovLanguage(config.vocab_size, hidden_states=config.hidden_states, zipf_alpha=config.zipf_alpha,
-                                    concentration=config.concentration, seed=seeds("model", 1)[0])
+                                    concentration=config.concentration, seed=config.language_seed)
     streams = {name: seeds(name, config.seeds) for name in seeds.streams}
     done = [_run_seed({name: s[i] for name, s in streams.items()}, language, config, device)
             for i in range(config.seeds)]
@@ -485,7 +519,8 @@ def setup(config: LogitRankConfig) -> dict[str, str]:
                     f"weight decay {o.weight_decay:g} on matrices, warmup {config.warmup} then linear decay to 0.1× "
                     "(the shared LRSchedule; the author's cosine decay is not available there)",
         "steps": f"{config.steps}; checkpoints init, early = steps/5, mid = steps/2, final",
-        "seeds": f"{config.seeds} runs: model init, data stream and probe sets differ; one language",
+        "seeds": f"{config.seeds} runs: model init, data stream and probe sets differ; one fixed language (seed "
+                 f"{config.language_seed}) at every seed offset: the verdict is about training seeds on it",
         "logit matrix": f"L_M(H, F): |H| histories of {config.history_len} tokens and |F| futures of "
                         f"{config.future_len} tokens sampled from the language, all V = {config.vocab_size} tokens per "
                         "future (the paper keeps the top 50 of ~50k), entries mean-centred over tokens",

@@ -101,3 +101,21 @@ def test_growth_check_fits_every_grown_matrix_at_half_size():
     r = run(TINY, Seeds(STREAMS)).runs[0]
     assert r.half_fits.keys() == set(GROWN)
     assert all(np.isfinite(r.half_fits[n]["alpha"]) for n in GROWN)
+
+
+def test_rank_and_random_matrix_controls_are_measured_beside_each_run():
+    run_ = run(TINY, Seeds(STREAMS)).runs[0]
+    n_futures = TINY.n_futures // 4
+    assert run_.isan_rank64 <= TINY.model.d_model + 1  # an ISAN of the residual width: bounded by construction
+    assert run_.gaussian_rank64 == min(TINY.n_histories, n_futures * TINY.vocab_size)  # full rank
+    assert len(run_.random_matrix_cos) == TINY.random_matrices
+    assert run_.random_matrix_cos[0] == run_.random_cosines.mean()  # the first draw is the fitted Gaussian matrix
+    jb = TINY.judged_basis
+    # With two targets, "every other target" is the next one: the average is the wrong-target candidate itself.
+    np.testing.assert_array_equal(run_.lingen[f"lingen other targets B={jb}"], run_.lingen[f"lingen wrong target B={jb}"])
+
+
+def test_config_rejects_no_random_matrices():
+    with pytest.raises(ValueError):
+        LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
+                        samples=2, random_draws=4, random_matrices=0)
