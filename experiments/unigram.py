@@ -239,8 +239,8 @@ def _setup_d1(config: D1Config) -> dict:
         "init": "N(0, 1) (= N(0, 1/D) at D = 1, also nn.Embedding's default); LayerNorm weight 1, bias 0",
         "seeds": config.n_seeds, "evaluation": "exact loss gap L − S (float64)",
         "seeds of the ordering claims": f"{max(config.n_seeds, config.order_seeds)} (tied, batch {config.batch}; the "
-                                        f"first {config.n_seeds} are the runs above): a run orders every pair or swaps a "
-                                        "neighbouring pair, so the per-seed values are coarse and the interval of their "
+                                        f"first {config.n_seeds} are the runs above): a run orders every pair or swaps one or more "
+                                        "neighbouring pairs, so the per-seed values are coarse and the interval of their "
                                         "mean needs about ten seeds to sit clear of 1",
     }
 
