@@ -44,8 +44,8 @@ __all__ = [
     "TrainedStack", "D1Config", "D1Result", "CollapseVariant", "CollapseConfig", "CollapseRun", "CollapseResult",
     "ScalingConfig", "ScalingTask", "ScalingResult", "DecayConfig", "DecayResult",
     "first_step_at_or_below", "ordered_pair_fraction", "rank_correlation", "tied_optimum_form", "misordered_neighbours", "window_fits", "beta",
-    "sampled_loss_standard_error", "speedup", "largest_final_to_initial_ratio", "largest_rise_with_lr",
-    "largest_unresolved_step", "layernorm_construction_gaps",
+    "sampled_loss_standard_error", "speedup", "speedup_of_compressed", "largest_final_to_initial_ratio", "largest_rise_with_lr",
+    "largest_unresolved_step", "planted_unresolved_step", "layernorm_construction_gaps",
     "figure_d1_curves", "figure_d1_embeddings", "figure_collapse", "figure_scaling", "figure_decay",
 ]
 
@@ -156,6 +156,8 @@ class D1Config:
     plain_steps: int = 300  # LayerNorm without affine: every gradient is exactly zero, so a short run shows it
     batch: int = BATCH  # fresh pairs per step in the minibatch regime
     n_seeds: int = 3  # per variant and regime
+    order_seeds: int = 10  # tied, batch 128: seeds of the ordering claims (the first n_seeds are the runs above); a
+    # run is either ordered in every pair or off by a swapped neighbouring pair, so the mean's interval needs ~10
     evals_per_decade: int = 20  # log-spaced evaluation steps
     variants: tuple[tuple[str, bool, str], ...] = (  # (name, tied, layernorm)
         ("tied", True, "none"),
@@ -177,33 +179,56 @@ class D1Result:
     runs: dict[tuple[str, str], TrainedStack]  # (variant, regime) -> stack, one member per seed
     post_eval_standard_error: float  # SE of the post's 2M-sample loss estimate at the optimum (nats)
     initial_embeddings: tuple[np.ndarray, ...] = ()  # (V, 1) per seed: the init E of every variant
+    ordering: TrainedStack | None = None  # tied, batch 128, order_seeds members (the first n_seeds: runs["tied", MINIBATCH])
+    ordering_initial_embeddings: tuple[np.ndarray, ...] = ()  # (V, 1) per ordering seed at step 0
 
     def final_gap(self, variant: str, regime: str = MINIBATCH) -> np.ndarray:
         return self.runs[variant, regime].final_gap
 
     def signed_embeddings(self, regime: str, variant: str = "tied") -> list[np.ndarray]:
         """Each seed's D = 1 values, with the sign that makes their sum positive (tied: E → −E is a symmetry)."""
-        return [e[:, 0] * np.sign(e.sum()) for e in self.runs[variant, regime].embeddings]
+        return _signed(self.runs[variant, regime].embeddings)
 
     def signed_initial_embeddings(self) -> list[np.ndarray]:
         """Each seed's D = 1 values at step 0 (the init every variant starts from), sign fixed the same way."""
-        return [e[:, 0] * np.sign(e.sum()) for e in self.initial_embeddings]
+        return _signed(self.initial_embeddings)
+
+    def signed_ordering_embeddings(self, initial: bool = False) -> list[np.ndarray]:
+        """The tied batch-128 values of every ordering seed (at step 0 when ``initial``), sign fixed the same way."""
+        return _signed(self.ordering_initial_embeddings if initial else self.ordering.embeddings)
+
+
+def _signed(tables) -> list[np.ndarray]:
+    return [e[:, 0] * np.sign(e.sum()) for e in tables]
+
+
+def _first_members(stack: TrainedStack, n: int) -> TrainedStack:
+    """The first ``n`` members of ``stack`` (members train independently: the same as a stack of those alone)."""
+    log = TrainLog(steps=stack.log.steps, gaps=stack.log.gaps[:, :n],
+                   extras={k: [row[:n] for row in v] for k, v in stack.log.extras.items()})
+    return TrainedStack(log, stack.embeddings[:n])
 
 
 def _run_d1(config: D1Config, seeds: Seeds, device: str) -> D1Result:
-    init, data_seeds = seeds("init", config.n_seeds), list(seeds("data", config.n_seeds))
+    n_order = max(config.n_seeds, config.order_seeds)
+    init, data_seeds = seeds("init", n_order), list(seeds("data", n_order))
     batches = {MINIBATCH: config.batch, FULL_BATCH: None}
-    runs = {}
+    runs, ordering = {}, None
     for name, tied, layernorm in config.variants:
         steps = config.steps_of(layernorm)
         for regime in REGIMES:
-            runs[name, regime] = _train(
-                config.data, [Member(1, seed=s) for s in init], device=device, tied=tied, layernorm=layernorm,
-                steps=steps, optim=OptimizerSpec("adam", config.lr), batch_size=batches[regime], data_seeds=data_seeds,
-                eval_steps=log_spaced_steps(steps, per_decade=config.evals_per_decade))
+            n = n_order if (name, regime) == ("tied", MINIBATCH) else config.n_seeds  # the ordering seeds ride along
+            stack = _train(
+                config.data, [Member(1, seed=s) for s in init[:n]], device=device, tied=tied, layernorm=layernorm,
+                steps=steps, optim=OptimizerSpec("adam", config.lr), batch_size=batches[regime],
+                data_seeds=data_seeds[:n], eval_steps=log_spaced_steps(steps, per_decade=config.evals_per_decade))
+            if n > config.n_seeds:
+                ordering, stack = stack, _first_members(stack, config.n_seeds)
+            runs[name, regime] = stack
     initial = EmbedUnembedStack(config.V, [Member(1, seed=s) for s in init], tied=True)
-    initial_embeddings = tuple(initial.embedding(k).cpu().numpy() for k in range(config.n_seeds))
-    return D1Result(runs, sampled_loss_standard_error(config.data, POST_EVAL_BATCH), initial_embeddings)
+    initial_embeddings = tuple(initial.embedding(k).cpu().numpy() for k in range(n_order))
+    return D1Result(runs, sampled_loss_standard_error(config.data, POST_EVAL_BATCH), initial_embeddings[:config.n_seeds],
+                    ordering or runs["tied", MINIBATCH], initial_embeddings)
 
 
 def _setup_d1(config: D1Config) -> dict:
@@ -213,6 +238,10 @@ def _setup_d1(config: D1Config) -> dict:
         "optimizer": f"Adam, lr {config.lr} (unstated; the lr of the post's schedule section)", "steps": config.steps,
         "init": "N(0, 1) (= N(0, 1/D) at D = 1, also nn.Embedding's default); LayerNorm weight 1, bias 0",
         "seeds": config.n_seeds, "evaluation": "exact loss gap L − S (float64)",
+        "seeds of the ordering claims": f"{max(config.n_seeds, config.order_seeds)} (tied, batch {config.batch}; the "
+                                        f"first {config.n_seeds} are the runs above): a run orders every pair or swaps one or more "
+                                        "neighbouring pairs, so the per-seed values are coarse and the interval of their "
+                                        "mean needs about ten seeds to sit clear of 1",
     }
 
 
@@ -223,6 +252,16 @@ def speedup(tied: TrainedStack, untied: TrainedStack) -> np.ndarray:
            / first_step_at_or_below(steps, untied.log.gaps[:, k], level)
            for k, level in enumerate(tied.log.final_gap)]
     return _nan_if_diverged(out, tied.log, untied.log)
+
+
+def speedup_of_compressed(stack: TrainedStack, factor: float = 2.0) -> np.ndarray:
+    """Per seed: ``speedup`` of a run against its own curve on a step axis divided by ``factor`` (a planted model
+    ``factor`` times as fast): ``factor`` exactly, whatever the evaluation grid."""
+    steps = np.asarray(stack.log.steps, dtype=np.float64)
+    out = [first_step_at_or_below(steps, stack.log.gaps[:, k], level)
+           / first_step_at_or_below(steps / factor, stack.log.gaps[:, k], level)
+           for k, level in enumerate(stack.log.final_gap)]
+    return _nan_if_diverged(out, stack.log)
 
 
 def layernorm_construction_gaps(tasks: tuple[tuple[int, float], ...]) -> tuple[list[float], list[float]]:
@@ -373,10 +412,14 @@ def largest_final_to_initial_ratio(run: CollapseRun) -> np.ndarray:
     return np.max([n[-1] / n[0] for n in run.n_eff_by_lr().values()], axis=0)
 
 
-def largest_rise_with_lr(run: CollapseRun) -> np.ndarray:
-    """Per seed: the largest increase of final n_eff from one lr of the sweep to the next larger one."""
-    final = np.array([n[-1] for n in run.n_eff_by_lr().values()])  # (lrs, seeds)
-    return np.max(np.diff(final, axis=0), axis=0)
+def largest_rise_with_lr(run: CollapseRun, at: int = -1) -> np.ndarray:
+    """Per seed: the largest increase of n_eff from one lr of the sweep to the next larger one, at evaluation ``at``.
+
+    The default reads the final n_eff; ``at=0`` reads the init, where every lr's member starts from the same table
+    (the same seed), so the rise is exactly 0.
+    """
+    values = np.array([n[at] for n in run.n_eff_by_lr().values()])  # (lrs, seeds)
+    return np.max(np.diff(values, axis=0), axis=0)
 
 
 def figure_collapse(result: CollapseResult, config: CollapseConfig):
@@ -410,12 +453,15 @@ class ScalingConfig:
     batch: int = BATCH  # fresh pairs per step
     window: tuple[int, int] = (300, 3000)  # judged fit window (see _setup_scaling)
     early_window: tuple[int, int] = (100, 1000)  # reported beside the verdicts: the decade from σ/lr, inside the transient
-    n_seeds: int = 2  # β varies by ~0.01 between seeds; V = 1000 alone costs ~7 ms per step, so two seeds
+    n_seeds: int = 3  # the judged steps vary between seeds by more than the fits' own intervals, and with two seeds
+    # the one-sided t bound (t(0.95, 1) = 6.3) spans zero at some seed offsets; three (t = 2.9) resolve it. V = 1000
+    # costs ~3.5 ms per member and step, so no more than three
     V_sweep: tuple[int, ...] = (10, 100, 1000)  # decades, α = 1
     alpha_sweep: tuple[float, ...] = (0.5, 1.0, 2.0)  # at V = alpha_sweep_V
     alpha_sweep_V: int = 100  # vocabulary of the α sweep
     full_batch_tasks: tuple[tuple[int, float], ...] = ((10, 1.0), (100, 0.5), (100, 1.0), (100, 2.0))  # one seed
     # each, exact gradients; V = 1000 full-batch costs ~90 s: left out
+    planted_step: float = 0.1  # the planted controls: β moved by this much per step of a sweep (0 for no trend)
 
     @property
     def V_tasks(self) -> list[tuple[int, float]]:
@@ -484,6 +530,9 @@ def _setup_scaling(config: ScalingConfig) -> dict:
                       "steps) and spans one decade, ending before the smallest task (V = 10) reaches its batch-128 noise floor",
         "fit": "least squares of log(L − S) on log t over the evaluation steps in the window (20 per decade); 95% t-interval",
         "window sensitivity": f"the same quantities in the earlier window {early_lo}..{early_hi}, reported, not judged",
+        "planted controls": f"each task's measured curves tilted by t^(β_fit − β_planted) in the window, so each refit has "
+                            f"β_planted and the measured residuals (its 95% interval keeps its measured width): a trend "
+                            f"of {config.planted_step:g} per sweep step in the claimed direction, and no trend",
     }
 
 
@@ -493,7 +542,29 @@ def largest_unresolved_step(result: ScalingResult, tasks, sign: int, window: tup
     With sign = −1 it is <= 0 exactly when every step down the sweep lowers β beyond both 95% intervals;
     with sign = +1, when every step raises it beyond them (then the earlier's CI-high is below the later's CI-low).
     """
-    betas = np.array([result.tasks[t].betas(window) for t in tasks])  # (tasks, seeds, (β, lo, hi))
+    return _unresolved(np.array([result.tasks[t].betas(window) for t in tasks]), sign)
+
+
+def planted_unresolved_step(result: ScalingResult, tasks, sign: int, window: tuple[int, int], step: float) -> np.ndarray:
+    """``largest_unresolved_step`` of the measured curves tilted to a planted trend: β_k = β_0 + sign · step · k.
+
+    Each seed's curve of task k is multiplied by t^(β_fit − β_k) over the window, so its refit has slope −β_k and
+    the measured residuals (its interval keeps the measured width); β_0 is the seed's fitted β of the first task.
+    ``step`` = 0 plants no trend.
+    """
+    base, betas = result.tasks[tasks[0]].betas(window)[:, 0], []
+    for k, task in enumerate(tasks):
+        log, fits = result.tasks[task].stack.log, result.tasks[task].fits[window]
+        steps = np.asarray(log.steps, dtype=np.float64)
+        planted = base + sign * step * k
+        tilted = np.stack([log.gaps[:, m] * np.maximum(steps, 1) ** (beta(fits[m])[0] - planted[m])
+                           for m in range(len(fits))], axis=1)
+        betas.append([beta(f) for f in window_fits(steps, tilted, window)])
+    return _unresolved(np.array(betas), sign)
+
+
+def _unresolved(betas: np.ndarray, sign: int) -> np.ndarray:
+    """Per seed: the largest unresolved step of ``betas`` (tasks, seeds, (β, lo, hi)) in the direction ``sign``."""
     if sign < 0:
         gaps = betas[1:, :, 2] - betas[:-1, :, 1]  # later hi − earlier lo
     else:
@@ -565,11 +636,16 @@ class DecayResult:
         log = self.runs["constant" + (", full batch" if full_batch else "")].log
         return log.gaps[log.steps.index(steps)].reshape(len(self.Ds), -1)
 
-    def improvement(self, steps: int, full_batch: bool = False) -> np.ndarray:
-        """Gap with constant lr minus gap with decay, both at ``steps``: (D, seeds); > 0 means decay helps."""
-        suffix = ", full batch" if full_batch else ""
+    def improvement(self, steps: int, full_batch: bool = False, at: int | None = None) -> np.ndarray:
+        """Gap with constant lr minus gap with decay, both at step ``at`` (default: the reading's last step ``steps``)
+        of the ``steps``-step reading: (D, seeds); > 0 means decay helps.
+
+        Read where the decay starts (``at = steps − decay_steps``), both runs are still the same model (same init,
+        same batches, lr factor 1): the improvement there is exactly 0.
+        """
+        suffix, at = (", full batch" if full_batch else ""), steps if at is None else at
         constant, decayed = self.runs["constant" + suffix].log, self.runs[f"decay {steps}{suffix}"].log
-        gain = constant.gaps[constant.steps.index(steps)] - decayed.gaps[decayed.steps.index(steps)]
+        gain = constant.gaps[constant.steps.index(at)] - decayed.gaps[decayed.steps.index(at)]
         return _nan_if_diverged(gain, constant, decayed).reshape(len(self.Ds), -1)
 
 

@@ -166,6 +166,25 @@ def test_d1_pairs_seeds_across_variants_and_reads_the_tied_sign():
     assert all(np.array_equal(a, b) for a, b in zip(plain, result.initial_embeddings))
 
 
+def test_d1_ordering_seeds_extend_the_tied_batch_runs():
+    config = exp.D1Config(steps=20, plain_steps=5, n_seeds=2, order_seeds=4, evals_per_decade=5)
+    result = exp.run(config, SEEDS)
+    tied = result.runs["tied", exp.MINIBATCH]
+    assert len(result.ordering.embeddings) == len(result.ordering_initial_embeddings) == config.order_seeds
+    assert tied.log.gaps.shape[1] == len(tied.embeddings) == len(result.initial_embeddings) == config.n_seeds
+    # the first members of the ordering stack are the tied runs themselves (members train independently)
+    np.testing.assert_array_equal(result.ordering.log.gaps[:, :config.n_seeds], tied.log.gaps)
+    assert all(np.array_equal(a, b) for a, b in zip(result.ordering.embeddings, tied.embeddings))
+    assert len(result.signed_ordering_embeddings(initial=True)) == config.order_seeds
+
+
+def test_d1_controls_of_the_speed_up_are_exact():
+    result = exp.run(TINY["d1"], SEEDS)
+    tied = result.runs["tied", exp.MINIBATCH]
+    np.testing.assert_array_equal(exp.speedup(tied, tied), 1.0)
+    np.testing.assert_array_equal(exp.speedup_of_compressed(tied, 2.0), 2.0)
+
+
 def test_collapse_records_n_eff_per_lr_and_seed():
     config = TINY["collapse"]
     result = exp.run(config, SEEDS)
@@ -175,6 +194,7 @@ def test_collapse_records_n_eff_per_lr_and_seed():
         assert all(n.shape == (len(result.runs[variant.name].stack.log.steps), variant.n_seeds) for n in by_lr.values())
         assert all(1.0 <= n.min() and n.max() <= config.D for n in by_lr.values())
     assert exp.largest_rise_with_lr(result.runs["main"]).shape == (2,)
+    np.testing.assert_array_equal(exp.largest_rise_with_lr(result.runs["main"], at=0), 0.0)  # one init for every lr
 
 
 def test_decay_improvement_is_constant_minus_decayed_at_each_reading():
@@ -186,6 +206,8 @@ def test_decay_improvement_is_constant_minus_decayed_at_each_reading():
         decayed = result.runs[f"decay {steps}"].log
         np.testing.assert_allclose(result.constant_gap(steps) - gain, decayed.gaps[-1].reshape(len(config.Ds), -1))
     assert result.improvement(config.readings[0], full_batch=True).shape == (len(config.Ds), 1)
+    for steps in config.readings:  # where the decay starts both runs are still the same model
+        np.testing.assert_array_equal(result.improvement(steps, at=steps - config.decay_steps), 0.0)
 
 
 def test_scaling_unresolved_step_is_below_zero_only_for_a_resolved_trend():
@@ -195,6 +217,17 @@ def test_scaling_unresolved_step_is_below_zero_only_for_a_resolved_trend():
     up = exp.largest_unresolved_step(result, config.V_tasks, +1, config.window)
     assert down.shape == up.shape == (config.n_seeds,)
     assert not (down <= 0).any() or not (up <= 0).any()  # β cannot fall and rise beyond both intervals at once
+
+
+def test_planted_trend_is_read_back_with_the_measured_interval_widths():
+    config = TINY["scaling"]
+    result = exp.run(config, SEEDS)
+    for tasks, sign in ((config.V_tasks, -1), (config.alpha_tasks, +1)):
+        half = np.array([(b[:, 2] - b[:, 1]) / 2 for b in (result.tasks[t].betas(config.window) for t in tasks)])
+        for step in (0.0, 0.5):
+            planted = exp.planted_unresolved_step(result, tasks, sign, config.window, step)
+            # a tilted curve refits to the planted β with its own residuals: step k → k+1 is −step + both half-widths
+            np.testing.assert_allclose(planted, np.max(half[1:] + half[:-1], axis=0) - step, atol=1e-9)
 
 
 def test_setup_is_derived_from_the_config():
