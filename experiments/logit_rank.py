@@ -422,11 +422,9 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     isan_rank64 = numerical_rank(_rows(isan.next_token_log_probs, H, [F64]), cfg.float64_rtol)
     # More Gaussian matrices (drawn after every earlier draw of the stream, so those are unchanged): the mean cosine of
     # each with the final model's column space, for the random-overlap control; then the rank control's matrix.
-    u_final = torch.linalg.svd(L["final"].double(), full_matrices=False).U[:, : cfg.angle_rank]
-    random_matrix_cos = [float(torch.linalg.svdvals(
-        torch.linalg.svd(torch.randn(*L["final"].shape, generator=g_random, dtype=torch.float64),
-                         full_matrices=False).U[:, : cfg.angle_rank].T @ u_final).clamp(0.0, 1.0).mean())
-        for _ in range(cfg.random_matrices - 1)]
+    random_matrix_cos = [float(principal_angle_cosines(torch.randn(*L["final"].shape, generator=g_random,
+                                                                   dtype=torch.float64), L["final"], cfg.angle_rank).mean())
+                         for _ in range(cfg.random_matrices - 1)]
     gaussian_rank64 = numerical_rank(torch.randn(*L64.shape, generator=g_random, dtype=torch.float64), cfg.float64_rtol)
 
     checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}

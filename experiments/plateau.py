@@ -201,12 +201,6 @@ def _train_stack(config: PlateauConfig, data: ZipfBigram, init: tuple[int, ...],
     return [Curves(steps, loss[:, i * S:(i + 1) * S], xdep[:, i * S:(i + 1) * S]) for i in range(len(lrs))]
 
 
-def _train_arm(config: PlateauConfig, data: ZipfBigram, seeds: Seeds, warmup: int, device: str) -> list[Curves]:
-    """One stack, members = lrs × seeds; returns one Curves per lr."""
-    return _train_stack(config, data, seeds("init", config.n_seeds), seeds("data", config.n_seeds), config.lrs, warmup,
-                        device)
-
-
 def _judged_curves(config: PlateauConfig, seeds: Seeds, base: Curves, warmup: int, device: str) -> Curves:
     """``base`` (the judged setting's first n_seeds) extended by seeds n_seeds .. judged_seeds − 1 of the same streams,
     trained as one more stack at the large peak lr only: seed k is the same member it would be in a larger stack."""
@@ -227,7 +221,8 @@ def run(config: PlateauConfig, seeds: Seeds, device: str = "cpu") -> PlateauResu
         languages[key] = _language(config, *key)
         data = config.language(*key)
         for arm, warmup in ((NO_WARMUP, 0), (WARMUP, config.warmup_steps)):
-            for lr, c in zip(config.lrs, _train_arm(config, data, seeds, warmup, device)):
+            for lr, c in zip(config.lrs, _train_stack(config, data, seeds("init", config.n_seeds),
+                                                     seeds("data", config.n_seeds), config.lrs, warmup, device)):
                 curves[key, arm, lr] = c
     stats = {k: band_stats(c, languages[k[0]], config) for k, c in curves.items()}
     key = (config.judged_alpha, True)

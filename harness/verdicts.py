@@ -63,7 +63,7 @@ class Criterion:
 
     quantity: str  # key of the measured dict that is judged
     kind: str  # "approx", "at_most", "at_least", "between"
-    lo: float  # the criterion holds for lo <= x <= hi
+    lo: float  # the claimed region is lo <= mean <= hi
     hi: float
     claimed: str  # what the source claims, for the summary table ("7.57", "< L0 + floor")
     why: str  # one line: where the numbers come from (source's words, measured floor, seed spread)
@@ -80,9 +80,6 @@ class Criterion:
         require(isinstance(self.log, bool), "log", "a bool", self.log)
         require(not self.log or self.lo >= 0 or self.lo == -math.inf, "lo", "a number >= 0 (or -inf) on a log scale (log=True)",
                 self.lo)
-
-    def holds(self, x: float) -> bool:
-        return self.lo <= x <= self.hi
 
     def describe(self) -> str:
         q = f"{'geometric ' if self.log else ''}mean of `{self.quantity}`"

@@ -29,9 +29,11 @@ def test_verdict_is_the_interval_of_the_seed_mean(values, verdict):
 
 
 def test_criteria_bounds():
-    assert Approx("x", 7.57, 0.005, why="w").holds(7.566) and not Approx("x", 7.57, 0.005, why="w").holds(7.56)
-    assert AtLeast("x", 1.0, why="w", claimed="").holds(1.0) and not AtLeast("x", 1.0, why="w", claimed="").holds(0.99)
-    assert Between("x", 1, 2, why="w", claimed="").holds(1.5)
+    assert judge(Approx("x", 7.57, 0.005, why="w"), {"x": 7.566}) == REPRODUCED
+    assert judge(Approx("x", 7.57, 0.005, why="w"), {"x": 7.56}) == REFUTED
+    assert judge(AtLeast("x", 1.0, why="w", claimed=""), {"x": 1.0}) == REPRODUCED  # a bound belongs to the region
+    assert judge(AtLeast("x", 1.0, why="w", claimed=""), {"x": 0.99}) == REFUTED
+    assert judge(Between("x", 1, 2, why="w", claimed=""), {"x": 1.5}) == REPRODUCED
     assert judge(None, {"x": 1}) == OBSERVATION
     with pytest.raises(KeyError, match="not measured"):
         judge(AtMost("y", 1.0, why="w", claimed=""), {"x": 1})
