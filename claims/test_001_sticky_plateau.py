@@ -11,11 +11,12 @@ that barely uses x there (x-dependence ≤ 0.2 · I). All claims share one run (
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as st
 
 from experiments import plateau as exp
 from experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
-from harness.claims import EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim
+from harness.claims import (
+    EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed,
+)
 from harness.notes import mean_sd, table
 
 FILE = "001_705556c020ca6848.txt"
@@ -127,14 +128,6 @@ def test_no_warmup_plateau(ctx):
         "control_final_gap_over_band": result.stats[(POST_ALPHA, False), NO_WARMUP, cfg.lrs[-1]].final_gap
                                        / control.band_half_width,
     }
-
-
-def seeds_needed(values) -> int:
-    """The smallest n whose expected one-sided 95% half-width t(0.95, n − 1)·sd/√n is at most half the mean, at the
-    spread of ``values`` (the rule that sets the judged setting's seed count)."""
-    v = np.asarray(values, dtype=float)
-    mean, sd = abs(v.mean()), v.std(ddof=1)
-    return next((n for n in range(2, 1001) if st.t.ppf(0.95, n - 1) * sd / np.sqrt(n) <= mean / 2), 1001)
 
 
 @claim(

@@ -23,7 +23,7 @@ from harness.registry import Claim, Source, claim_head, get_claim, register, row
 from harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
-    Positive, calibrate, interval, judge, per_seed,
+    Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
 from models.validation import require, require_choice
 
@@ -31,7 +31,7 @@ __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "EMPIRICAL", "IDENTITY",
     "Source", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
-    "claim", "get_claim", "judge", "run_claim", "GROUP_SEPARATOR",
+    "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
 
 GROUP_SEPARATOR = "@"  # test ids of grouped claims are [CLAIM_ID@GROUP]

@@ -31,6 +31,7 @@ from models.validation import require, require_choice, require_real, require_typ
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
     "KINDS", "LEVEL", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
+    "seeds_needed",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
     "Control", "Positive", "Negative", "calibrate",
 ]
@@ -174,6 +175,18 @@ def interval(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, flo
     if bounds is None or not criterion.log:
         return bounds
     return tuple(math.exp(b) for b in bounds)
+
+
+def seeds_needed(values: Any, fraction_of_mean: float = 0.5, most: int = 1000) -> int:
+    """The smallest n whose expected ``interval`` half-width, t(LEVEL, n − 1)·sd/√n at the spread of ``values``, is at
+    most ``fraction_of_mean`` of |mean|: how many seeds a claim needs for the rule to decide it (``most`` + 1 when even
+    ``most`` would not)."""
+    v = np.array(per_seed(values, "values"))
+    require(v.size >= 2, "values", "at least two seeds' values (a spread to plan from)", v.size)
+    require_real(fraction_of_mean, "fraction_of_mean", lo=0, lo_open=True)
+    mean, sd = abs(float(v.mean())), float(v.std(ddof=1))
+    return next((n for n in range(2, most + 1) if stdtrit(n - 1, LEVEL) * sd / math.sqrt(n) <= fraction_of_mean * mean),
+                most + 1)
 
 
 def judge(criterion: Criterion | None, measured: dict[str, Any]) -> str:

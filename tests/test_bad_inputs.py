@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from harness.context import ClaimContext
-from harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge
+from harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge, seeds_needed
 from lab.cbow_training import train_cbow
 from lab.lingen import lingen_kl, regression_weights
 from lab.logit_matrix import (
@@ -278,6 +278,8 @@ ROWS = [
     ("Between log with a negative lo", lambda: Between("x", -1.0, 1.0, why="w", claimed="c", log=True), ValueError,
      r"^lo must be a number >= 0 \(or -inf\) on a log scale"),
     ("AtMost log not a bool", lambda: AtMost("x", 1.0, why="w", claimed="c", log="yes"), ValueError, r"^log must be a bool"),
+    ("seeds_needed one value", lambda: seeds_needed([1.0]), ValueError, r"^values must be at least two seeds' values"),
+    ("seeds_needed fraction 0", lambda: seeds_needed([1.0, 2.0], fraction_of_mean=0), ValueError, r"^fraction_of_mean must be"),
     ("Between lo above hi", lambda: Between("x", 2.0, 1.0, why="w", claimed="c"), ValueError, r"^lo, hi must be lo <= hi"),
     ("Approx target NaN", lambda: Approx("x", NAN, 0.1, why="w"), ValueError, r"^target must be a finite number"),
     ("Approx tol NaN", lambda: Approx("x", 1.0, NAN, why="w"), ValueError, r"^tol must be a finite number >= 0"),

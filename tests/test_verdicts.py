@@ -7,7 +7,11 @@ import math
 import numpy as np
 from hypothesis import given, strategies as st
 
-from harness.verdicts import INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, interval, judge
+from scipy.special import stdtrit
+
+from harness.verdicts import (
+    INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, interval, judge, seeds_needed,
+)
 
 values = st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=12)
 positive = st.lists(st.floats(1e-6, 1e6, allow_nan=False), min_size=1, max_size=12)
@@ -76,3 +80,14 @@ def test_a_log_criterion_judges_ratios_by_their_geometric_mean():
     assert math.isclose(mean, 2.0) and low < 1.0 < high
     assert judge(ratio_at_most_one, {"x": [0.5, 0.55, 0.6]}) == REPRODUCED
     assert judge(ratio_at_most_one, {"x": [0.5, 0.0]}) == "error"  # no log of a non-positive ratio: never a verdict
+
+
+@given(st.lists(st.floats(0.5, 10.0), min_size=3, max_size=10, unique=True))
+def test_seeds_needed_is_the_first_n_whose_expected_interval_is_narrow_enough(xs):
+    """At that n the expected half-width is within half the mean, one seed fewer it is not: the planned count is the
+    smallest the interval rule can decide with, at this spread."""
+    n = seeds_needed(xs)
+    mean, sd = abs(np.mean(xs)), np.std(xs, ddof=1)
+    half = lambda k: float(stdtrit(k - 1, LEVEL)) * sd / math.sqrt(k)  # noqa: E731
+    assert half(n) <= mean / 2
+    assert n == 2 or half(n - 1) > mean / 2
