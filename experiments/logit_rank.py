@@ -41,12 +41,12 @@ from lab.sequence_training import train_sequence_model
 from models.hmm import HiddenMarkovLanguage
 from models.isan import ISAN, isan_logit_rank_bound
 from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
-from models.validation import require, require_seed
+from models.validation import require, require_int, require_seed
 
 __all__ = [
     "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",
     "sub_matrix",
-    "SeedRun", "LogitRankResult", "IsanResult", "run", "run_isan", "isan_seeds",
+    "SeedRun", "LogitRankResult", "IsanResult", "PanelRun", "PANEL_COSINES", "run", "run_panel", "run_isan", "isan_seeds",
     "figure_spectra", "figure_lingen", "setup", "isan_setup",
 ]
 
@@ -88,6 +88,9 @@ class LogitRankConfig:
     samples: int  # continuations sampled from the model per target
     random_draws: int  # random-subspace baseline draws
     random_matrices: int = 4  # Gaussian matrices per seed against L_M's column space (the random-overlap control)
+    # Runs of the seed panel (run_panel), for the claims whose seed spread needs more runs than `seeds`: the experiment's
+    # own runs first, then panel-only ones; at most `seeds` (the default), the panel is the experiment's own runs.
+    panel_seeds: int = 0
     model: TransformerConfig = TransformerConfig(vocab_size=32, block_size=16, n_layer=2, n_head=2, d_model=32)
     hidden_states: int = 8  # of the HMM language (V = model.vocab_size tokens)
     # The language is part of the question, not a seed of the run (as in the plateau study): every seed offset trains
@@ -125,6 +128,7 @@ class LogitRankConfig:
         require_seed(self.language_seed, "language_seed")
         require(self.random_matrices >= 1, "random_matrices", ">= 1 (the first is the fitted Gaussian matrix)",
                 self.random_matrices)
+        require_int(self.panel_seeds, "panel_seeds", lo=0)
 
     @property
     def judged_basis(self) -> int:
@@ -174,7 +178,7 @@ class IsanConfig:
 
 CONFIGS = {
     "ci": LogitRankConfig(seeds=3, steps=250, n_histories=256, n_futures=64, basis=128, basis_sweep=(16, 32, 64),
-                          targets=8, samples=8, random_draws=200),
+                          targets=8, samples=8, random_draws=200, panel_seeds=11),
     # The source's first experiment: "compute singular values of L_{M,50}(H,F) for |H|=|F|=1000" (GPU only).
     "paper": LogitRankConfig(seeds=5, steps=1000, n_histories=1000, n_futures=1000, basis=256,
                              basis_sweep=(16, 32, 64, 128), targets=16, samples=16, random_draws=400),
@@ -208,6 +212,17 @@ class SeedRun:
     random_matrix_cos: np.ndarray  # mean cosine of each of config.random_matrices Gaussian matrices (the first: above)
     isan_rank64: int  # numerical rank of a random ISAN as wide as the residual stream, on L64's histories and futures
     gaussian_rank64: int  # numerical rank of a Gaussian matrix of L64's shape (full rank)
+
+
+PANEL_COSINES = ("in-distribution", "nonsense")  # the principal angles the seed panel measures (F' kinds)
+
+
+@dataclass(frozen=True)
+class PanelRun:
+    """What the seed panel measures on one training run (see ``run_panel``)."""
+
+    cosines: dict[str, np.ndarray]  # PANEL_COSINES -> principal-angle cosines (top angle_rank), as SeedRun.cosines
+    lingen: dict[str, float]  # "lingen B=b", "lingen wrong target B=b" (b: judged basis), "checkpoint mid" -> mean KL
 
 
 @dataclass(frozen=True)
@@ -355,14 +370,12 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
     return totals
 
 
-def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig,
-              device: str) -> tuple[SeedRun, dict]:
-    """One training run and every measurement made on it, and what the cross-model check needs of it
-    (the final and init log-prob functions and the probes H, F)."""
-    V = cfg.vocab_size
+def _train(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig, device: str,
+           keep: tuple[str, ...] = CHECKPOINTS):
+    """One training run: its log (exact KL at the kept checkpoints) and a log-prob function per kept checkpoint."""
     model = Transformer(cfg.model, seed=seeds["model"])
     eval_sequences = language.sample(cfg.eval_sequences, cfg.seq_len, torch.Generator().manual_seed(seeds["eval"]))
-    marks = cfg.checkpoints
+    marks = {name: step for name, step in cfg.checkpoints.items() if name in keep}
     log = train_sequence_model(
         model, language, steps=cfg.steps, optim=cfg.optim,
         schedule=LRSchedule(warmup_steps=cfg.warmup, decay_steps=cfg.steps - cfg.warmup, final_factor=0.1),
@@ -370,13 +383,25 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
         eval_steps=sorted(marks.values()), checkpoint_steps=sorted(marks.values()), device=device)
     if not np.isfinite(log.final_kl):
         raise FloatingPointError(f"training diverged: final per-token KL {log.final_kl}")
-    fns = {name: _log_prob_fn(copy.deepcopy(log.checkpoints[step]), device) for name, step in marks.items()}
-    final = fns["final"]
+    return log, {name: _log_prob_fn(copy.deepcopy(log.checkpoints[step]), device) for name, step in marks.items()}
 
-    g = torch.Generator().manual_seed(seeds["probes"])
+
+def _probes(language: HiddenMarkovLanguage, cfg: LogitRankConfig, g: torch.Generator):
+    """The probe sets, drawn from ``g`` in a fixed order: histories H, sampled futures F and F', nonsense futures."""
     H = language.sample(cfg.n_histories, cfg.history_len, g)
     F1, F2 = language.sample(cfg.n_futures, cfg.future_len, g), language.sample(cfg.n_futures, cfg.future_len, g)
-    F3 = nonsense_futures(V, cfg.n_futures, cfg.future_len, g)
+    return H, F1, F2, nonsense_futures(cfg.vocab_size, cfg.n_futures, cfg.future_len, g)
+
+
+def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig,
+              device: str) -> tuple[SeedRun, dict]:
+    """One training run and every measurement made on it, and what the cross-model check needs of it
+    (the final and init log-prob functions and the probes H, F)."""
+    V = cfg.vocab_size
+    log, fns = _train(seeds, language, cfg, device)
+    final, marks = fns["final"], cfg.checkpoints
+    g = torch.Generator().manual_seed(seeds["probes"])
+    H, F1, F2, F3 = _probes(language, cfg, g)
 
     L = {name: _rows(fn, H, [F1]) for name, fn in fns.items()}
     L["language"] = _rows(language.next_token_log_probs, H, [F1])
@@ -465,16 +490,72 @@ def _cross_model(parts: list[dict], language, cfg: LogitRankConfig) -> dict[str,
             "to language": [_held_out_r2(lang[:b], lang[b:], W[j]) for j in range(n)]}
 
 
+def _language(config: LogitRankConfig) -> HiddenMarkovLanguage:
+    return HiddenMarkovLanguage(config.vocab_size, hidden_states=config.hidden_states, zipf_alpha=config.zipf_alpha,
+                                concentration=config.concentration, seed=config.language_seed)
+
+
+def _seed_dicts(seeds: Seeds, n: int) -> list[dict[str, int]]:
+    """Run i's seed of every stream, for runs 0 .. n-1."""
+    streams = {name: seeds(name, n) for name in seeds.streams}
+    return [{name: s[i] for name, s in streams.items()} for i in range(n)]
+
+
 @cache
 def run(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> LogitRankResult:
     """All training runs of the experiment (one language, ``config.seeds`` runs), memoised in-process."""
-    language = HiddenMarkovLanguage(config.vocab_size, hidden_states=config.hidden_states, zipf_alpha=config.zipf_alpha,
-                                    concentration=config.concentration, seed=config.language_seed)
-    streams = {name: seeds(name, config.seeds) for name in seeds.streams}
-    done = [_run_seed({name: s[i] for name, s in streams.items()}, language, config, device)
-            for i in range(config.seeds)]
+    language = _language(config)
+    done = [_run_seed(s, language, config, device) for s in _seed_dicts(seeds, config.seeds)]
     cross = _cross_model([part for _, part in done], language, config) if config.seeds > 1 else {}
     return LogitRankResult(config, tuple(r for r, _ in done), cross)
+
+
+# --------------------------------------------------------------------------- the seed panel
+
+
+def _panel_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig, device: str) -> PanelRun:
+    """One more training run, measured only for the panel's quantities, exactly as ``_run_seed`` measures them
+    (same streams, probes and Lingen continuations; the Lingen basis is the judged one, not the full one)."""
+    _, fns = _train(seeds, language, cfg, device, keep=("mid", "final"))
+    final, jb = fns["final"], cfg.judged_basis
+    H, F1, F2, F3 = _probes(language, cfg, torch.Generator().manual_seed(seeds["probes"]))
+    L = _rows(final, H, [F1])
+    cosines = {kind: principal_angle_cosines(L, _rows(final, H, [F]), cfg.angle_rank).numpy()
+               for kind, F in zip(PANEL_COSINES, (F2, F3))}
+    basis, targets = H[:jb], H[cfg.basis : cfg.basis + cfg.targets]
+    rows = _rows(final, torch.cat([basis, targets]), [F1])
+    w = regression_weights(rows[:jb], rows[jb:])
+    weights = {f"lingen B={jb}": w, f"lingen wrong target B={jb}": w.roll(1, dims=0)}
+    generator, mid = torch.Generator().manual_seed(seeds["lingen"]), fns["mid"]
+    lingen = dict.fromkeys([*weights, "checkpoint mid"], 0.0)
+    for j, target in enumerate(targets):
+        refs = {"checkpoint mid": lambda cont: batched_log_probs(
+            mid, torch.cat([target.expand(len(cont), -1), cont], dim=1))}
+        kls = continuation_kls(final, target, basis, {k: v[j] for k, v in weights.items()}, refs, cfg.samples,
+                               cfg.gen_steps, generator)
+        for name, kl in kls.items():
+            lingen[name] += float(kl.mean()) / cfg.targets
+    return PanelRun(cosines, lingen)
+
+
+def _as_panel_run(r: SeedRun, cfg: LogitRankConfig) -> PanelRun:
+    """A full run's panel quantities."""
+    jb = cfg.judged_basis
+    return PanelRun({k: r.cosines[k] for k in PANEL_COSINES},
+                    {k: float(r.lingen[k].mean()) for k in (f"lingen B={jb}", f"lingen wrong target B={jb}",
+                                                            "checkpoint mid")})
+
+
+@cache
+def run_panel(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> tuple[PanelRun, ...]:
+    """The seed panel: max(seeds, panel_seeds) training runs for the claims whose seed spread needs more runs than the
+    experiment's own. Its first ``config.seeds`` runs are the experiment's (read from ``run``); the rest are trained
+    here and measured only for the panel's quantities, as ``run`` measures them."""
+    own = tuple(_as_panel_run(r, config) for r in run(config, seeds, device).runs)
+    language = _language(config)
+    panel = _seed_dicts(seeds, max(config.seeds, config.panel_seeds))
+    more = tuple(_panel_seed(s, language, config, device) for s in panel[config.seeds:])
+    return own + more
 
 
 def isan_seeds(config: IsanConfig, seeds: Seeds, d: int) -> tuple[int, ...]:

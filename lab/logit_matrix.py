@@ -119,7 +119,7 @@ def singular_values(matrix: Tensor) -> Tensor:
     """Singular values in float64, descending."""
     require_type(matrix, "matrix", torch.Tensor, "a 2-D tensor")
     require(matrix.dim() >= 2, "matrix", "a 2-D tensor (or a batch of them)", tuple(matrix.shape))
-    return torch.linalg.svdvals(matrix.double())
+    return torch.linalg.svdvals(_square_if_wide(matrix.double()))
 
 
 def numerical_rank(matrix: Tensor, rtol: float = 1e-9) -> int:
@@ -145,9 +145,20 @@ def principal_angle_cosines(A: Tensor, B: Tensor, rank: int) -> Tensor:
     require(A.shape[0] == B.shape[0], "A, B", "matrices with the same number of rows",
             (A.shape[0], B.shape[0]))
     rank = require_int(rank, "rank", lo=1, hi=min(A.shape + B.shape))
-    U_a = torch.linalg.svd(A.double(), full_matrices=False).U[:, :rank]
-    U_b = torch.linalg.svd(B.double(), full_matrices=False).U[:, :rank]
+    U_a, U_b = _left_singular_vectors(A, rank), _left_singular_vectors(B, rank)
     return torch.linalg.svdvals(U_a.T @ U_b).clamp(0.0, 1.0)
+
+
+def _square_if_wide(M: Tensor) -> Tensor:
+    """A square matrix with M's singular values and left singular vectors: Rᵀ for a wide M (rows < columns, as
+    L_M(H, F) is), since Mᵀ = QR with Q's columns orthonormal gives M = Rᵀ·Qᵀ; M itself otherwise. One QR and a small
+    SVD cost a quarter of an SVD of the wide matrix at 256 × 2048."""
+    return torch.linalg.qr(M.mT, mode="r").R.mT if M.shape[-1] > M.shape[-2] else M
+
+
+def _left_singular_vectors(M: Tensor, rank: int) -> Tensor:
+    """The top-``rank`` left singular vectors of M, in float64."""
+    return torch.linalg.svd(_square_if_wide(M.double()), full_matrices=False).U[:, :rank]
 
 
 def random_subspace_cosines(dim: int, rank: int, generator: torch.Generator) -> Tensor:

@@ -14,14 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = report.load_report(ROOT / "CLAIMS.json")
 ROWS = DOC["claims"] if DOC else []
 SWEPT_OFFSETS = [0, 1, 2, 3, 4]  # every pin must hold at each (pytest claims --claims-seed-sweep 5)
-# Pins known not to hold at every offset, with why they are not fixed yet. Strict: once a claim holds at every offset
-# its entry must go, and a claim not listed here may not flip.
-KNOWN_TO_FLIP = {
-    "logit-rank.angles-near-one": "a seed is a whole transformer training and Lingen run (~10 CPU-s); the seeds that "
-                                  "would decide it at every offset do not fit the 150 s CPU budget",
-    "logit-rank.lingen-vs-earlier-checkpoint": "as for angles-near-one: the Lingen / checkpoint KL ratio's seed spread "
-                                               "needs far more seeds than the CPU budget affords",
-}
 
 
 def test_the_committed_pair_is_consistent():
@@ -42,12 +34,10 @@ def test_an_empirical_claim_has_controls(row):
         assert row["controls"], "a criterion no control calibrates may be met by things without the claimed property"
 
 
-def _swept(row: dict):
-    reason = KNOWN_TO_FLIP.get(row["id"])
-    return pytest.param(row, id=report.row_key(row), marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+CI_ROWS = [r for r in ROWS if r["scale"] == "ci"]
 
 
-@pytest.mark.parametrize("row", [_swept(r) for r in ROWS if r["scale"] == "ci"])
+@pytest.mark.parametrize("row", CI_ROWS, ids=[report.row_key(r) for r in CI_ROWS])
 def test_a_pin_holds_at_every_swept_seed_offset(row):
     sweep = row.get("seed_sweep")
     assert sweep is not None, "no seed-sweep evidence for this measurement: run pytest claims --claims-seed-sweep 5"

@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -14,7 +16,7 @@ import torch
 
 from experiments.logit_rank import (
     CONFIGS, GROWN, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, fit_range,
-    isan_seeds, run, run_isan, setup, sub_matrix,
+    PANEL_COSINES, isan_seeds, run, run_isan, run_panel, setup, sub_matrix,
 )
 from lab.logit_matrix import extended_logit_matrix, sample_sequences
 from lab.seeds import STREAM_SPACING, Seeds
@@ -119,3 +121,23 @@ def test_config_rejects_no_random_matrices():
     with pytest.raises(ValueError):
         LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
                         samples=2, random_draws=4, random_matrices=0)
+
+
+def test_the_seed_panel_measures_its_extra_runs_as_the_full_run_would():
+    """Run 2 of a panel (trained and measured by the panel alone) equals run 2 of an experiment with 2 seeds: same
+    streams, probes and continuations, so the judged quantities do not depend on which path measured them."""
+    seeds = Seeds(STREAMS, 1)
+    full = run(replace(TINY, seeds=2), seeds).runs
+    panel = run_panel(replace(TINY, panel_seeds=2), seeds)
+    assert len(panel) == 2 and len(run_panel(TINY, seeds)) == TINY.seeds  # panel_seeds <= seeds: the own runs only
+    b = TINY.judged_basis
+    for r, p in zip(full, panel):
+        for kind in PANEL_COSINES:
+            np.testing.assert_allclose(p.cosines[kind], r.cosines[kind], rtol=1e-6)
+        for name in (f"lingen B={b}", f"lingen wrong target B={b}", "checkpoint mid"):
+            assert p.lingen[name] == pytest.approx(float(r.lingen[name].mean()), rel=1e-6)
+
+
+def test_panel_seeds_must_be_a_count():
+    with pytest.raises(ValueError, match="panel_seeds"):
+        replace(TINY, panel_seeds=-1)

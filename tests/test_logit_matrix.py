@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from lab.logit_matrix import (
     principal_angle_cosines,
     random_subspace_cosines,
     sample_sequences,
+    singular_values,
 )
 from models.hmm import HiddenMarkovLanguage
 from tests.strategies import seeds
@@ -95,6 +97,22 @@ def test_principal_angles_see_column_spaces_not_bases(dim, data, seed):
     complement = Q[:, rank : 2 * rank]
     torch.testing.assert_close(principal_angle_cosines(A, complement, rank), torch.zeros(rank, dtype=torch.float64),
                                rtol=0, atol=1e-7)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(2, 12), extra=st.integers(0, 30), data=st.data(), seed=seeds())
+def test_wide_and_tall_matrices_give_the_plain_svd_spectrum_and_subspaces(rows, extra, data, seed):
+    """Singular values and top left singular spaces agree with a plain SVD (numpy's) whatever the shape: a wide matrix
+    goes through its QR factor first, which a transposed factor or a dropped column would break."""
+    cols = rows + extra if data.draw(st.booleans()) else max(1, rows - extra)
+    rank = data.draw(st.integers(1, min(rows, cols)))
+    g = torch.Generator().manual_seed(seed)
+    A, B = (torch.randn(rows, cols, generator=g, dtype=torch.float64) for _ in range(2))
+    np.testing.assert_allclose(singular_values(A).numpy(), np.linalg.svd(A.numpy(), compute_uv=False), rtol=1e-10,
+                               atol=1e-12)
+    U_a, U_b = (np.linalg.svd(M.numpy(), full_matrices=False)[0][:, :rank] for M in (A, B))
+    np.testing.assert_allclose(principal_angle_cosines(A, B, rank).numpy(),
+                               np.clip(np.linalg.svd(U_a.T @ U_b, compute_uv=False), 0, 1), atol=1e-9)
 
 
 def test_random_subspace_baseline_is_far_from_aligned():
