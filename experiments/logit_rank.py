@@ -318,6 +318,11 @@ def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tenso
     return {name: np.array(v) for name, v in kls.items()}
 
 
+def _after(fn, prefix: Tensor):
+    """A reference candidate: continuations -> ``fn``'s next-token log-probs given ``prefix`` then the continuation."""
+    return lambda cont: batched_log_probs(fn, torch.cat([prefix.expand(len(cont), -1), cont], dim=1))
+
+
 def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tensor, nonsense: Tensor,
             nonsense_basis: Tensor, cfg: LogitRankConfig, generator: torch.Generator) -> dict[str, np.ndarray]:
     """Lingen and baselines for `cfg.targets` held-out targets: per-step KL averaged over targets.
@@ -351,12 +356,8 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
 
     totals: dict[str, np.ndarray] = {}
     for j, target in enumerate(targets):
-        refs = {f"truncated c={c}": (lambda cont, c=c: batched_log_probs(
-                    fn, torch.cat([target[len(target) - c:].expand(len(cont), -1), cont], dim=1)))
-                for c in cfg.truncations}
-        refs.update({f"checkpoint {name}": (lambda cont, g=g: batched_log_probs(
-                         g, torch.cat([target.expand(len(cont), -1), cont], dim=1)))
-                     for name, g in checkpoint_fns.items()})
+        refs = {f"truncated c={c}": _after(fn, target[len(target) - c:]) for c in cfg.truncations}
+        refs.update({f"checkpoint {name}": _after(g, target) for name, g in checkpoint_fns.items()})
         refs["language (truth)"] = lambda cont: language.next_token_log_probs(
             torch.cat([target.expand(len(cont), -1), cont], dim=1))
         per_target = continuation_kls(fn, target, basis, {k: w[j] for k, w in weights.items()}, refs,
@@ -526,13 +527,11 @@ def _panel_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: Logi
     rows = _rows(final, torch.cat([basis, targets]), [F1])
     w = regression_weights(rows[:jb], rows[jb:])
     weights = {f"lingen B={jb}": w, f"lingen wrong target B={jb}": w.roll(1, dims=0)}
-    generator, mid = torch.Generator().manual_seed(seeds["lingen"]), fns["mid"]
+    generator = torch.Generator().manual_seed(seeds["lingen"])
     lingen = dict.fromkeys([*weights, "checkpoint mid"], 0.0)
     for j, target in enumerate(targets):
-        refs = {"checkpoint mid": lambda cont: batched_log_probs(
-            mid, torch.cat([target.expand(len(cont), -1), cont], dim=1))}
-        kls = continuation_kls(final, target, basis, {k: v[j] for k, v in weights.items()}, refs, cfg.samples,
-                               cfg.gen_steps, generator)
+        kls = continuation_kls(final, target, basis, {k: v[j] for k, v in weights.items()},
+                               {"checkpoint mid": _after(fns["mid"], target)}, cfg.samples, cfg.gen_steps, generator)
         for name, kl in kls.items():
             lingen[name] += float(kl.mean()) / cfg.targets
     return PanelRun(cosines, lingen)
