@@ -18,6 +18,7 @@ import pytest
 
 from harness import drift
 from harness.context import SCALES, ClaimContext
+from harness.environment import environment
 from harness.notes import render_measured
 from harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from harness.verdicts import (
@@ -90,10 +91,7 @@ def claim(
 
         def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
             record = run_claim(c, claims_context)
-            if claims_context.seed_offset == claims_baseline.seed_offset:  # the baseline is of one offset
-                record["drift"] = drift.compare(record, claims_baseline.rows.get(row_key(record)), claims_baseline.environment)
-            else:
-                record["drift"] = {"status": "not compared", "rule": "another seed offset than the baseline's", "moved": []}
+            record["drift"] = drift.compare(record, claims_baseline.rows.get(row_key(record)))
             record_property("claim", record)
             if record["verdict"] == SKIPPED:
                 pytest.skip(record["error"])
@@ -103,8 +101,9 @@ def claim(
                 f"claim {c.id} measured {record['verdict']!r}, pinned {record['expected']!r}: {record['headline']}"
             )
             if record["drift"]["status"] == "drifted" and not claims_baseline.update:
-                pytest.fail(f"claim {c.id} drifted from its accepted measurements ({record['drift']['rule']}): "
-                            f"{drift.describe(record['drift'])}. Accept with --claims-update.", pytrace=False)
+                pytest.fail(f"claim {c.id} drifted from its accepted measurements (a value changes when it "
+                            f"{record['drift']['rule']}): {drift.describe(record['drift'])}. Accept with "
+                            f"--claims-update.", pytrace=False)
 
         test.__doc__ = statement
         test = pytest.mark.claim(id)(test)
@@ -193,4 +192,5 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         "seed_offset": ctx.seed_offset,
         "device": ctx.device,
         "scale": ctx.scale,
+        "environment": environment(),
     }

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
-from harness.environment import environment, git_commit
+from harness import drift, report
+from harness import kernels
+from harness.environment import git_commit
 from harness.claims import GROUP_SEPARATOR
 from harness.context import DEVICES, SCALES, ClaimContext
 from harness.registry import claim_head, get_claim, registered_by_module, row_key
@@ -26,6 +27,7 @@ from lab.runtime import pin_one_thread
 
 __all__ = ["ClaimsSession"]
 
+SWEEP = 5  # seed offsets a row accepted by --claims-update is swept over (N … N+4), as the committed report requires
 _GROUP_ID = re.compile(re.escape(GROUP_SEPARATOR) + r"([^\]@]+)\]$")
 
 
@@ -65,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         session = ClaimsSession(config)
         try:  # before any claim runs: a run must never end unable to write what it measured
-            report.check_report_path(session.report_path)
+            report.check_report_path(session.report_path, config.getoption("--claims-seed"))
         except report.ReportError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.pluginmanager.register(session, "claims-session")
@@ -123,14 +125,12 @@ def claims_context(request: pytest.FixtureRequest) -> ClaimContext:
 
 
 class Baseline:
-    """The accepted rows of the report at the report path, this process's environment, and whether to accept drift."""
+    """The accepted rows of the report at the report path, and whether to accept drift."""
 
     def __init__(self, config: pytest.Config) -> None:
         doc = report.load_report(_report_path(config).with_suffix(".json"))  # checked by the controller at configure
         self.rows = {row_key(c): c for c in (doc or {}).get("claims", [])}
-        self.environment = environment()
         self.update = config.getoption("--claims-update")
-        self.seed_offset = config.getoption("--claims-seed")
 
 
 @pytest.fixture(scope="session")
@@ -166,6 +166,8 @@ class ClaimsSession:
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
         self.sweep: dict[str, dict[int, tuple[str, dict | None]]] = {}  # row key -> seed offset -> (verdict, estimate)
+        self.tests: dict[str, str] = {}  # row key -> its test function's node id (what a child run selects)
+        self.evidence: list[str] = []  # what --claims-update measured besides the run, for the summary
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
     @property
@@ -180,6 +182,7 @@ class ClaimsSession:
             record = props["claim"]
             if record["seed_offset"] == self.config.getoption("--claims-seed"):
                 self.records[row_key(record)] = record
+                self.tests[row_key(record)] = report.nodeid.split("[")[0]
             self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (record["verdict"], record.get("estimate"))
         elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
             head = self.heads[report.nodeid]
@@ -222,11 +225,59 @@ class ClaimsSession:
                 record["seed_sweep"] = {"offsets": offsets, "verdicts": [swept[k][0] for k in offsets],
                                         "intervals": [_interval(swept[k][1]) for k in offsets]}
         previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
-        doc, figures = report.merge_records(previous, records, environment(), accept=self.config.getoption("--claims-update"),
+        if self.config.getoption("--claims-update"):
+            self._measure_evidence(records, previous)
+        doc, figures = report.merge_records(previous, records, accept=self.config.getoption("--claims-update"),
                                             keep=self._still_defined)
         self.doc = doc
         run_log = report.merge_run_log(report.load_run_log(self.report_path), records, run)
         report.write_report(self.report_path, doc, figures, run_log)
+
+    def _measure_evidence(self, records: list[dict], previous: dict | None) -> None:
+        """What accepting a row needs besides its measurement, measured in child runs of the claims that lack it:
+        the seed sweep over offsets N … N+4 (for a row whose numbers are new) and the kernel noise (every row
+        without one). Each record gets ``seed_sweep`` / ``kernel_noise``; ``merge_records`` keeps them."""
+        rows = {row_key(c): c for c in (previous or {}).get("claims", [])}
+        measured = [r for r in records if r["verdict"] not in ("error", "skipped")]
+        kept = {row_key(r) for r in measured if row_key(r) in rows and report.is_unchanged(r, rows[row_key(r)].get("baseline", rows[row_key(r)]))}
+        sweep = [r for r in measured if r["scale"] == "ci" and "seed_sweep" not in r and (
+            row_key(r) not in kept or not rows[row_key(r)].get("seed_sweep"))]
+        noisy = [r for r in measured if row_key(r) not in kept or not rows[row_key(r)].get("kernel_noise")]
+        opt = self.config.getoption
+        options = ["--claims-seed", str(opt("--claims-seed")), "--claims-device", opt("--claims-device"),
+                   "--claims-scale", opt("--claims-scale"), "-n", str(getattr(self.config.option, "numprocesses", 0) or 0)]
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        log_path = self.report_path.with_suffix(".update.log")
+        with open(log_path, "w") as log:
+            if sweep:
+                self._say(terminal, f"claims-update: seed sweep of {len(sweep)} claim(s) over {SWEEP} offsets (log: {log_path})")
+                swept = kernels.measure(self._tests(sweep), [*options, "--claims-seed-sweep", str(SWEEP)],
+                                        self.config.rootpath, {}, log)
+                for r in sweep:
+                    if swept.get(row_key(r), {}).get("seed_sweep"):
+                        r["seed_sweep"] = swept[row_key(r)]["seed_sweep"]
+                self.evidence.append(f"seed sweep over {SWEEP} offsets: {len(sweep)} claim(s)")
+            if noisy:
+                others: dict[str, list[dict]] = {row_key(r): [] for r in noisy}
+                for name in kernels.KERNEL_SETS:
+                    env = kernels.kernel_env(name)
+                    if not env:
+                        continue
+                    self._say(terminal, f"claims-update: {len(noisy)} claim(s) under kernel set {name} (log: {log_path})")
+                    for key, row in kernels.measure(self._tests(noisy), options, self.config.rootpath, env, log).items():
+                        if key in others:
+                            others[key].append(row["measured"])
+                for r in noisy:
+                    r["kernel_noise"] = drift.kernel_noise(r["measured"], others[row_key(r)])
+                self.evidence.append(f"kernel noise under {', '.join(kernels.KERNEL_SETS)}: {len(noisy)} claim(s)")
+
+    def _tests(self, records: list[dict]) -> list[str]:
+        return sorted({self.tests[row_key(r)] for r in records})
+
+    @staticmethod
+    def _say(terminal, line: str) -> None:
+        if terminal is not None:
+            terminal.write_line(line)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:

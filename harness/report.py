@@ -51,11 +51,11 @@ from harness.registry import row_key
 from harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
-           "write_report", "load_report", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
+           "write_report", "load_report", "is_unchanged", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
 
 SCHEMA = "toy-claims/report/v4"
 _OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
-RUN_LOG_SCHEMA = "toy-claims/run-log/v1"
+RUN_LOG_SCHEMA = "toy-claims/run-log/v2"
 _VOLATILE = ("seconds", "run")
 _SCALE_ORDER = {"ci": 0, "paper": 1}
 
@@ -71,8 +71,9 @@ class ReportError(Exception):
     """The report path cannot take this run's report without losing something; the message says what to do."""
 
 
-def check_report_path(md_path: Path) -> None:
-    """Refuse, before any claim runs, a report path this run could not write or would overwrite something foreign with."""
+def check_report_path(md_path: Path, seed_offset: int | None = None) -> None:
+    """Refuse, before any claim runs, a report path this run could not write or would overwrite something foreign
+    with, or whose rows were measured at another seed offset than ``seed_offset`` (offsets never mix)."""
     md_path = Path(md_path)
     if md_path.suffix != ".md":
         raise ReportError(f"--claims-report must name a Markdown file ending in .md (CLAIMS.json goes beside it), got {str(md_path)!r}")
@@ -81,7 +82,12 @@ def check_report_path(md_path: Path) -> None:
     existing = next((p for p in (md_path.parent, *md_path.parent.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise ReportError(f"--claims-report {str(md_path)!r}: the directory {str(existing or md_path.parent)!r} is not writable")
-    load_report(md_path.with_suffix(".json"))  # raises on a file that is not our report
+    doc = load_report(md_path.with_suffix(".json"))  # raises on a file that is not our report
+    offsets = sorted({c.get("seed_offset") for c in (doc or {}).get("claims", [])} - {None, seed_offset})
+    if seed_offset is not None and offsets:
+        raise ReportError(f"{md_path.with_suffix('.json')} holds rows measured at seed offset {offsets[0]}; a run at "
+                          f"--claims-seed {seed_offset} is never compared with them nor written over them: pass its own "
+                          f"report path, e.g. --claims-report seed{seed_offset}/CLAIMS.md")
 
 
 def load_report(json_path: Path) -> dict[str, Any] | None:
@@ -113,40 +119,65 @@ def _upgrade(doc: dict[str, Any]) -> dict[str, Any]:
     return {"schema": SCHEMA, "environment": env, "claims": rows}
 
 
-def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], environment: dict,
-                  accept: bool = True, keep=lambda row: True) -> tuple[dict, dict[str, bytes]]:
+_MEASURED = ("verdict", "reason", "controls", "measured", "estimate", "headline", "notes", "figures", "error",
+             "environment", "seed_sweep", "kernel_noise")  # what a measurement determines; the rest is the definition
+
+
+def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]], accept: bool = False,
+                  keep=lambda row: True) -> tuple[dict, dict[str, bytes]]:
     """The new report document and the figure files (relative path -> PNG bytes) to write.
 
-    Claims measured now replace their old rows; the others are kept as they were if ``keep(row)`` (rows of claims
-    that no longer exist are dropped). A record that drifted keeps the
-    accepted row as its ``baseline`` unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
+    The committed report is the snapshot: a record whose measurement is within the drift rule of its accepted row
+    (``drift`` status "unchanged") with the same verdicts keeps the accepted numbers, notes and figures, so an
+    unchanged run leaves the files byte-identical on any machine; only its definition (statement, setup, ...) is
+    taken from the record, and its ``seed_sweep`` / ``kernel_noise`` where the record brings new ones. Claims
+    measured otherwise replace their old rows; rows not measured now are kept as they were if ``keep(row)`` (rows
+    of claims that no longer exist are dropped). A record that drifted keeps the accepted row as its ``baseline``
+    unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
     """
     figures: dict[str, bytes] = {}
     previous = previous or {}
     rows = {row_key(c): c for c in previous.get("claims", []) if keep(c)}
+    environment = previous.get("environment")
     for record in records:
+        key = row_key(record)
+        old = rows.get(key)
+        accepted = None if old is None else old.get("baseline", old)
+        if accepted is not None and is_unchanged(record, accepted):
+            kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted}
+            kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
+                         and k not in _VOLATILE and k != "drift"})  # a field the definition gained
+            kept.update({k: record[k] for k in ("seed_sweep", "kernel_noise") if k in record})
+            rows[key] = _canonical(_json_numbers(kept))
+            continue
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
         if not accept and (record.get("drift") or {}).get("status") == "drifted":  # a pending drift is a fact to keep
             row["drift"] = _json_numbers(record["drift"])
-        row["environment"] = environment
+        environment = row["environment"] = record.get("environment", environment)
         row["figures"] = []
         for fig in record["figures"]:
-            path = f"{FIGURE_DIR}/{_slug(row_key(record))}-{_slug(fig['name'])}.png"
+            path = f"{FIGURE_DIR}/{_slug(key)}-{_slug(fig['name'])}.png"
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
-        old = rows.get(row_key(record))
         if "seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]:
             row["seed_sweep"] = old["seed_sweep"]  # the sweep's evidence holds while this offset measures the same
         lost = row["verdict"] == "error" and old is not None and old["verdict"] not in ("error", "skipped")
         pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
             row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
-        rows[row_key(record)] = _canonical(row)
+        rows[key] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=_order)}
     return doc, figures
 
 
-_TRAILING = ("seed_sweep", "drift", "baseline")  # optional fields, always last and in this order
+def is_unchanged(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
+    """Whether ``record`` measured what its accepted row holds: no drift, the same verdict and control verdicts."""
+    return ((record.get("drift") or {}).get("status") == "unchanged" and record["verdict"] == accepted.get("verdict")
+            and [k.get("verdict") for k in record.get("controls", [])]
+            == [k.get("verdict") for k in accepted.get("controls", [])])
+
+
+_TRAILING = ("seed_sweep", "kernel_noise", "drift", "baseline")  # optional fields, always last and in this order
 
 
 def _canonical(row: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +190,8 @@ def merge_run_log(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     rows = dict((previous or {}).get("rows", {}))
     for record in records:
         rows[row_key(record)] = {"run": run["id"], "commit": run.get("commit"), "seconds": record.get("seconds"),
-                              "baseline": (record.get("drift") or {}).get("rule", "")}
+                                 "drift": (record.get("drift") or {}).get("status", ""),
+                                 "measured": _json_numbers(record.get("measured", {}))}  # this run's own numbers
     return {"schema": RUN_LOG_SCHEMA, "run": run, "rows": dict(sorted(rows.items()))}
 
 
@@ -266,7 +298,7 @@ def _scope(c: dict[str, Any]) -> str:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """One screen first (scoreboard, headline findings), then the table grouped by source, then one section a claim."""
-    env, claims = doc["environment"], doc["claims"]
+    env, claims = doc.get("environment") or {}, doc["claims"]
     mismatches = [row_key(c) for c in claims if c["verdict"] not in ("skipped", c["expected"])]
     drifted = [row_key(c) for c in claims if _drifted(c)]
     out = [
@@ -275,9 +307,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "_Generated by `pytest claims` (harness/report.py) — do not edit by hand. "
         "Schema and how to read it: README.md._",
         "",
-        f"Environment: Python {env['python']} · torch {env['torch']} · numpy {env['numpy']} · "
-        f"scipy {env['scipy']} · {env['platform']} · {env['torch_threads']} torch thread(s). Run ids, commits and "
-        "timings: CLAIMS.run.json (not committed).",
+        f"Environment of the latest accepted measurements: Python {env.get('python')} · torch {env.get('torch')} · "
+        f"numpy {env.get('numpy')} · scipy {env.get('scipy')} · {env.get('platform')} · {env.get('torch_threads')} "
+        f"torch thread(s) · CPU kernels {env.get('cpu_capability')} · OpenBLAS core {env.get('blas_core')}. Each row "
+        "keeps the environment it was accepted in; the drift rule reads none of it (README: Gating CI). Run ids, "
+        "commits, timings and each run's own numbers: CLAIMS.run.json (not committed).",
         "",
         (f"**{len(mismatches)} claim(s) differ from their pinned verdict: {', '.join(mismatches)}.**"
          if mismatches else "Every verdict matches its pin.")
@@ -395,8 +429,12 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         lines += [f"**Drift from the accepted measurements** ({c['drift']['rule']}): {describe_drift(c['drift'])}. "
                   "Accept with `--claims-update`.", ""]
     if c["measured"]:
-        lines += ["**Measured.**", "", tabulate([_measured_row(k, v) for k, v in c["measured"].items()],
-                                                headers=["quantity", "mean ± sd", "values"], tablefmt="github"), ""]
+        noise = c.get("kernel_noise") or {}
+        lines += ["**Measured** (kernel noise: the largest move of the quantity under other CPU kernels; the drift "
+                  "rule allows ten times it).", "",
+                  tabulate([[*_measured_row(k, v), _fmt(noise[k]) if k in noise else "not measured"]
+                            for k, v in c["measured"].items()],
+                           headers=["quantity", "mean ± sd", "values", "kernel noise"], tablefmt="github"), ""]
     for note in c["notes"]:
         lines += [note, ""]
     for fig in c["figures"]:
@@ -462,7 +500,7 @@ def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict,
                 other = rows[key_][1]
                 measured_both = all(r["verdict"] not in ("error", "skipped") for r in (row, other))
                 if measured_both and row["version"] == other["version"] and compare_drift(
-                        {**row, "measured": _nan(row["measured"])}, other, row["environment"])["status"] == "drifted":
+                        {**row, "measured": _nan(row["measured"])}, other)["status"] == "drifted":
                     conflicts.append(f"{key_}: {rows[key_][2]} and {path} measured it differently")
                 if key < rows[key_][0]:
                     continue

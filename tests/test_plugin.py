@@ -241,23 +241,56 @@ def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(su
     doc = json.loads(path.read_text())
     row = next(c for c in doc["claims"] if c["id"] == "t.holds")
     row["measured"]["x"] = [x - 0.04 for x in row["measured"]["x"]]  # each seed 4 seed sd (sd 0.01) lower; verdict unchanged
-    row["environment"] = {**row["environment"], "platform": "another BLAS"}  # judged by the cross-platform rule
     path.write_text(json.dumps(doc))
     red = suite.runpytest_subprocess("-n", "0", "-k", "holds")
     red.assert_outcomes(failed=1)
-    red.stdout.fnmatch_lines(["*claim t.holds drifted from its accepted measurements*x: 0.46 → 0.5 (4.0 sd)*--claims-update*"])
+    red.stdout.fnmatch_lines(["*claim t.holds drifted from its accepted measurements*"
+                              "x: 0.46 → 0.5 (moved 0.04, tolerance 0.001: 40× over)*--claims-update*"])
     assert "drifted from their accepted measurements: t.holds" in (suite.path / "CLAIMS.md").read_text()
     suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(failed=1)  # still red: not accepted
-    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-update").assert_outcomes(passed=1)
+    accepted = suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-update")
+    accepted.assert_outcomes(passed=1)
+    accepted.stdout.fnmatch_lines(["*claims-update: seed sweep of 1 claim(s) over 5 offsets*",
+                                   "*claims-update: 1 claim(s) under kernel set x86-64-v3*"])
+    row = next(c for c in json.loads(path.read_text())["claims"] if c["id"] == "t.holds")
+    assert row["seed_sweep"]["offsets"] == [0, 1, 2, 3, 4] and row["kernel_noise"] == {"x": 0.0}
     suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
 
 
 def test_an_unchanged_run_leaves_the_committed_files_byte_identical(suite):
     suite.runpytest_subprocess("-n", "2")
-    before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md")}
+    before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png")}
     time.sleep(1.1)
     suite.runpytest_subprocess("-n", "2")
     assert {p: (suite.path / p).read_bytes() for p in before} == before
+
+
+def test_a_move_within_the_rule_keeps_the_accepted_numbers_and_the_run_log_gets_the_new_ones(suite):
+    suite.runpytest_subprocess("-n", "0", "-k", "holds or observed")
+    path = suite.path / "CLAIMS.json"
+    doc = json.loads(path.read_text())
+    row = next(c for c in doc["claims"] if c["id"] == "t.holds")
+    row["measured"]["x"][0] += 1e-4  # a tenth of the 0.001 tolerance: another CPU's last bits
+    row["environment"] = {**row["environment"], "cpu_capability": "ANOTHER"}
+    row["seed_sweep"] = {"offsets": [0], "verdicts": ["reproduced"], "intervals": [[0.5, 0.52]]}
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    suite.runpytest_subprocess("-n", "0", "-k", "holds or observed").assert_outcomes(passed=2)
+    kept = next(c for c in json.loads(path.read_text())["claims"] if c["id"] == "t.holds")
+    assert kept["measured"] == row["measured"] and kept["environment"] == row["environment"]
+    assert kept["seed_sweep"] == row["seed_sweep"]
+    log = json.loads((suite.path / "CLAIMS.run.json").read_text())
+    assert log["rows"]["t.holds"]["measured"]["x"][0] == pytest.approx(0.5) and log["rows"]["t.holds"]["drift"] == "unchanged"
+
+
+def test_a_run_at_another_seed_offset_is_refused_at_the_baselines_report_path(suite):
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    before = (suite.path / "CLAIMS.json").read_bytes()
+    refused = suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-seed", "7")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*holds rows measured at seed offset 0*--claims-report seed7/CLAIMS.md*"])
+    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-seed", "7", "--claims-report", "seed7/CLAIMS.md")
+    assert (suite.path / "CLAIMS.json").read_bytes() == before
+    assert json.loads((suite.path / "seed7/CLAIMS.json").read_text())["claims"][0]["seed_offset"] == 7
 
 
 def test_two_shards_merge_into_the_report_of_one_full_run(suite):
