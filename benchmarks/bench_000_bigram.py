@@ -19,9 +19,9 @@ import numpy as np
 
 from timing import pin_one_thread, time_claim_modules
 
-from experiments.bigram import MAIN, STREAMS, Arm, ScalingConfig, train_sweep
-from lab.seeds import Seeds
-from models.datasets import LowRankBigram
+from toy_claims.experiments.bigram import MAIN, STREAMS, Arm, ScalingConfig, train_sweep
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.datasets import LowRankBigram
 
 CLAIM_MODULES = ["claims.test_000_bigram", "claims.test_000_bigram_language"]
 

@@ -18,11 +18,11 @@ import time
 
 from timing import pin_one_thread, time_claim_modules  # first: makes the repository importable when run as a script
 
-from experiments.unigram import BATCH, CONFIGS, STREAMS
-from lab.optim import OptimizerSpec
-from lab.seeds import Seeds
-from lab.training import train
-from models.embedding import EmbedUnembedStack, Member
+from toy_claims.experiments.unigram import BATCH, CONFIGS, STREAMS
+from toy_claims.lab.optim import OptimizerSpec
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.training import train
+from toy_claims.models.embedding import EmbedUnembedStack, Member
 
 CLAIM_MODULES = ["claims.test_001_unigram_training", "claims.test_001_unigram_language"]
 

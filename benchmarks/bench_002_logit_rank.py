@@ -17,10 +17,10 @@ from timing import pin_one_thread, time_claim_modules
 
 import torch
 
-from experiments.logit_rank import CONFIGS, continuation_kls
-from lab.lingen import lingen_kl
-from models.hmm import HiddenMarkovLanguage
-from models.sequence import Transformer
+from toy_claims.experiments.logit_rank import CONFIGS, continuation_kls
+from toy_claims.lab.lingen import lingen_kl
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.sequence import Transformer
 
 
 def shared_basis_vs_loop() -> None:

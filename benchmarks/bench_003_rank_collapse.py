@@ -21,18 +21,18 @@ import numpy as np
 from timing import pin_one_thread, time_claim_modules
 from tabulate import tabulate
 
-from experiments.rank_collapse import CONFIGS, STREAMS, alternatives, r_eff, run, settings
-from harness.registry import get_claim, to_builtin
-from harness.verdicts import judge
-from lab.seeds import Seeds
+from toy_claims.experiments.rank_collapse import CONFIGS, STREAMS, alternatives, r_eff, run, settings
+from toy_claims.harness.registry import get_claim, to_builtin
+from toy_claims.harness.verdicts import judge
+from toy_claims.lab.seeds import Seeds
 
 CLAIM_MODULES = ["claims.test_003_rank_collapse", "claims.test_003_rank_collapse_training"]
 
 
 def batched_vs_loop() -> None:
     """One epoch of the run's member list: one CBOWStack for all members vs one stack per member."""
-    from lab.cbow_training import train_cbow
-    from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+    from toy_claims.lab.cbow_training import train_cbow
+    from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
 
     config = CONFIGS["ci"]
     fields = {**settings(config), **alternatives(config)}

@@ -10,10 +10,10 @@ import time
 import torch
 from timing import pin_one_thread
 
-from lab.optim import OptimizerSpec
-from lab.training import train
-from models.datasets import LowRankBigram
-from models.embedding import EmbedUnembedStack, Member
+from toy_claims.lab.optim import OptimizerSpec
+from toy_claims.lab.training import train
+from toy_claims.models.datasets import LowRankBigram
+from toy_claims.models.embedding import EmbedUnembedStack, Member
 
 SAMPLES = 2_000_000  # the sources' evaluation batch
 STEPS = 500

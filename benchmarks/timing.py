@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the repository's packages importable
 
-from harness.claims import ClaimContext, run_claim  # noqa: E402
-from harness.registry import all_claims  # noqa: E402
-from lab.runtime import pin_one_thread  # noqa: E402
+from toy_claims.harness.claims import ClaimContext, run_claim  # noqa: E402
+from toy_claims.harness.registry import all_claims  # noqa: E402
+from toy_claims.lab.runtime import pin_one_thread  # noqa: E402
 
 __all__ = ["ROOT", "pin_one_thread", "time_claim_modules"]
 

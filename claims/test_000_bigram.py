@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.bigram import (
+from toy_claims.experiments.bigram import (
     CONFIGS, EXACT_LAW, FLAT_LAW, FLOAT32_EPS, OTHER_INIT, SLOW_LR, SMALL_INIT, STREAMS, TRUNCATED_LAW,
     ScalingConfig, Sweep, deltas, effective_critical_width, figure_delta_vs_n, figure_delta_vs_n_lambda, figure_l0_vs_scale,
     figure_loss_curves, figure_per_token_gap, per_token_spearman, planted_laws, relative_gaps, run, setup,
     truncated_table_relative_gap,
 )
-from harness.claims import (
+from toy_claims.harness.claims import (
     EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Between, Negative, Positive, Source,
     claim, get_claim, judge,
 )
-from harness.notes import mean_sd, table
-from lab.metrics import local_slopes, power_law_fit
+from toy_claims.harness.notes import mean_sd, table
+from toy_claims.lab.metrics import local_slopes, power_law_fit
 
 FILE = "000_cfd314f0efaca259.txt"
 REACH = 1e-5  # relative gap (L − L0)/L0 up to which a width "reaches L0" (REACH_WHY)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.bigram_language import CONFIGS, STREAMS, energy_captured, figure_spectrum, run, setup
-from harness.claims import EXTENSION, OBSERVATION, Source, claim
-from harness.notes import table
+from toy_claims.experiments.bigram_language import CONFIGS, STREAMS, energy_captured, figure_spectrum, run, setup
+from toy_claims.harness.claims import EXTENSION, OBSERVATION, Source, claim
+from toy_claims.harness.notes import table
 
 FILE = "000_cfd314f0efaca259.txt"
 SOURCE = Source(FILE, "Motivation", "Does this suggest that language itself possesses some kind of low-rank structure?")

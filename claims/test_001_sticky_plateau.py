@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments import plateau as exp
-from experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
-from harness.claims import (
+from toy_claims.experiments import plateau as exp
+from toy_claims.experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
+from toy_claims.harness.claims import (
     EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed,
 )
-from harness.notes import mean_sd, table
+from toy_claims.harness.notes import mean_sd, table
 
 FILE = "001_705556c020ca6848.txt"
 SECTION = "Learning rate warmup"

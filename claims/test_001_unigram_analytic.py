@@ -10,10 +10,10 @@ import numpy as np
 import scipy.optimize
 import torch
 
-from harness.claims import IDENTITY, REPRODUCED, SOURCE, Approx, AtLeast, AtMost, Negative, Source, claim
-from lab.metrics import power_law_fit
-from models.datasets import ZipfUnigram
-from models.embedding import EmbedUnembed, Member
+from toy_claims.harness.claims import IDENTITY, REPRODUCED, SOURCE, Approx, AtLeast, AtMost, Negative, Source, claim
+from toy_claims.lab.metrics import power_law_fit
+from toy_claims.models.datasets import ZipfUnigram
+from toy_claims.models.embedding import EmbedUnembed, Member
 
 FILE = "001_705556c020ca6848.txt"
 FLOAT64_FLOOR = 1e-12  # a gap this small is float64 rounding of O(1) log-probabilities, not a loss

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.unigram_language import CONFIGS, figure_rank_frequency, run, setup
-from harness.claims import (
+from toy_claims.experiments.unigram_language import CONFIGS, figure_rank_frequency, run, setup
+from toy_claims.harness.claims import (
     EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, Negative, Positive, Source,
     claim,
 )
-from harness.notes import table
-from models.datasets import ZipfUnigram
+from toy_claims.harness.notes import table
+from toy_claims.models.datasets import ZipfUnigram
 
 FILE = "001_705556c020ca6848.txt"
 MOTIVATION = Source(FILE, "Problem setup",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments import unigram as exp
-from experiments.unigram import CONFIGS, FULL_BATCH, MINIBATCH, STREAMS, run, setup
-from harness.claims import (
+from toy_claims.experiments import unigram as exp
+from toy_claims.experiments.unigram import CONFIGS, FULL_BATCH, MINIBATCH, STREAMS, run, setup
+from toy_claims.harness.claims import (
     EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source,
     claim,
 )
-from harness.notes import table
+from toy_claims.harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
 FLOAT64_FLOOR = 1e-12  # float64 rounding of O(1) log-probabilities

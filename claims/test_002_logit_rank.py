@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.logit_rank import (
+from toy_claims.experiments.logit_rank import (
     CONFIGS, GROWN, GRU_INIT, ISAN_CONFIGS, STREAMS, figure_lingen, figure_spectra, fit_range, isan_setup, lingen_means,
     run, run_isan, run_panel, setup,
 )
-from harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed
-from harness.notes import mean_sd, table
+from toy_claims.harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed
+from toy_claims.harness.notes import mean_sd, table
 
 FILE = "002_74f484c1e4bc42b8.txt"
 GROUP = "002-logit-rank"

@@ -13,9 +13,9 @@ the trained claims are in claims/test_003_rank_collapse_training.py.
 
 from __future__ import annotations
 
-from experiments.rank_collapse_analytic import CENTRED, CONFIGS, NOT_CENTRED, STREAMS, run_init, run_snippet, run_spectra
-from harness.claims import EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, Approx, AtMost, Source, claim
-from harness.notes import mean_sd, table
+from toy_claims.experiments.rank_collapse_analytic import CENTRED, CONFIGS, NOT_CENTRED, STREAMS, run_init, run_snippet, run_spectra
+from toy_claims.harness.claims import EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, Approx, AtMost, Source, claim
+from toy_claims.harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
 CONFIG = CONFIGS["ci"]  # the note's own sizes at every scale

@@ -26,15 +26,15 @@ from typing import Callable
 
 import numpy as np
 
-from experiments.rank_collapse import (
+from toy_claims.experiments.rank_collapse import (
     CONFIGS, LARGE_INIT, STREAMS, WEIGHT_DECAY, TrainingResult, collapse_threshold,
     figure_r_eff_over_epochs, figure_spectra, figure_spectral_progress, gpt_scale, near_zero_rows, progress_ratio,
     r_eff, row_moves, run, settings, setup, sigma1, top5_share, unseen_shared_direction, used_rows_health,
 )
-from harness.claims import (
+from toy_claims.harness.claims import (
     IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, AtMost, Negative, Positive, Source, claim,
 )
-from harness.notes import mean_sd, table
+from toy_claims.harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
 OBSERVES = "What §A13 specifically observes"

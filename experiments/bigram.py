@@ -26,12 +26,12 @@ import numpy as np
 import torch
 from scipy import stats
 
-from lab.metrics import power_law_fit
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.seeds import Seeds
-from lab.training import log_spaced_steps, train
-from models.datasets import LowRankBigram, power_law_rank_weights
-from models.embedding import EmbedUnembedStack, Member
+from toy_claims.lab.metrics import power_law_fit
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.training import log_spaced_steps, train
+from toy_claims.models.datasets import LowRankBigram, power_law_rank_weights
+from toy_claims.models.embedding import EmbedUnembedStack, Member
 
 __all__ = [
     "STREAMS", "CONFIGS", "FLOAT32_EPS", "MAIN", "SLOW_LR", "SMALL_INIT", "OTHER_INIT",

@@ -26,10 +26,10 @@ from functools import cache
 import numpy as np
 import torch
 
-from lab.metrics import PowerLawFit, effective_rank, power_law_fit
-from lab.seeds import Seeds
-from models.datasets import LowRankBigram
-from models.language import EnglishBigram, english_bigram_counts
+from toy_claims.lab.metrics import PowerLawFit, effective_rank, power_law_fit
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.datasets import LowRankBigram
+from toy_claims.models.language import EnglishBigram, english_bigram_counts
 
 __all__ = ["STREAMS", "CONFIGS", "LanguageConfig", "LanguageResult", "run", "setup", "truncations",
            "energy_captured", "figure_spectrum"]

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lab.lingen import regression_weights
-from lab.logit_matrix import (
+from toy_claims.lab.lingen import regression_weights
+from toy_claims.lab.logit_matrix import (
     batched_log_probs,
     extended_logit_matrix,
     nonsense_futures,
@@ -34,14 +34,14 @@ from lab.logit_matrix import (
     sample_sequences,
     singular_values,
 )
-from lab.metrics import exponential_fit_r2, power_law_fit
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.seeds import Seeds
-from lab.sequence_training import train_sequence_model
-from models.hmm import HiddenMarkovLanguage
-from models.isan import ISAN, isan_logit_rank_bound
-from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
-from models.validation import require, require_int, require_seed
+from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.sequence_training import train_sequence_model
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.isan import ISAN, isan_logit_rank_bound
+from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.models.validation import require, require_int, require_seed
 
 __all__ = [
     "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",

@@ -32,12 +32,12 @@ from functools import cache
 
 import numpy as np
 
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.seeds import Seeds
-from lab.training import train
-from models.embedding import EmbedUnembedStack, Member
-from models.validation import require, require_int, require_real
-from models.zipf_bigram import ZipfBigram
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.training import train
+from toy_claims.models.embedding import EmbedUnembedStack, Member
+from toy_claims.models.validation import require, require_int, require_real
+from toy_claims.models.zipf_bigram import ZipfBigram
 
 __all__ = [
     "STREAMS", "ARMS", "NO_WARMUP", "WARMUP", "PlateauConfig", "CONFIGS", "Language", "Curves", "BandStats",

@@ -21,11 +21,11 @@ from functools import cache
 import numpy as np
 import torch
 
-from lab.cbow_training import train_cbow
-from lab.metrics import effective_rank, power_law_fit
-from lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
-from lab.seeds import Seeds
-from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from toy_claims.lab.cbow_training import train_cbow
+from toy_claims.lab.metrics import effective_rank, power_law_fit
+from toy_claims.lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
 
 __all__ = [
     "TrainingConfig", "TrainingResult", "CONFIGS", "STREAMS", "WEIGHT_DECAY", "LARGE_INIT",

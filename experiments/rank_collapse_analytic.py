@@ -17,9 +17,9 @@ from functools import cache
 
 import numpy as np
 
-from lab.metrics import effective_rank
-from lab.seeds import Seeds
-from models.cbow import CBOWMember, CBOWStack
+from toy_claims.lab.metrics import effective_rank
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.cbow import CBOWMember, CBOWStack
 
 __all__ = ["AnalyticConfig", "CONFIGS", "STREAMS", "SnippetResult", "InitResult", "SpectraResult",
            "run_snippet", "run_init", "run_spectra", "k_dominant_spectrum", "table_with_spectrum", "CENTRED", "NOT_CENTRED"]

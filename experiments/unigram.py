@@ -31,12 +31,12 @@ from functools import cache
 import numpy as np
 import torch
 
-from lab.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.seeds import Seeds
-from lab.training import TrainLog, log_spaced_steps, train
-from models.datasets import ZipfUnigram
-from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
+from toy_claims.lab.metrics import PowerLawFit, pca_effective_dimension_batched, power_law_fit
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.training import TrainLog, log_spaced_steps, train
+from toy_claims.models.datasets import ZipfUnigram
+from toy_claims.models.embedding import EmbedUnembed, EmbedUnembedStack, Member
 
 __all__ = [
     "STREAMS", "BATCH", "POST_EVAL_BATCH", "MINIBATCH", "FULL_BATCH", "REGIMES",

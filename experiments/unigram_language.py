@@ -14,8 +14,8 @@ from functools import cache
 
 import numpy as np
 
-from lab.metrics import exponential_fit_r2, power_law_fit
-from models.language import UNIGRAM_LIST, symspell_lines
+from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
+from toy_claims.models.language import UNIGRAM_LIST, symspell_lines
 
 __all__ = ["LanguageConfig", "LanguageResult", "CONFIGS", "run", "setup", "rank_frequency_fits", "planted_laws",
            "figure_rank_frequency"]

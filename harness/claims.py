@@ -16,17 +16,17 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from harness import drift
-from harness.context import SCALES, ClaimContext
-from harness.environment import environment
-from harness.notes import render_measured
-from harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
-from harness.verdicts import (
+from toy_claims.harness import drift
+from toy_claims.harness.context import SCALES, ClaimContext
+from toy_claims.harness.environment import environment
+from toy_claims.harness.notes import render_measured
+from toy_claims.harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
+from toy_claims.harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
-from models.validation import require, require_choice
+from toy_claims.models.validation import require, require_choice
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",

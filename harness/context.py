@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import io
 
-from lab.seeds import Seeds
-from models.validation import require_choice, require_seed, require_type
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.validation import require_choice, require_seed, require_type
 
 __all__ = ["DEVICES", "SCALES", "ClaimContext"]
 

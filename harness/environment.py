@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab.runtime import THREADS
+from toy_claims.lab.runtime import THREADS
 
 __all__ = ["environment", "git_commit"]
 

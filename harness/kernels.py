@@ -49,8 +49,8 @@ def kernel_env(name: str) -> dict[str, str]:
 def measure(tests: list[str], options: list[str], rootdir: Path, env: dict[str, str], log) -> dict[str, dict]:
     """Run the claim ``tests`` (node ids without parameters) in a child pytest with ``options`` and extra ``env``,
     into a throwaway report; the rows it wrote, by row key. ``log`` gets the child's output."""
-    from harness.registry import row_key
-    from harness.report import load_report
+    from toy_claims.harness.registry import row_key
+    from toy_claims.harness.report import load_report
 
     with tempfile.TemporaryDirectory(prefix="claims-") as tmp:
         report = Path(tmp) / "CLAIMS.md"
@@ -67,10 +67,10 @@ HELD_OUT = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX", "ON
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m harness.kernels NAME -- COMMAND …``: run COMMAND under kernel set NAME (or ``held-out``)."""
+    """``python -m toy_claims.harness.kernels NAME -- COMMAND …``: run COMMAND under kernel set NAME (or ``held-out``)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.kernels", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m toy_claims.harness.kernels", description=main.__doc__)
     parser.add_argument("name", choices=[*KERNEL_SETS, "held-out"])
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     args = parser.parse_args(argv)

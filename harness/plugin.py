@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import drift, report
-from harness import kernels
-from harness.environment import git_commit
-from harness.claims import GROUP_SEPARATOR
-from harness.context import DEVICES, SCALES, ClaimContext
-from harness.registry import claim_head, get_claim, registered_by_module, row_key
-from harness.verdicts import ERROR
-from lab.runtime import pin_one_thread
+from toy_claims.harness import drift, report
+from toy_claims.harness import kernels
+from toy_claims.harness.environment import git_commit
+from toy_claims.harness.claims import GROUP_SEPARATOR
+from toy_claims.harness.context import DEVICES, SCALES, ClaimContext
+from toy_claims.harness.registry import claim_head, get_claim, registered_by_module, row_key
+from toy_claims.harness.verdicts import ERROR
+from toy_claims.lab.runtime import pin_one_thread
 
 __all__ = ["ClaimsSession"]
 

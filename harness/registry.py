@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from harness.verdicts import Control, Criterion
+from toy_claims.harness.verdicts import Control, Criterion
 
 __all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
 

@@ -30,7 +30,7 @@ written; every file is written atomically and a failed write leaves no temp file
 the CLAIMS.json it was rendered from, so a pair torn by a kill between the two renames is detectable
 (``pair_is_consistent``).
 
-Shards: ``python -m harness.report merge OUT.md SHARD.json …`` merges reports written by separate runs.
+Shards: ``python -m toy_claims.harness.report merge OUT.md SHARD.json …`` merges reports written by separate runs.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from harness.drift import compare as compare_drift, describe as describe_drift
-from harness.registry import row_key
-from harness.verdicts import Criterion  # the one place that phrases criteria
+from toy_claims.harness.drift import compare as compare_drift, describe as describe_drift
+from toy_claims.harness.registry import row_key
+from toy_claims.harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
            "write_report", "load_report", "is_unchanged", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
@@ -526,11 +526,11 @@ def _nan(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m harness.report merge OUT.md SHARD.json …``: one report from the reports of several shards."""
+    """``python -m toy_claims.harness.report merge OUT.md SHARD.json …``: one report from the reports of several shards."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m harness.report", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m toy_claims.harness.report", description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     merge = sub.add_parser("merge", help="merge shard reports into one CLAIMS.md / CLAIMS.json")
     merge.add_argument("out", type=Path, help="the merged CLAIMS.md (CLAIMS.json and figures beside it)")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit  # the Student-t quantile (scipy.stats costs 0.5 s more to import in every worker)
 
-from models.validation import require, require_choice, require_real, require_type
+from toy_claims.models.validation import require, require_choice, require_real, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lab.loop import check_steps, run_steps
-from lab.optim import OptimizerSpec, build_optimizer
-from lab.training import resolve_device
-from models.cbow import CBOWStack
-from models.validation import require, require_int, require_type
+from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.optim import OptimizerSpec, build_optimizer
+from toy_claims.lab.training import resolve_device
+from toy_claims.models.cbow import CBOWStack
+from toy_claims.models.validation import require, require_int, require_type
 
 __all__ = ["CBOWLog", "train_cbow"]
 

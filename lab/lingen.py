@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from lab.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
-from models.validation import require, require_int, require_real, require_type
+from toy_claims.lab.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
+from toy_claims.models.validation import require, require_int, require_real, require_type
 
 __all__ = [
     "fit_lingen",

@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import Tensor
 
-from models.validation import require, require_int, require_real, require_type
+from toy_claims.models.validation import require, require_int, require_real, require_type
 
 __all__ = [
     "LogProbFn",

@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from lab.optim import LRSchedule
-from models.validation import require, require_int, require_type
+from toy_claims.lab.optim import LRSchedule
+from toy_claims.models.validation import require, require_int, require_type
 
 __all__ = ["check_steps", "run_steps"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from models.validation import require, require_real
+from toy_claims.models.validation import require, require_real
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
            "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes"]

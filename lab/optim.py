@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from models.validation import require, require_choice, require_int, require_real, require_type
+from toy_claims.models.validation import require, require_choice, require_int, require_real, require_type
 
 __all__ = ["OPTIMIZERS", "OptimizerSpec", "LRSchedule", "build_optimizer"]
 

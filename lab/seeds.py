@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.validation import require, require_choice, require_int, require_seed, require_type
+from toy_claims.models.validation import require, require_choice, require_int, require_seed, require_type
 
 __all__ = ["STREAM_SPACING", "Seeds"]
 

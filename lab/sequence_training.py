@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lab.loop import check_steps, run_steps
-from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
-from lab.training import log_spaced_steps, resolve_device
-from models.validation import require, require_int, require_seed, require_type
+from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from toy_claims.lab.training import log_spaced_steps, resolve_device
+from toy_claims.models.validation import require, require_int, require_seed, require_type
 
 __all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
 

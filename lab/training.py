@@ -24,11 +24,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from lab.loop import check_steps, run_steps
-from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
-from models.validation import require, require_choice, require_int, require_seed, require_type
-from models.datasets import TokenPairDataset
-from models.embedding import EmbedUnembedStack
+from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from toy_claims.models.validation import require, require_choice, require_int, require_seed, require_type
+from toy_claims.models.datasets import TokenPairDataset
+from toy_claims.models.embedding import EmbedUnembedStack
 
 __all__ = ["TrainLog", "train", "resolve_device", "log_spaced_steps"]
 

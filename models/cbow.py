@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.validation import require, require_bool, require_choice, require_int, require_real, require_seed, require_type
+from toy_claims.models.validation import require, require_bool, require_choice, require_int, require_real, require_seed, require_type
 
 __all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack"]
 

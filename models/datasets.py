@@ -22,8 +22,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from models.markov import ReducibleChainError, stationary_distribution
-from models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.markov import ReducibleChainError, stationary_distribution
+from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
 

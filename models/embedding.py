@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.validation import require, require_choice, require_int, require_real, require_bool, require_seed, require_type
+from toy_claims.models.validation import require, require_choice, require_int, require_real, require_bool, require_seed, require_type
 
 __all__ = ["LAYERNORMS", "Member", "EmbedUnembed", "EmbedUnembedStack", "init_table"]
 

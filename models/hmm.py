@@ -32,8 +32,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from models.markov import stationary_distribution
-from models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.markov import stationary_distribution
+from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["HiddenMarkovLanguage"]
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
 
 __all__ = ["ISAN", "isan_logit_rank_bound"]
 

@@ -26,8 +26,8 @@ from importlib import resources
 import numpy as np
 import torch
 
-from models.datasets import TokenPairDataset
-from models.validation import require_int, require_real
+from toy_claims.models.datasets import TokenPairDataset
+from toy_claims.models.validation import require_int, require_real
 
 __all__ = ["UNIGRAM_LIST", "BIGRAM_LIST", "symspell_lines", "english_bigram_counts", "EnglishBigram"]
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.validation import require, require_bool, require_int, require_seed, require_type
+from toy_claims.models.validation import require, require_bool, require_int, require_seed, require_type
 
 __all__ = ["GRUConfig", "GRULanguageModel", "Transformer", "TransformerConfig"]
 

@@ -27,8 +27,8 @@ from functools import cached_property
 
 import torch
 
-from models.datasets import TokenPairDataset
-from models.validation import require, require_int, require_real, require_seed
+from toy_claims.models.datasets import TokenPairDataset
+from toy_claims.models.validation import require, require_int, require_real, require_seed
 
 __all__ = ["ZipfBigram", "MAX_MI_FRACTION"]
 

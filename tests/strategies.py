@@ -8,8 +8,8 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from models.hmm import HiddenMarkovLanguage
-from models.isan import ISAN
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.isan import ISAN
 
 __all__ = ["bigram_configs", "hmm_languages", "isans", "matrices", "seeds", "token_batches", "zipf_bigrams", "zipf_configs"]
 
@@ -51,14 +51,14 @@ def token_batches(draw: st.DrawFn, V: int, max_n: int = 5, max_length: int = 6) 
 # --- token-pair datasets and matrices (models/datasets.py, harness/metrics.py) ---
 
 def zipf_configs(max_V: int = 200):
-    from models.datasets import ZipfUnigram
+    from toy_claims.models.datasets import ZipfUnigram
 
     return st.builds(ZipfUnigram, V=st.integers(2, max_V), alpha=st.floats(0.0, 3.0))
 
 
 @st.composite
 def bigram_configs(draw: st.DrawFn, max_V: int = 40, max_scale: float = 4.0):
-    from models.datasets import LowRankBigram
+    from toy_claims.models.datasets import LowRankBigram
 
     V = draw(st.integers(2, max_V))
     R = draw(st.integers(1, V))
@@ -86,7 +86,7 @@ def zipf_bigrams(draw: st.DrawFn, max_V: int = 24, max_mi_fraction: float = 0.5)
     """
     from hypothesis import assume
 
-    from models.zipf_bigram import ZipfBigram
+    from toy_claims.models.zipf_bigram import ZipfBigram
 
     V = draw(st.integers(2, max_V))
     structured = st.floats(0.01, max_mi_fraction) if max_mi_fraction >= 0.01 else st.nothing()

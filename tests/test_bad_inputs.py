@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from harness.context import ClaimContext
-from harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge, seeds_needed
-from lab.cbow_training import train_cbow
-from lab.lingen import lingen_kl, regression_weights
-from lab.logit_matrix import (
+from toy_claims.harness.context import ClaimContext
+from toy_claims.harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge, seeds_needed
+from toy_claims.lab.cbow_training import train_cbow
+from toy_claims.lab.lingen import lingen_kl, regression_weights
+from toy_claims.lab.logit_matrix import (
     batched_log_probs,
     extended_logit_matrix,
     numerical_rank,
@@ -26,8 +26,8 @@ from lab.logit_matrix import (
     random_subspace_cosines,
     sample_sequences,
 )
-from lab.loop import run_steps
-from lab.metrics import (
+from toy_claims.lab.loop import run_steps
+from toy_claims.lab.metrics import (
     effective_rank,
     effective_rank_from_singular_values,
     exponential_fit_r2,
@@ -35,17 +35,17 @@ from lab.metrics import (
     pca_effective_dimension_batched,
     power_law_fit,
 )
-from lab.optim import LRSchedule, OptimizerSpec, build_optimizer
-from lab.seeds import Seeds
-from lab.sequence_training import per_token_kl, train_sequence_model
-from lab.training import log_spaced_steps, resolve_device, train
-from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
-from models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
-from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
-from models.hmm import HiddenMarkovLanguage
-from models.isan import ISAN
-from models.language import EnglishBigram
-from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
+from toy_claims.lab.seeds import Seeds
+from toy_claims.lab.sequence_training import per_token_kl, train_sequence_model
+from toy_claims.lab.training import log_spaced_steps, resolve_device, train
+from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from toy_claims.models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
+from toy_claims.models.embedding import EmbedUnembed, EmbedUnembedStack, Member
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.isan import ISAN
+from toy_claims.models.language import EnglishBigram
+from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 
 NAN, INF = math.nan, math.inf
 SEED_RANGE = r"an integer in \[0, 2\*\*64 - 1\]"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.training import train
-from models.datasets import LowRankBigram, ZipfUnigram
-from models.embedding import EmbedUnembed, EmbedUnembedStack, Member
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.training import train
+from toy_claims.models.datasets import LowRankBigram, ZipfUnigram
+from toy_claims.models.embedding import EmbedUnembed, EmbedUnembedStack, Member
 
 STEPS = 30
 DATA = {"bigram": LowRankBigram(V=12, R=3, seed=1), "zipf": ZipfUnigram(V=12, alpha=1.0)}

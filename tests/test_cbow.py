@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
-from lab.cbow_training import train_cbow
+from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from toy_claims.lab.cbow_training import train_cbow
 
 
 

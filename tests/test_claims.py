@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from harness.claims import (
+from toy_claims.harness.claims import (
     ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
     claim, get_claim, judge, run_claim,
 )
-from harness.registry import to_builtin
+from toy_claims.harness.registry import to_builtin
 
 SRC = Source("000_cfd314f0efaca259.txt", "Observation 1", "This is indeed what we observe.")
 
@@ -117,7 +117,7 @@ def test_bad_scale_pins_name_the_parameter(expected_at, name):
 
 
 def test_a_control_on_the_wrong_side_makes_the_claim_uncalibrated():
-    from harness.claims import Negative, Positive, UNCALIBRATED
+    from toy_claims.harness.claims import Negative, Positive, UNCALIBRATED
 
     _define("unit.calibrated", controls=[Negative("x_init", "at init"), Positive("x_exact", "exact model")])(
         lambda ctx: {"x": 0.5, "x_init": 3.0, "x_exact": 0.0})

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
-from harness.verdicts import SCOPES
+from toy_claims.harness import report
+from toy_claims.harness.verdicts import SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = report.load_report(ROOT / "CLAIMS.json")

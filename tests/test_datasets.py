@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
+from toy_claims.models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
 from tests.strategies import bigram_configs, zipf_configs
 
 FALSE_ALARM = 1e-4  # per chi-square test below

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from harness.drift import ABS_FLOOR, NOISE_FACTOR, REL_FLOOR, SD_FRACTION, compare, describe, kernel_noise, tolerance
+from toy_claims.harness.drift import ABS_FLOOR, NOISE_FACTOR, REL_FLOOR, SD_FRACTION, compare, describe, kernel_noise, tolerance
 
 
 def _rows(old: dict, new: dict, *, version=(1, 1), noise=None, offsets=(0, 0)):

@@ -13,9 +13,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments import bigram, bigram_language as language
-from lab.seeds import Seeds
-from models.datasets import LowRankBigram
+from toy_claims.experiments import bigram, bigram_language as language
+from toy_claims.lab.seeds import Seeds
+from toy_claims.models.datasets import LowRankBigram
 
 
 @settings(deadline=None, max_examples=20)
@@ -133,7 +133,7 @@ def test_setup_is_derived_from_the_config():
 
 
 def test_planted_laws_have_the_exponents_the_controls_rely_on():
-    from lab.metrics import local_slopes, power_law_fit
+    from toy_claims.lab.metrics import local_slopes, power_law_fit
 
     config = bigram.ScalingConfig()
     regime = config.regime_widths

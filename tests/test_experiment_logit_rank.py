@@ -14,14 +14,14 @@ from matplotlib.figure import Figure
 
 import torch
 
-from experiments.logit_rank import (
+from toy_claims.experiments.logit_rank import (
     CONFIGS, GROWN, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, fit_range,
     PANEL_COSINES, isan_seeds, run, run_isan, run_panel, setup, sub_matrix,
 )
-from lab.logit_matrix import extended_logit_matrix, sample_sequences
-from lab.seeds import STREAM_SPACING, Seeds
-from models.hmm import HiddenMarkovLanguage
-from models.sequence import TransformerConfig
+from toy_claims.lab.logit_matrix import extended_logit_matrix, sample_sequences
+from toy_claims.lab.seeds import STREAM_SPACING, Seeds
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.sequence import TransformerConfig
 
 TINY = LogitRankConfig(seeds=1, steps=6, warmup=2, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
                        samples=2, random_draws=4, hidden_states=4, angle_rank=4, batch_size=8, eval_sequences=8,

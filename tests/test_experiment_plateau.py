@@ -10,8 +10,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from experiments import plateau as exp
-from lab.seeds import Seeds
+from toy_claims.experiments import plateau as exp
+from toy_claims.lab.seeds import Seeds
 
 matplotlib.use("Agg")
 

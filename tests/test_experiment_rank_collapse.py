@@ -8,10 +8,10 @@ import matplotlib
 import numpy as np
 import pytest
 
-from experiments import rank_collapse as rc
-from experiments import rank_collapse_analytic as rca
-from lab.metrics import effective_rank
-from lab.seeds import Seeds
+from toy_claims.experiments import rank_collapse as rc
+from toy_claims.experiments import rank_collapse_analytic as rca
+from toy_claims.lab.metrics import effective_rank
+from toy_claims.lab.seeds import Seeds
 
 matplotlib.use("Agg")
 

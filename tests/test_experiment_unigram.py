@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments import unigram as exp
-from experiments.unigram_language import planted_laws, rank_frequency_fits
-from lab.seeds import Seeds
+from toy_claims.experiments import unigram as exp
+from toy_claims.experiments.unigram_language import planted_laws, rank_frequency_fits
+from toy_claims.lab.seeds import Seeds
 from tests.strategies import seeds
 
 matplotlib.use("Agg")

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from lab.logit_matrix import sample_sequences
-from models.hmm import HiddenMarkovLanguage
+from toy_claims.lab.logit_matrix import sample_sequences
+from toy_claims.models.hmm import HiddenMarkovLanguage
 from tests.strategies import hmm_languages, token_batches
 
 

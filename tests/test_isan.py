@@ -10,10 +10,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.logit_matrix import batched_log_probs, extended_logit_matrix, numerical_rank
-from models.hmm import HiddenMarkovLanguage
-from models.isan import ISAN, isan_logit_rank_bound
-from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.lab.logit_matrix import batched_log_probs, extended_logit_matrix, numerical_rank
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.isan import ISAN, isan_logit_rank_bound
+from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from tests.strategies import isans, seeds, token_batches
 
 

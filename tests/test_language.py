@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.language import BIGRAM_LIST, UNIGRAM_LIST, EnglishBigram, english_bigram_counts, symspell_lines
+from toy_claims.models.language import BIGRAM_LIST, UNIGRAM_LIST, EnglishBigram, english_bigram_counts, symspell_lines
 
 
 @pytest.mark.parametrize("absent_fraction", [0.5, 0.1])

@@ -6,9 +6,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
-from models.hmm import HiddenMarkovLanguage
-from models.isan import ISAN
+from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.isan import ISAN
 from tests.strategies import seeds
 
 

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.logit_matrix import (
+from toy_claims.lab.logit_matrix import (
     centred_log_probs,
     extended_logit_matrix,
     nonsense_futures,
@@ -18,7 +18,7 @@ from lab.logit_matrix import (
     sample_sequences,
     singular_values,
 )
-from models.hmm import HiddenMarkovLanguage
+from toy_claims.models.hmm import HiddenMarkovLanguage
 from tests.strategies import seeds
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
-from lab.metrics import (
+from toy_claims.lab.metrics import (
     effective_rank,
     effective_rank_from_singular_values,
     local_slopes,

@@ -11,9 +11,17 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """pytester whose runs load the claims plugin the way any project opts in to it (it is never auto-loaded)."""
+    pytester.makeconftest('pytest_plugins = ["toy_claims.harness.plugin"]\n')
+    return pytester
+
+
 CLAIMS = '''
 import pytest
-from harness.claims import claim, Source, AtMost, REPRODUCED, REFUTED, OBSERVATION
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED, REFUTED, OBSERVATION
 
 SRC = Source("f.txt", "S", "a quote")
 LE1 = AtMost("x", 1.0, why="w", claimed="≤ 1")
@@ -102,7 +110,7 @@ def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
 def test_a_claim_whose_worker_dies_is_reported_as_error_and_nothing_else_is_lost(pytester):
     pytester.makepyfile(test_crash='''
 import os
-from harness.claims import claim, Source, AtMost, REPRODUCED
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
 
 SRC = Source("f.txt", "S", "q")
 
@@ -123,7 +131,7 @@ def test_lives(ctx):
 def test_claims_of_one_group_run_on_one_worker(pytester):
     pytester.makepyfile(test_grouped='''
 import os
-from harness.claims import claim, Source, OBSERVATION
+from toy_claims.harness.claims import claim, Source, OBSERVATION
 
 def define(i, group):
     @claim(scope="source", id=f"w.{group}{i}", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=None,
@@ -158,7 +166,7 @@ def test_bad_device_is_a_usage_error(pytester):
 def test_a_claim_that_kills_its_worker_under_loadgroup_is_one_error_row_and_the_run_finishes(pytester):
     pytester.makepyfile(test_crash='''
 import os
-from harness.claims import claim, Source, AtMost, REPRODUCED
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
 
 LE1 = AtMost("x", 1.0, why="w", claimed="")
 
@@ -215,7 +223,7 @@ def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, m
 
 def test_a_measurement_of_the_wrong_type_is_an_error_row_and_the_report_still_renders(pytester):
     pytester.makepyfile(test_types='''
-from harness.claims import claim, Source, AtMost, OBSERVATION, REPRODUCED
+from toy_claims.harness.claims import claim, Source, AtMost, OBSERVATION, REPRODUCED
 
 @claim(scope="source", id="m.list", source=Source("f.txt", "S", "q"), statement="a | pipe", setup={"a|b": "c|d"}, criterion=None,
        expected=OBSERVATION)
@@ -297,7 +305,7 @@ def test_two_shards_merge_into_the_report_of_one_full_run(suite):
     suite.runpytest_subprocess("-n", "0", "--claims-report", "full/CLAIMS.md")
     suite.runpytest_subprocess("-n", "0", "-k", "holds or nan or observed", "--claims-report", "a/CLAIMS.md")
     suite.runpytest_subprocess("-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
-    merged = suite.run(sys.executable, "-m", "harness.report", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    merged = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert merged.ret == 0, merged.stderr.str()
     for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png"):
         assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
@@ -309,19 +317,19 @@ def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
     doc = json.loads((suite.path / "b/CLAIMS.json").read_text())
     doc["claims"][0]["measured"]["x"][0] += 1.0
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    flagged = suite.run(sys.executable, "-m", "harness.report", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    flagged = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert flagged.ret == 1
     flagged.stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
     doc["schema"] = "toy-claims/report/v1"
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    refused = suite.run(sys.executable, "-m", "harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    refused = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert refused.ret == 2
     refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
 
 
 def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
     define = '''
-from harness.claims import claim, Source, OBSERVATION
+from toy_claims.harness.claims import claim, Source, OBSERVATION
 
 def define(name):
     @claim(scope="source", id=f"g.{{name}}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None, expected=OBSERVATION)

@@ -1,14 +1,18 @@
-"""The README's worked training claim runs: its experiment block and its claim block, as a newcomer would copy them."""
+"""The README's examples run: the worked training claim (its experiment block and its claim block, as a newcomer would
+copy them), and a claim about your own model in another project, where this package keeps to itself."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 import sys
 import types
 from pathlib import Path
 
-from harness.claims import ClaimContext, run_claim
-from harness.registry import get_claim
+from toy_claims.harness.claims import ClaimContext, run_claim
+from toy_claims.harness.registry import get_claim
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -29,3 +33,48 @@ def test_the_readme_training_claim_measures_from_its_experiment(monkeypatch):
     assert record["verdict"] == record["expected"] == "reproduced" and record["controls"][0]["calibrated"]
     assert len(record["measured"]["final_gap_nats"]) == module.CONFIGS["ci"].n_seeds
     assert module.run.cache_info().currsize == 1  # memoised: a second claim of the group would not train again
+
+
+FOREIGN_PROBE = '''
+import os
+import sys
+
+from models import X
+
+
+def test_its_own_models_package_and_no_plugin_of_ours():
+    assert X == 1
+    assert not any(name.startswith("toy_claims") for name in sys.modules)
+    assert os.environ.get("OMP_NUM_THREADS") == os.environ.get("PROBE_OMP")  # nobody pinned threads here
+'''
+
+
+def _run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
+    env["PROBE_OMP"] = env.get("OMP_NUM_THREADS", "")
+    if not env["PROBE_OMP"]:
+        env.pop("OMP_NUM_THREADS", None)
+        env.pop("PROBE_OMP")
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_another_project_keeps_its_own_models_package_and_claims_json_and_never_loads_the_plugin(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("X = 1\n")
+    (tmp_path / "CLAIMS.json").write_text("{}\n")  # not ours: must be left alone, and must not stop pytest
+    (tmp_path / "test_probe.py").write_text(FOREIGN_PROBE)
+    result = _run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "CLAIMS.json").read_text() == "{}\n" and not (tmp_path / "CLAIMS.md").exists()
+    assert "--claims-report" not in _run_pytest(tmp_path, "--help").stdout
+
+
+def test_the_readme_claim_about_your_own_model_runs_in_another_project(tmp_path):
+    (tmp_path / "conftest.py").write_text(_block("own-conftest"))
+    (tmp_path / "models.py").write_text(_block("own-model"))
+    (tmp_path / "test_my_claims.py").write_text(_block("own-claim"))
+    result = _run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = json.loads((tmp_path / "CLAIMS.json").read_text())["claims"][0]
+    assert row["id"] == "mine.descent-converges" and row["verdict"] == "reproduced" and row["controls"][0]["calibrated"]

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from harness import report
+from toy_claims.harness import report
 
 ENV = {"python": "3", "platform": "p", "torch": "t", "numpy": "n", "scipy": "s", "torch_threads": 1}
 ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "section": "S", "quote": "q"}, "setup": {},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 
 
 V = 7

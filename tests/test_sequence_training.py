@@ -6,10 +6,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from lab.sequence_training import _optimizer, per_token_kl, train_sequence_model
-from lab.optim import LRSchedule, OptimizerSpec
-from models.hmm import HiddenMarkovLanguage
-from models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.lab.sequence_training import _optimizer, per_token_kl, train_sequence_model
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.models.hmm import HiddenMarkovLanguage
+from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from tests.strategies import hmm_languages, seeds
 
 

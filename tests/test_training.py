@@ -8,10 +8,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.optim import LRSchedule, OptimizerSpec
-from lab.training import log_spaced_steps, train
-from models.datasets import LowRankBigram, ZipfUnigram
-from models.embedding import EmbedUnembedStack, Member
+from toy_claims.lab.optim import LRSchedule, OptimizerSpec
+from toy_claims.lab.training import log_spaced_steps, train
+from toy_claims.models.datasets import LowRankBigram, ZipfUnigram
+from toy_claims.models.embedding import EmbedUnembedStack, Member
 
 DATA = LowRankBigram(V=10, R=3, seed=0)
 

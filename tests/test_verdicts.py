@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from scipy.special import stdtrit
 
-from harness.verdicts import (
+from toy_claims.harness.verdicts import (
     INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, interval, judge, seeds_needed,
 )
 

@@ -9,8 +9,8 @@ import torch
 from hypothesis import given
 from scipy import stats
 
-from models.datasets import ZipfUnigram
-from models.zipf_bigram import ZipfBigram
+from toy_claims.models.datasets import ZipfUnigram
+from toy_claims.models.zipf_bigram import ZipfBigram
 from tests.strategies import zipf_bigrams
 
 TOL = 1e-12  # float64 rounding of sums over at most a few dozen O(1) terms
