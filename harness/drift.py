@@ -37,7 +37,7 @@ SD_FRACTION = 0.1
 NOISE_FACTOR = 10.0
 REL_FLOOR = 1e-6
 ABS_FLOOR = 1e-15
-RULE = (f"moved by more than max({SD_FRACTION:g} seed sd, {NOISE_FACTOR:g} × kernel noise, "
+RULE = (f"moves by more than max({SD_FRACTION:g} seed sd, {NOISE_FACTOR:g} × kernel noise, "
         f"{REL_FLOOR:g} × |value|, {ABS_FLOOR:g})")
 
 
