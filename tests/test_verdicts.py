@@ -10,7 +10,8 @@ from hypothesis import given, strategies as st
 from scipy.special import stdtrit
 
 from toy_claims.harness.verdicts import (
-    INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, interval, judge, seeds_needed,
+    INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Negative, Positive, calibrate, interval, judge,
+    seeds_needed,
 )
 
 values = st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=12)
@@ -91,3 +92,16 @@ def test_seeds_needed_is_the_first_n_whose_expected_interval_is_narrow_enough(xs
     half = lambda k: float(stdtrit(k - 1, LEVEL)) * sd / math.sqrt(k)  # noqa: E731
     assert half(n) <= mean / 2
     assert n == 2 or half(n - 1) > mean / 2
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(1, 5)), min_size=1, max_size=6))
+def test_each_control_is_calibrated_exactly_when_it_lands_on_its_own_side(controls):
+    """Several controls, any of them on the wrong side: each is judged alone, and only the wrong ones are flagged."""
+    criterion = AtMost("x", 1.0, claimed="≤ 1", why="w")
+    measured, declared = {"x": 0.5}, []
+    for i, (positive, holds, n) in enumerate(controls):
+        measured[f"c{i}"] = [0.5 if holds else 1.5] * n  # clearly inside or clearly outside the claimed region
+        declared.append((Positive if positive else Negative)(f"c{i}", "a setting"))
+    out = calibrate(criterion, tuple(declared), measured)
+    assert [k["quantity"] for k in out] == [f"c{i}" for i in range(len(controls))]
+    assert [k["calibrated"] for k in out] == [positive == holds for positive, holds, _ in controls]
