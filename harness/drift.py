@@ -18,7 +18,8 @@ a millionth of itself, and 1e-15.**
   it runs on, never above (numpy's AVX-512 loops move a 1e-16 gap by 2e-16 that no AVX2 machine can show).
 
 The same rule holds on every machine: there is no "same platform" case. A quantity that appears or disappears, or
-changes shape, is a drift; a non-finite value matches only a non-finite value of the same kind. A claim whose
+changes shape, is a drift; a non-finite value matches any non-finite value (CLAIMS.json stores them all as null,
+so an inf read back is a null). A claim whose
 definition changed (version), that has no baseline row, or whose baseline row was measured at another seed offset
 is compared with nothing, and says so. Pure: no pytest.
 """
@@ -90,8 +91,7 @@ def _moved(name: str, old: Any, new: Any, noise: float | None) -> dict | None:
     (sa, a), (sb, b) = flatten(old), flatten(new)
     if sa != sb:
         return {"quantity": name, "from": old, "to": new, "tolerance": None, "excess": math.inf, "why": "shape changed"}
-    same_kind = (np.isnan(a) == np.isnan(b)) & (np.isinf(a) == np.isinf(b)) & (np.sign(np.where(np.isinf(a), a, 0))
-                                                                                  == np.sign(np.where(np.isinf(b), b, 0)))
+    same_kind = np.isfinite(a) == np.isfinite(b)  # the report stores every non-finite number as null
     if not same_kind.all():
         i = int(np.argmin(same_kind))
         return {"quantity": name, "from": _plain(a[i]), "to": _plain(b[i]), "tolerance": None, "excess": math.inf,

@@ -3,11 +3,10 @@ the commit a run ran at."""
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
-import os
 import platform
 import subprocess
-import sys
 from pathlib import Path
 
 from toy_claims.lab.runtime import THREADS
@@ -20,8 +19,7 @@ def environment() -> dict:
 
     ``cpu_capability`` is the instruction set torch dispatches its CPU kernels to (``ATEN_CPU_CAPABILITY``
     overrides it) and ``blas_core`` the core type numpy's OpenBLAS chose (``OPENBLAS_CORETYPE``): the two facts
-    that make another CPU's last bits differ. They are read where a claim was measured (torch loaded), None where
-    the library was never loaded.
+    that make another CPU's last bits differ. Read where a claim was measured, once a process.
     """
     return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
             "torch": importlib.metadata.version("torch"), "numpy": importlib.metadata.version("numpy"),
@@ -29,17 +27,17 @@ def environment() -> dict:
             "cpu_capability": _cpu_capability(), "blas_core": _blas_core()}
 
 
-def _cpu_capability() -> str | None:
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return os.environ.get("ATEN_CPU_CAPABILITY")
+@functools.cache
+def _cpu_capability() -> str:
+    import torch  # imported here, not at module level: the controller never needs it
+
     return torch.backends.cpu.get_cpu_capability()
 
 
+@functools.cache
 def _blas_core() -> str | None:
-    if "numpy" not in sys.modules:
-        return None
-    from threadpoolctl import threadpool_info
+    import numpy  # noqa: F401 -- loads its OpenBLAS, so that threadpoolctl finds it
+    from threadpoolctl import threadpool_info  # scans the loaded libraries: once a process
 
     return next((i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"), None)
 
