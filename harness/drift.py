@@ -65,17 +65,13 @@ def _seed_sd(value: Any) -> np.ndarray:
     if not isinstance(value, list) or len(value) < 2:
         return np.zeros(size)
     try:
-        arr = np.array(_nan_for_none(value), dtype=float)
+        arr = np.array(value, dtype=float)  # None is NaN
     except ValueError:  # ragged: no per-seed axis
         return np.zeros(size)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column has no spread
         sd = np.nanstd(np.where(np.isfinite(arr), arr, np.nan), axis=0, ddof=1)
     return np.broadcast_to(np.nan_to_num(sd, nan=0.0), arr.shape).ravel()
-
-
-def _nan_for_none(value: Any) -> Any:
-    return [_nan_for_none(v) for v in value] if isinstance(value, list) else (math.nan if value is None else value)
 
 
 def tolerance(old: Any, noise: float | None) -> np.ndarray:
@@ -103,8 +99,7 @@ def _moved(name: str, old: Any, new: Any, noise: float | None) -> dict | None:
     over = diff > tol
     if not over.any():
         return None
-    excess = np.where(over, diff / np.where(tol > 0, tol, math.inf), 0.0)
-    excess = np.where(over & (tol == 0), math.inf, excess)
+    excess = np.where(over, diff / tol, 0.0)  # tol >= ABS_FLOOR > 0
     i = int(np.argmax(excess))
     return {"quantity": name, "from": float(a[i]), "to": float(b[i]), "tolerance": float(tol[i]),
             "excess": float(excess[i]), "why": RULE}
@@ -194,5 +189,7 @@ def describe(drift: dict[str, Any]) -> str:
             parts.append(f"{m['quantity']}: {a} → {b} (moved {abs(m['to'] - m['from']):.2g}, tolerance "
                          f"{m['tolerance']:.2g}: {m['excess']:.3g}× over)")
         else:
-            parts.append(f"{m['quantity']}: {fmt(m['from'])} → {fmt(m['to'])} [{m['why']}]")
+            before = "—" if m["why"] == "quantity added" else fmt(m["from"])
+            after = "—" if m["why"] == "quantity removed" else fmt(m["to"])
+            parts.append(f"{m['quantity']}: {before} → {after} [{m['why']}]")
     return "; ".join(parts)

@@ -7,6 +7,7 @@ import functools
 import importlib.metadata
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 from toy_claims.lab.runtime import THREADS
@@ -19,7 +20,8 @@ def environment() -> dict:
 
     ``cpu_capability`` is the instruction set torch dispatches its CPU kernels to (``ATEN_CPU_CAPABILITY``
     overrides it) and ``blas_core`` the core type numpy's OpenBLAS chose (``OPENBLAS_CORETYPE``): the two facts
-    that make another CPU's last bits differ. Read where a claim was measured, once a process.
+    that make another CPU's last bits differ. ``cpu_capability`` is None where torch is not loaded; pytest collects
+    (imports) every claim module before the first claim runs, so it is the same for every claim of a run.
     """
     return {"python": platform.python_version(), "platform": f"{platform.system()} {platform.machine()}",
             "torch": importlib.metadata.version("torch"), "numpy": importlib.metadata.version("numpy"),
@@ -27,11 +29,9 @@ def environment() -> dict:
             "cpu_capability": _cpu_capability(), "blas_core": _blas_core()}
 
 
-@functools.cache
-def _cpu_capability() -> str:
-    import torch  # imported here, not at module level: the controller never needs it
-
-    return torch.backends.cpu.get_cpu_capability()
+def _cpu_capability() -> str | None:
+    torch = sys.modules.get("torch")  # never imported here: a claim run that does not need torch does not pay for it
+    return None if torch is None else torch.backends.cpu.get_cpu_capability()
 
 
 @functools.cache

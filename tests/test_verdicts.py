@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, strategies as st
+import pytest
+from hypothesis import assume, given, strategies as st
 
 from scipy.special import stdtrit
 
 from toy_claims.harness.verdicts import (
-    INCONCLUSIVE, LEVEL, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Negative, Positive, calibrate, interval, judge,
-    seeds_needed,
+    ERROR, INCONCLUSIVE, LEVEL, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, Negative, Positive,
+    calibrate, interval, judge, seeds_needed,
 )
 
 values = st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=12)
@@ -105,3 +106,70 @@ def test_each_control_is_calibrated_exactly_when_it_lands_on_its_own_side(contro
     out = calibrate(criterion, tuple(declared), measured)
     assert [k["quantity"] for k in out] == [f"c{i}" for i in range(len(controls))]
     assert [k["calibrated"] for k in out] == [positive == holds for positive, holds, _ in controls]
+# Invariants found missing by mutation testing (a wrong rule that the tests above let through).
+
+spread = st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=8, unique=True)
+
+
+@given(spread)
+def test_the_region_is_closed_and_an_interval_touching_a_bound_from_outside_is_inconclusive(xs):
+    """An interval [low, high] is inside [low, ∞) and (-∞, high] (a closed region) and straddles [high, ∞) and
+    (-∞, low] (it is not wholly outside a region it touches)."""
+    _, low, high = interval(AtMost("x", 0.0, why="w", claimed=""), {"x": xs})
+    assume(low < high)
+    assert judge(AtLeast("x", low, why="w", claimed=""), {"x": xs}) == REPRODUCED
+    assert judge(AtMost("x", high, why="w", claimed=""), {"x": xs}) == REPRODUCED
+    assert judge(Between("x", low, high, why="w", claimed=""), {"x": xs}) == REPRODUCED
+    assert judge(AtLeast("x", high, why="w", claimed=""), {"x": xs}) == INCONCLUSIVE
+    assert judge(AtMost("x", low, why="w", claimed=""), {"x": xs}) == INCONCLUSIVE
+
+
+@given(spread, st.floats(1e-3, 1e3))
+def test_an_interval_wholly_above_or_below_the_region_is_refuted(xs, gap):
+    _, low, high = interval(AtMost("x", 0.0, why="w", claimed=""), {"x": xs})
+    below, above = low - gap, high + gap
+    assume(below < low and above > high)
+    assert judge(AtMost("x", below, why="w", claimed=""), {"x": xs}) == REFUTED
+    assert judge(AtLeast("x", above, why="w", claimed=""), {"x": xs}) == REFUTED
+    assert judge(_between(above, above + gap), {"x": xs}) == REFUTED
+    assert judge(_between(below - gap, below), {"x": xs}) == REFUTED
+
+
+def test_a_log_criterion_may_have_zero_as_its_lower_bound():
+    assert judge(_between(0.0, 1.0, log=True), {"x": [0.5, 0.51, 0.49]}) == REPRODUCED
+    assert judge(_between(0.0, 1e-3, log=True), {"x": [0.5, 0.5]}) == REFUTED
+
+
+@pytest.mark.parametrize("xs", [[], [1.0, math.nan], [math.inf, 2.0, 3.0], [-math.inf]])
+def test_no_seeds_or_a_non_finite_seed_is_an_error_with_no_interval(xs):
+    assert judge(_between(-10.0, 10.0), {"x": xs}) == ERROR and interval(_between(-10.0, 10.0), {"x": xs}) is None
+    assert judge(_between(1.0, 10.0, log=True), {"x": xs}) == ERROR
+    assert interval(_between(1.0, 10.0, log=True), {"x": xs}) is None
+
+
+def test_no_criterion_is_an_observation_and_a_missing_or_mistyped_quantity_is_loud():
+    assert judge(None, {"x": [1.0]}) == OBSERVATION and judge(None, {}) == OBSERVATION
+    with pytest.raises(KeyError, match="'y'"):
+        judge(Between("y", 0.0, 1.0, why="w", claimed=""), {"x": [1.0]})
+    with pytest.raises(TypeError, match="criterion"):
+        judge("x in [0, 1]", {"x": [1.0]})
+    with pytest.raises(TypeError, match="measured"):
+        judge(_between(0.0, 1.0), [("x", 1.0)])
+
+
+@given(values, values, st.floats(-1e3, 1e3), st.floats(0, 1e3))
+def test_a_control_is_judged_by_the_claims_criterion_on_its_own_quantity(xs, ys, lo, width):
+    """Calibrated means the criterion clearly holds on a positive control and clearly fails on a negative one."""
+    criterion, measured = _between(lo, lo + width), {"x": xs, "pos": ys, "neg": ys}
+    out = calibrate(criterion, (Positive("pos", "planted"), Negative("neg", "untrained")), measured)
+    verdict = judge(criterion, {"x": ys})
+    assert [set(c) for c in out] == [{"quantity", "kind", "what", "verdict", "calibrated"}] * 2
+    assert [(c["quantity"], c["kind"], c["what"]) for c in out] == [("pos", "positive", "planted"), ("neg", "negative", "untrained")]
+    assert [c["verdict"] for c in out] == [verdict, verdict]
+    assert [c["calibrated"] for c in out] == [verdict == REPRODUCED, verdict == REFUTED]
+
+
+def test_a_control_that_was_not_measured_is_a_key_error_and_no_controls_is_no_calibration():
+    with pytest.raises(KeyError, match="'pos'"):
+        calibrate(_between(0.0, 1.0), (Positive("pos", "planted"),), {"x": [0.5]})
+    assert calibrate(_between(0.0, 1.0), (), {"x": [0.5]}) == []
