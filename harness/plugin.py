@@ -50,7 +50,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    pin_one_thread()  # bitwise-repeatable CPU runs, no oversubscription under -n auto; torch is not imported here
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
     if config.getoption("--claims-seed-sweep") < 1:
         raise pytest.UsageError(f"--claims-seed-sweep must be an integer >= 1, got {config.getoption('--claims-seed-sweep')}")
@@ -71,6 +70,13 @@ def pytest_configure(config: pytest.Config) -> None:
         except report.ReportError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.pluginmanager.register(session, "claims-session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A run that collected claims measures on one thread (bitwise-repeatable CPU runs, no oversubscription under
+    -n auto); a run of other tests in a project that loads this plugin keeps its threads."""
+    if any(item.get_closest_marker("claim") for item in items):
+        pin_one_thread()
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)

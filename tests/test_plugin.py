@@ -157,6 +157,13 @@ def test_no_report_when_no_claim_ran(pytester):
     assert not (pytester.path / "CLAIMS.md").exists()
 
 
+def test_a_run_without_claims_keeps_its_threads(pytester, monkeypatch):
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makepyfile(test_plain="import os\n\ndef test_ok():\n    assert 'OMP_NUM_THREADS' not in os.environ\n")
+    pytester.runpytest_subprocess("-n", "0").assert_outcomes(passed=1)
+
+
 def test_bad_device_is_a_usage_error(pytester):
     result = pytester.runpytest_inprocess("--claims-device", "tpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
