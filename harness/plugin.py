@@ -147,7 +147,7 @@ def claims_baseline(request: pytest.FixtureRequest) -> Baseline:
 
 def _report_path(config: pytest.Config) -> Path:
     opt = config.getoption("--claims-report")
-    return Path(opt) if opt else Path(config.rootpath) / "CLAIMS.md"
+    return Path(config.rootpath) / "CLAIMS.md" if opt is None else Path(opt)  # "" is refused, never the default
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -216,6 +216,7 @@ def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(s
 
 
 @pytest.mark.parametrize("path, message", [
+    ("", "*must name a Markdown file ending in .md*"),
     ("out.json", "*must name a Markdown file ending in .md*"),
     ("adir.md", "*must name a file, got the directory*"),
     ("afile/CLAIMS.md", "*is not writable*"),
