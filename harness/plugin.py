@@ -262,6 +262,9 @@ class ClaimsSession:
                 for r in sweep:
                     if swept.get(row_key(r), {}).get("seed_sweep"):
                         r["seed_sweep"] = swept[row_key(r)]["seed_sweep"]
+                        if set(r["seed_sweep"]["verdicts"]) - {r["expected"], "skipped"}:
+                            self.evidence.append(f"{row_key(r)}: the pin breaks at some seed offset "
+                                                 f"({', '.join(r['seed_sweep']['verdicts'])})")
                 self.evidence.append(f"seed sweep over {SWEEP} offsets: {len(sweep)} claim(s)")
             if noisy:
                 others: dict[str, list[dict]] = {row_key(r): [] for r in noisy}
@@ -271,11 +274,20 @@ class ClaimsSession:
                         continue
                     self._say(terminal, f"claims-update: {len(noisy)} claim(s) under kernel set {name} (log: {log_path})")
                     for key, row in kernels.measure(self._tests(noisy), options, self.config.rootpath, env, log).items():
-                        if key in others:
+                        if key not in others:
+                            continue
+                        if row["verdict"] != self.records[key]["verdict"]:  # a verdict that depends on the CPU
+                            self.evidence.append(f"{key}: {row['verdict']} under kernel set {name}, "
+                                                 f"{self.records[key]['verdict']} here")
+                        if row["verdict"] not in ("error", "skipped"):
                             others[key].append(row["measured"])
                 for r in noisy:
-                    r["kernel_noise"] = drift.kernel_noise(r["measured"], others[row_key(r)])
-                self.evidence.append(f"kernel noise under {', '.join(kernels.KERNEL_SETS)}: {len(noisy)} claim(s)")
+                    if others[row_key(r)]:  # never a noise of 0 for a quantity no other kernel measured
+                        r["kernel_noise"] = drift.kernel_noise(r["measured"], others[row_key(r)])
+                missing = [k for k, v in others.items() if not v]
+                self.evidence.append(f"kernel noise under {', '.join(kernels.KERNEL_SETS)}: {len(noisy) - len(missing)} "
+                                     f"claim(s)" + (f"; not measured for {', '.join(missing)} (see {log_path})"
+                                                    if missing else ""))
 
     def _tests(self, records: list[dict]) -> list[str]:
         return sorted({self.tests[row_key(r)] for r in records})
@@ -300,6 +312,8 @@ class ClaimsSession:
             for key, swept in sorted(flips.items()):
                 terminalreporter.write_line(f"  {key}: " + ", ".join(
                     f"{o}: {verdict} {_interval(estimate)}" for o, (verdict, estimate) in sorted(swept.items())))
+        for line in self.evidence:
+            terminalreporter.write_line(f"claims-update: {line}")
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "
                                     f"run ids and timings: {report.run_log_path(self.report_path).name})")
 

@@ -267,10 +267,29 @@ def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(su
     accepted = suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-update")
     accepted.assert_outcomes(passed=1)
     accepted.stdout.fnmatch_lines(["*claims-update: seed sweep of 1 claim(s) over 5 offsets*",
-                                   "*claims-update: 1 claim(s) under kernel set x86-64-v3*"])
+                                   "*claims-update: 1 claim(s) under kernel set x86-64-v3*",
+                                   "*claims-update: kernel noise under x86-64-v3, x86-64-v2: 1 claim(s)"])
     row = next(c for c in json.loads(path.read_text())["claims"] if c["id"] == "t.holds")
     assert row["seed_sweep"]["offsets"] == [0, 1, 2, 3, 4] and row["kernel_noise"] == {"x": 0.0}
     suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+
+
+def test_a_claim_that_cannot_be_measured_under_other_kernels_gets_no_made_up_noise(pytester):
+    pytester.makepyfile(test_k='''
+import os
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
+
+@claim(scope="source", id="k.native-only", source=Source("f.txt", "S", "q"), statement="s", setup={},
+       criterion=AtMost("x", 1.0, claimed="≤ 1", why="w"), expected=REPRODUCED)
+def test_k(ctx):
+    assert "ATEN_CPU_CAPABILITY" not in os.environ, "only measurable on the native kernels"
+    return {"x": [0.5, 0.6]}
+''')
+    result = pytester.runpytest_subprocess("-n", "0", "--claims-update")
+    result.stdout.fnmatch_lines(["*claims-update: k.native-only: error under kernel set x86-64-v3, reproduced here*",
+                                 "*kernel noise under x86-64-v3, x86-64-v2: 0 claim(s); not measured for k.native-only*"])
+    row = json.loads((pytester.path / "CLAIMS.json").read_text())["claims"][0]
+    assert "kernel_noise" not in row
 
 
 def test_an_unchanged_run_leaves_the_committed_files_byte_identical(suite):
