@@ -245,57 +245,62 @@ class ClaimsSession:
         without one). Each record gets ``seed_sweep`` / ``kernel_noise``; ``merge_records`` keeps them."""
         rows = {row_key(c): c for c in (previous or {}).get("claims", [])}
         measured = [r for r in records if r["verdict"] not in ("error", "skipped")]
-        kept = {row_key(r) for r in measured if row_key(r) in rows and report.is_unchanged(r, rows[row_key(r)].get("baseline", rows[row_key(r)]))}
+        kept = {row_key(r) for r in measured
+                if row_key(r) in rows and report.is_unchanged(r, rows[row_key(r)].get("baseline", rows[row_key(r)]))}
         sweep = [r for r in measured if r["scale"] == "ci" and "seed_sweep" not in r and (
             row_key(r) not in kept or not rows[row_key(r)].get("seed_sweep"))]
         noisy = [r for r in measured if row_key(r) not in kept or not rows[row_key(r)].get("kernel_noise")]
         opt = self.config.getoption
         options = ["--claims-seed", str(opt("--claims-seed")), "--claims-device", opt("--claims-device"),
                    "--claims-scale", opt("--claims-scale"), "-n", str(getattr(self.config.option, "numprocesses", 0) or 0)]
-        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
-        log_path = self.report_path.with_suffix(".update.log")
-        with open(log_path, "w") as log:
+        with open(self.report_path.with_suffix(".update.log"), "w") as log:
             if sweep:
-                self._say(terminal, f"claims-update: seed sweep of {len(sweep)} claim(s) over {SWEEP} offsets (log: {log_path})")
-                swept = kernels.measure(self._tests(sweep), [*options, "--claims-seed-sweep", str(SWEEP)],
-                                        self.config.rootpath, {}, log)
-                for r in sweep:
-                    if swept.get(row_key(r), {}).get("seed_sweep"):
-                        r["seed_sweep"] = swept[row_key(r)]["seed_sweep"]
-                        if set(r["seed_sweep"]["verdicts"]) - {r["expected"], "skipped"}:
-                            self.evidence.append(f"{row_key(r)}: the pin breaks at some seed offset "
-                                                 f"({', '.join(r['seed_sweep']['verdicts'])})")
-                self.evidence.append(f"seed sweep over {SWEEP} offsets: {len(sweep)} claim(s)")
+                self._sweep(sweep, options, log)
             if noisy:
-                others: dict[str, list[dict]] = {row_key(r): [] for r in noisy}
-                for name in kernels.KERNEL_SETS:
-                    env = kernels.kernel_env(name)
-                    if not env:
-                        continue
-                    self._say(terminal, f"claims-update: {len(noisy)} claim(s) under kernel set {name} (log: {log_path})")
-                    for key, row in kernels.measure(self._tests(noisy), options, self.config.rootpath, env, log).items():
-                        if key not in others:
-                            continue
-                        if row["verdict"] != self.records[key]["verdict"]:  # a verdict that depends on the CPU
-                            self.evidence.append(f"{key}: {row['verdict']} under kernel set {name}, "
-                                                 f"{self.records[key]['verdict']} here")
-                        if row["verdict"] not in ("error", "skipped"):
-                            others[key].append(row["measured"])
-                for r in noisy:
-                    if others[row_key(r)]:  # never a noise of 0 for a quantity no other kernel measured
-                        r["kernel_noise"] = drift.kernel_noise(r["measured"], others[row_key(r)])
-                missing = [k for k, v in others.items() if not v]
-                self.evidence.append(f"kernel noise under {', '.join(kernels.KERNEL_SETS)}: {len(noisy) - len(missing)} "
-                                     f"claim(s)" + (f"; not measured for {', '.join(missing)} (see {log_path})"
-                                                    if missing else ""))
+                self._kernel_noise(noisy, options, log)
+
+    def _sweep(self, records: list[dict], options: list[str], log) -> None:
+        self._say(f"seed sweep of {len(records)} claim(s) over {SWEEP} offsets (log: {log.name})")
+        swept = kernels.measure(self._tests(records), [*options, "--claims-seed-sweep", str(SWEEP)],
+                                self.config.rootpath, {}, log)
+        for r in records:
+            if swept.get(row_key(r), {}).get("seed_sweep"):
+                r["seed_sweep"] = swept[row_key(r)]["seed_sweep"]
+                if set(r["seed_sweep"]["verdicts"]) - {r["expected"], "skipped"}:
+                    self.evidence.append(f"{row_key(r)}: the pin breaks at some seed offset "
+                                         f"({', '.join(r['seed_sweep']['verdicts'])})")
+        self.evidence.append(f"seed sweep over {SWEEP} offsets: {len(records)} claim(s)")
+
+    def _kernel_noise(self, records: list[dict], options: list[str], log) -> None:
+        others: dict[str, list[dict]] = {row_key(r): [] for r in records}
+        for name in kernels.KERNEL_SETS:
+            env = kernels.kernel_env(name)
+            if not env:
+                continue
+            self._say(f"{len(records)} claim(s) under kernel set {name} (log: {log.name})")
+            for key, row in kernels.measure(self._tests(records), options, self.config.rootpath, env, log).items():
+                if key not in others:
+                    continue
+                if row["verdict"] != self.records[key]["verdict"]:  # a verdict that depends on the CPU
+                    self.evidence.append(f"{key}: {row['verdict']} under kernel set {name}, "
+                                         f"{self.records[key]['verdict']} here")
+                if row["verdict"] not in ("error", "skipped"):
+                    others[key].append(row["measured"])
+        for r in records:
+            if others[row_key(r)]:  # never a noise of 0 for a quantity no other kernel set measured
+                r["kernel_noise"] = drift.kernel_noise(r["measured"], others[row_key(r)])
+        missing = [k for k, v in others.items() if not v]
+        self.evidence.append(f"kernel noise under {', '.join(kernels.KERNEL_SETS)}: {len(records) - len(missing)} "
+                             f"claim(s)" + (f"; not measured for {', '.join(missing)} (see {log.name})" if missing else ""))
 
     def _tests(self, records: list[dict]) -> list[str]:
         return sorted({self.tests[row_key(r)] for r in records})
 
-    @staticmethod
-    def _say(terminal, line: str) -> None:
+    def _say(self, line: str) -> None:
+        """A progress line on the terminal while --claims-update measures in child runs."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
-            terminal.write_line(line)
+            terminal.write_line(f"claims-update: {line}")
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
