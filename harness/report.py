@@ -137,14 +137,16 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     """
     figures: dict[str, bytes] = {}
     previous = previous or {}
-    rows = {row_key(c): c for c in previous.get("claims", []) if keep(c)}
+    accepted_rows = {row_key(c): c for c in previous.get("claims", [])}  # before keep: a claim measured now may have moved
+    rows = {key: c for key, c in accepted_rows.items() if keep(c)}
     environment = previous.get("environment")
     for record in records:
         key = row_key(record)
-        old = rows.get(key)
+        old = accepted_rows.get(key)
         accepted = None if old is None else old.get("baseline", old)
         if accepted is not None and is_unchanged(record, accepted):
-            kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted}
+            kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted
+                    if k not in ("drift", "baseline")}
             kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
                          and k not in _VOLATILE and k != "drift"})  # a field the definition gained
             kept.update({k: record[k] for k in ("seed_sweep", "kernel_noise") if k in record})

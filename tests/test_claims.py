@@ -9,7 +9,7 @@ import pytest
 
 from toy_claims.harness.claims import (
     ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
-    claim, get_claim, judge, run_claim,
+    Positive, claim, get_claim, judge, run_claim,
 )
 from toy_claims.harness.registry import to_builtin
 
@@ -139,3 +139,141 @@ def test_scope_evidence_and_controls_are_checked(overrides, name):
         return
     with pytest.raises(ValueError, match=name):
         _define("unit.bad-declaration", **overrides)(lambda ctx: {"x": 0.5})
+
+
+# run_claim: the record a measurement leaves ---------------------------------------------------------------------------
+
+def test_a_record_holds_the_definition_the_measurement_and_where_it_ran(monkeypatch):
+    from types import SimpleNamespace
+
+    from toy_claims.harness import claims as claims_module
+    from toy_claims.harness.environment import environment
+
+    def measure(ctx):
+        ctx.note("a note")
+        return {"x": [0.3, 0.4, 0.5]}
+
+    _define("unit.record", reason="x is {x}", expected=REPRODUCED)(measure)
+    clock = iter([100.0, 100.0123])  # start, end: the record keeps the seconds to the millisecond
+    monkeypatch.setattr(claims_module, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    ctx = ClaimContext(seed_offset=3, scale="paper")
+    record = run_claim(get_claim("unit.record"), ctx)
+    assert record["seconds"] == 0.012
+    assert (record["id"], record["statement"], record["expected"]) == ("unit.record", "s", REPRODUCED)
+    assert record["verdict"] == REPRODUCED and record["measured"] == {"x": [0.3, 0.4, 0.5]} and record["error"] is None
+    assert record["reason"] == "x is 0.3, 0.4, 0.5"  # the template filled with this run's numbers
+    assert record["notes"] == ["a note"] and record["figures"] == []
+    assert (record["seed_offset"], record["device"], record["scale"]) == (3, "cpu", "paper")
+    assert record["environment"] == environment() and record["controls"] == []
+    assert "mean 0.4," in record["headline"] and "n=3" in record["headline"]
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_the_estimate_is_the_seeds_mean_inside_its_interval(log):
+    values = [0.5, 0.7, 0.9]
+    _define(f"unit.estimate-{log}", criterion=AtMost("x", 1.0, why="w", claimed="≤ 1", log=log))(lambda ctx: {"x": values})
+    estimate = run_claim(get_claim(f"unit.estimate-{log}"), ClaimContext())["estimate"]
+    mean = math.exp(np.mean(np.log(values))) if log else np.mean(values)
+    assert estimate["mean"] == pytest.approx(mean) and estimate["n"] == 3 and estimate["log"] is log
+    assert estimate["low"] < estimate["mean"] < estimate["high"] and set(estimate) == {"mean", "low", "high", "n", "log"}
+
+
+def test_there_is_no_estimate_for_an_observation_a_non_finite_value_or_an_unmeasured_quantity():
+    from toy_claims.harness.claims import _estimate
+
+    _define("unit.observed", criterion=None, expected=OBSERVATION)(lambda ctx: {"x": [0.5, 0.7]})
+    record = run_claim(get_claim("unit.observed"), ClaimContext())
+    assert record["verdict"] == OBSERVATION and record["estimate"] is None and record["error"] is None
+    _define("unit.inf")(lambda ctx: {"x": [0.5, math.inf]})
+    record = run_claim(get_claim("unit.inf"), ClaimContext())
+    assert record["verdict"] == ERROR and record["estimate"] is None
+    assert record["error"] == "non-finite value of 'x': [0.5, inf]" == record["headline"]
+    assert _estimate(get_claim("unit.inf"), {"y": 1.0}) is None
+
+
+def test_an_error_record_keeps_the_traceback_bounded_and_headlines_the_exception():
+    def odd(n):
+        return even(n - 1)
+
+    def even(n):
+        if n == 0:
+            raise RuntimeError("diverged\nat step 3")
+        return odd(n - 1)
+
+    _define("unit.deep")(lambda ctx: even(30))  # alternating frames: Python does not fold them into one line
+    record = run_claim(get_claim("unit.deep"), ClaimContext())
+    assert record["verdict"] == ERROR and record["estimate"] is None and record["measured"] == {}
+    assert record["error"].startswith("Traceback") and record["error"].count('  File "') <= 8
+    assert record["headline"] == "at step 3"  # the last line of the error
+
+
+def test_a_skipped_measurement_is_skipped_with_its_reason():
+    def needs(ctx):
+        pytest.skip("needs scipy")
+
+    _define("unit.skipped")(needs)
+    record = run_claim(get_claim("unit.skipped"), ClaimContext())
+    assert (record["verdict"], record["error"], record["headline"]) == ("skipped", "needs scipy", "needs scipy")
+
+
+@pytest.mark.parametrize("measured", [{"x": 1}, {"x": True}, {"x": [[0.5, 1], [0.25]]}, {"x": []}])
+def test_ints_bools_and_nested_lists_of_numbers_are_measurements(measured):
+    from toy_claims.harness.claims import _checked_measurement
+
+    assert _checked_measurement(measured) is measured
+
+
+def test_a_measurement_that_is_not_numbers_is_the_claims_error():
+    _define("unit.not-a-dict")(lambda ctx: [0.5])
+    record = run_claim(get_claim("unit.not-a-dict"), ClaimContext())
+    assert record["verdict"] == ERROR and "a claim's measurement must be a dict" in record["error"]
+    _define("unit.strings")(lambda ctx: {"x": 0.5, "s": "0.5", "t": [1.0, None], "u": [[1.0], ["a"]]})
+    record = run_claim(get_claim("unit.strings"), ClaimContext())
+    assert record["verdict"] == ERROR and record["headline"] == (
+        "TypeError: measured quantities must be numbers or (nested) lists of numbers; not: "
+        "s='0.5', t=[1.0, None], u=[[1.0], ['a']]")
+
+
+def test_a_control_makes_the_claim_uncalibrated_when_any_one_is_on_the_wrong_side_but_never_hides_an_error():
+    from toy_claims.harness.claims import Negative, Positive, UNCALIBRATED
+
+    controls = [Positive("x_exact", "exact model"), Negative("x_init", "at init")]
+    _define("unit.half-calibrated", controls=controls)(lambda ctx: {"x": 0.5, "x_exact": 0.0, "x_init": 0.2})
+    record = run_claim(get_claim("unit.half-calibrated"), ClaimContext())
+    assert record["verdict"] == UNCALIBRATED and [k["calibrated"] for k in record["controls"]] == [True, False]
+    _define("unit.nan-uncalibrated", controls=controls)(lambda ctx: {"x": math.nan, "x_exact": 0.0, "x_init": 0.2})
+    record = run_claim(get_claim("unit.nan-uncalibrated"), ClaimContext())
+    assert record["verdict"] == ERROR and record["error"].startswith("non-finite value of 'x'")
+
+
+# the decorator's validation: each refusal names its parameter ---------------------------------------------------------
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"expected": "passed"}, "expected must be one of "),
+    ({"expected": REFUTED}, "reason must be a measured reason when a pin is 'refuted' or 'inconclusive'"),
+    ({"expected_at": {"paper": REFUTED}}, "reason must be a measured reason when a pin is 'refuted' or 'inconclusive'"),
+    ({"expected_at": {"huge": REFUTED}, "reason": "r"}, "expected_at scale must be one of "),
+    ({"expected_at": {"paper": "passed"}, "reason": "r"}, "expected_at['paper'] must be one of "),
+    ({"criterion": None}, "criterion must be None exactly for observations"),
+    ({"expected": OBSERVATION}, "criterion must be None exactly for observations"),
+    ({"scope": "somewhere"}, "scope must be one of "),
+    ({"evidence": "vibes"}, "evidence must be one of "),
+    ({"controls": ["x_init"]}, "controls must be Positive(...) or Negative(...) controls"),
+    ({"criterion": None, "expected": OBSERVATION, "controls": [Positive("x_init", "w")]},
+     "controls must be empty for an observation (no criterion to calibrate)"),
+    ({"evidence": "identity", "controls": [Positive("x_init", "w")]}, "controls must be empty for an identity (it needs none)"),
+])
+def test_a_bad_definition_is_refused_with_a_message_that_starts_with_its_parameter(overrides, message):
+    with pytest.raises(ValueError) as info:
+        _define("unit.refused", **overrides)
+    assert str(info.value).startswith(message)
+
+
+def test_good_definitions_are_accepted_and_controls_are_stored_as_a_tuple():
+    _define("unit.identity", evidence="identity")(lambda ctx: {"x": 0.5})
+    assert get_claim("unit.identity").controls == ()
+    _define("unit.refuted-with-reason", expected=REFUTED, expected_at={"paper": INCONCLUSIVE}, reason="r")(
+        lambda ctx: {"x": 2.0})
+    control = Positive("x_exact", "exact")
+    _define("unit.controls-tuple", controls=[control])(lambda ctx: {"x": 0.5, "x_exact": 0.0})
+    assert get_claim("unit.controls-tuple").controls == (control,)
