@@ -35,6 +35,7 @@ __all__ = ["ZipfBigram", "MAX_MI_FRACTION"]
 MAX_MI_FRACTION = 0.5  # beyond it β grows large and the coupling solver slows; the study uses 0.15
 _COUPLING_ULPS = 64  # converged: max |log(row sum of J) − log π| within this many float64 ulps of the largest log term
 _NEWTON_MAX_ITERS = 100
+_CONTINUATION_STEPS = 8  # warm-started solves along t·β G when Newton from a = π fails at the full coupling
 _MAX_BETA = 64  # G has unit-variance entries: beyond this J is near a deterministic coupling
 
 
@@ -114,7 +115,7 @@ class ZipfBigram(TokenPairDataset):
         if self.beta == 0:
             return self.probs.expand(self.V, self.V).clone()
         logK = self.beta * self.potential
-        return _transition(_coupling_log_a(torch.log(self.probs), logK, torch.log(self.probs)), logK)
+        return _transition(_coupling_by_continuation(torch.log(self.probs), logK), logK)
 
     @cached_property
     def _cdf(self) -> torch.Tensor:
@@ -201,6 +202,18 @@ def _coupling_log_a(log_pi: torch.Tensor, logK: torch.Tensor, u0: torch.Tensor) 
         u, F = u_new, F_new
     raise ArithmeticError(f"coupling did not converge in {_NEWTON_MAX_ITERS} Newton steps "
                           f"(max log residual {float(F.abs().max()):.3g})")
+
+
+def _coupling_by_continuation(log_pi: torch.Tensor, logK: torch.Tensor) -> torch.Tensor:
+    """``_coupling_log_a`` from a = π; where Newton does not converge from there (a strong coupling, which the β
+    search reached by warm starts), along t·logK for t = 1/8, 2/8, …, 1, each solve warm-started by the last."""
+    try:
+        return _coupling_log_a(log_pi, logK, log_pi)
+    except ArithmeticError:
+        u = log_pi
+        for step in range(1, _CONTINUATION_STEPS + 1):
+            u = _coupling_log_a(log_pi, logK * (step / _CONTINUATION_STEPS), u)
+        return u
 
 
 def _transition(u: torch.Tensor, logK: torch.Tensor) -> torch.Tensor:
