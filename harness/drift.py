@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SD_FRACTION", "NOISE_FACTOR", "REL_FLOOR", "ABS_FLOOR", "RULE", "compare", "describe", "flatten", "kernel_noise"]
+__all__ = ["SD_FRACTION", "NOISE_FACTOR", "REL_FLOOR", "ABS_FLOOR", "RULE", "compare", "describe", "flatten", "kernel_noise",
+           "tolerance"]
 
 SD_FRACTION = 0.1
 NOISE_FACTOR = 10.0
