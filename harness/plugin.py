@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,20 @@ def pytest_configure(config: pytest.Config) -> None:
         except report.ReportError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.pluginmanager.register(session, "claims-session")
+        _interrupt_on_sigterm(config)
+
+
+def _interrupt_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (what `timeout` and CI runners send) ends the run as Ctrl-C does: pytest stops, and the report is
+    written for every claim measured so far. The previous handler comes back when the session ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum} (SIGTERM): stopping; the claims measured so far are reported")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
 import sys
 import time
 
 import pytest
+
+from toy_claims.harness import report
 
 pytest_plugins = ["pytester"]
 
@@ -126,6 +130,38 @@ def test_lives(ctx):
     verdicts = {c["id"]: (c["verdict"], c["error"]) for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert verdicts["c.lives"] == ("reproduced", None)
     assert verdicts["c.dies"][0] == "error" and "crashed" in verdicts["c.dies"][1]
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_sigterm_ends_the_run_with_the_report_of_what_was_measured(pytester, workers):
+    pytester.makepyfile(test_slow='''
+import pathlib
+import time
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
+
+SRC = Source("f.txt", "S", "q")
+
+@claim(scope="source", id="s.fast", source=SRC, statement="fast", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED, group="g")
+def test_fast(ctx):
+    return {"x": 0.5}
+
+@claim(scope="source", id="s.stuck", source=SRC, statement="stuck", setup={}, criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED, group="g")
+def test_stuck(ctx):
+    pathlib.Path("stuck").write_text("the fast claim is done")
+    time.sleep(600)
+''')
+    pytester.makeconftest('pytest_plugins = ["toy_claims.harness.plugin"]')
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", workers],
+                               cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while not (pytester.path / "stuck").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the fast claim's report reaches the controller
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=60)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["s.fast"]["verdict"] == "reproduced", out
+    assert report.pair_is_consistent(pytester.path / "CLAIMS.md")
 
 
 def test_claims_of_one_group_run_on_one_worker(pytester):
