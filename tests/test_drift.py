@@ -289,3 +289,49 @@ def test_every_comparison_says_its_status_and_rule_and_lists_its_moves():
         drift = compare(rec, base)
         assert set(drift) == {"status", "rule", "moved"} and drift["status"] == status
         assert isinstance(drift["rule"], str) and (drift["moved"] != []) == (status == "drifted")
+
+
+# Survivors of a mutmut 3 run (harness/drift.py against this file).
+
+def test_each_element_has_its_own_seed_spread_not_the_spread_of_the_whole_value():
+    """Seeds × elements: element 0 varies over seeds, element 1 does not; only element 0's tolerance is its seed sd."""
+    old = [[1.0, 100.0], [2.0, 100.0], [3.0, 100.0]]  # column sd 1 and 0 (the sd of all six values is ~54)
+    tol = tolerance(old, None).reshape(3, 2)
+    assert np.allclose(tol[:, 0], SD_FRACTION * 1.0) and np.allclose(tol[:, 1], REL_FLOOR * 100.0)
+    moved = [[1.0, 100.001], [2.0, 100.0], [3.0, 100.0]]
+    assert compare(*_rows({"x": old}, {"x": moved}, noise={"x": 0.0}))["status"] == "drifted"
+
+
+def test_a_baseline_row_without_a_seed_offset_is_compared():
+    record, baseline = _rows({"x": 1.0}, {"x": 1.0}, offsets=(0, 4))
+    del baseline["seed_offset"]
+    assert compare(record, baseline)["status"] == "unchanged"
+    assert compare({**record, "measured": {"x": 2.0}}, baseline)["status"] == "drifted"
+
+
+def test_kernel_noise_skips_a_kernel_set_without_the_quantity_or_of_another_shape_and_reads_the_next():
+    native = {"a": [1.0, 2.0], "b": 1.0}
+    others = [{"b": 1.0}, {"a": [1.0], "b": 1.0}, {"a": [1.5, 2.0], "b": 1.25}]
+    assert kernel_noise(native, others) == {"a": 0.5, "b": 0.25}
+
+
+def test_an_infinite_element_that_stays_infinite_compares_without_a_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert compare(*_rows({"x": [math.inf, 1.0]}, {"x": [math.inf, 1.0]}, noise={"x": 0.0}))["status"] == "unchanged"
+    assert caught == []
+
+
+def test_every_status_says_its_rule_in_words():
+    record, baseline = _rows({"x": 1.0}, {"x": 1.0}, version=(3, 4), offsets=(2, 5))
+    assert compare({**record, "verdict": "error"}, baseline)["rule"] == ""
+    assert compare(record, None)["rule"] == "no baseline row: compared with nothing"
+    assert compare(record, baseline)["rule"] == "definition changed (version 3 → 4): compared with nothing"
+    baseline["version"] = 4
+    assert compare(record, baseline)["rule"] == "the baseline row is of seed offset 2, this run of 5"
+    assert (compare(record, {**baseline, "seed_offset": 5, "measured": {}, "verdict": "error"})["rule"]
+            == "the baseline row measured nothing: compared with nothing")
+    assert (compare(record, {**baseline, "seed_offset": 5})["rule"]
+            == RULE + " (no kernel noise measured for this row: accept it with --claims-update)")
+    (m,) = compare(*_rows({"x": 1.0}, {"x": math.inf}))["moved"]
+    assert m["why"] == "became non-finite or stopped being so"
