@@ -262,3 +262,12 @@ def test_a_long_bad_value_is_shown_cut_to_300_characters():
     with pytest.raises(TypeError) as raised:
         judge(_between(0.0, 1.0), {"x": list(range(200)) + ["a"]})
     assert len(str(raised.value)) == 300 and str(raised.value).startswith("measured 'x' must be a real number")
+
+
+def test_a_criterion_describes_its_region_and_scale_in_the_report():
+    """The report's 'Criterion.' line: the bound(s) the interval is held to, and a geometric mean on a log scale."""
+    assert AtMost("x", 0.05, claimed="c", why="w").describe() == "mean of `x` ≤ 0.05 (95% interval over seeds)"
+    assert AtLeast("r", 2.0, claimed="c", why="w", log=True).describe() == (
+        "geometric mean of `r` ≥ 2 (95% interval over seeds)")
+    assert Approx("h", 7.57, 0.005, claimed="c", why="w").describe() == "|mean of `h` − 7.57| ≤ 0.005 (95% interval over seeds)"
+    assert Between("b", 1.0, 3.0, claimed="c", why="w").describe() == "1 ≤ mean of `b` ≤ 3 (95% interval over seeds)"
