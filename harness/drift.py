@@ -6,7 +6,8 @@ a millionth of itself, and 1e-15.**
 
 * The seed sd (``SD_FRACTION``) is the spread of the quantity over the seeds in the baseline (the first axis of a
   per-seed list): a change far below it cannot move a verdict, and the same code on another CPU moves a value with
-  seed spread by at most a few hundredths of one (measured: ``harness.kernels``).
+  seed spread by far less than that, except at rounding level (``benchmarks/bench_kernel_noise.py`` prints the
+  committed report's noise in seed sd).
 * The kernel noise (``NOISE_FACTOR``) is measured, not guessed: when a row is accepted, the claim is measured again
   under other kernel sets (``harness.kernels.KERNEL_SETS``: torch's CPU capability, MKL's and oneDNN's instruction
   sets, numpy's SIMD dispatch, OpenBLAS's core type) and the largest absolute move of each quantity is stored on the
@@ -15,7 +16,7 @@ a millionth of itself, and 1e-15.**
 * ``REL_FLOOR`` is the resolution below which no measurement here means anything (float32 state, six digits), and
   ``ABS_FLOOR`` the rounding of float64 arithmetic on values of order one (nats, ratios: a few ulps of 1). Both
   matter only where a quantity has no seed spread and its kernels agreed: a kernel set emulates CPUs below the one
-  it runs on, never above (numpy's AVX-512 loops move a 1e-16 gap by 2e-16 that no AVX2 machine can show).
+  it runs on, never above (numpy's AVX-512 loops move float64-floor gaps in ways no AVX2 machine can show).
 
 The same rule holds on every machine: there is no "same platform" case. A quantity that appears or disappears, or
 changes shape, is a drift; a non-finite value matches any non-finite value (CLAIMS.json stores them all as null,
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["SD_FRACTION", "NOISE_FACTOR", "REL_FLOOR", "ABS_FLOOR", "RULE", "compare", "describe", "flatten", "kernel_noise",
-           "tolerance"]
+           "seed_sd", "tolerance"]
 
 SD_FRACTION = 0.1
 NOISE_FACTOR = 10.0
@@ -60,7 +61,7 @@ def flatten(value: Any) -> tuple[Any, np.ndarray]:
     return structure, np.array(numbers, dtype=float)
 
 
-def _seed_sd(value: Any) -> np.ndarray:
+def seed_sd(value: Any) -> np.ndarray:
     """The seed sd of every element of a per-seed value (sd over the first axis), 0 where there is no spread."""
     size = flatten(value)[1].size
     if not isinstance(value, list) or len(value) < 2:
@@ -79,7 +80,7 @@ def tolerance(old: Any, noise: float | None) -> np.ndarray:
     """How far each element of an accepted value may move before it counts as changed (the rule above)."""
     _, a = flatten(old)
     finite = np.where(np.isfinite(a), np.abs(a), 0.0)
-    return np.maximum.reduce([SD_FRACTION * _seed_sd(old), np.full(a.shape, NOISE_FACTOR * (noise or 0.0)),
+    return np.maximum.reduce([SD_FRACTION * seed_sd(old), np.full(a.shape, NOISE_FACTOR * (noise or 0.0)),
                               REL_FLOOR * finite, np.full(a.shape, ABS_FLOOR)])
 
 

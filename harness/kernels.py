@@ -3,7 +3,7 @@
 Another CPU changes a measurement's last bits because torch dispatches its kernels by instruction set (AVX-512,
 AVX2, SSE), MKL and oneDNN pick theirs, numpy picks its SIMD loops and OpenBLAS its core type. Each can be capped
 by an environment variable read when the library loads, so one machine can emulate another: on an AVX-512 machine,
-the ``x86-64-v3`` set reproduced an AVX2 machine's CLAIMS.json bit for bit (84 of 84 claims).
+the ``x86-64-v3`` set reproduced an AVX2 machine's CLAIMS.json bit for bit.
 
 ``--claims-update`` measures every accepted claim again under each set (``measure``) and stores, per quantity, the
 largest move as the row's ``kernel_noise`` (``harness.drift.kernel_noise``), which the drift rule allows ten times.
@@ -21,19 +21,23 @@ from typing import Any
 
 __all__ = ["KERNEL_SETS", "HELD_OUT", "kernel_env", "measure"]
 
-# name -> (torch's ATEN capability, MKL's and oneDNN's instruction-set caps, numpy SIMD targets to switch off,
-#          OpenBLAS core type or None to keep the detected one)
+# name -> the variables to set: torch's ATEN capability, MKL's and oneDNN's instruction-set caps, the OpenBLAS core
+# type (None: keep the detected one), and "numpy_off", the numpy SIMD targets to switch off
 KERNEL_SETS: dict[str, dict[str, Any]] = {
     "x86-64-v3": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2",
                   "numpy_off": ("X86_V4", "AVX512_ICL", "AVX512_SPR"), "OPENBLAS_CORETYPE": None},
     "x86-64-v2": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41",
                   "numpy_off": ("X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR"), "OPENBLAS_CORETYPE": "Nehalem"},
 }
+# Used by CI only, never for calibration: the rule is checked on kernels the noise was not measured on.
+HELD_OUT = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX", "ONEDNN_MAX_CPU_ISA": "AVX2",
+            "numpy_off": ("X86_V4", "AVX512_ICL", "AVX512_SPR"), "OPENBLAS_CORETYPE": "Sandybridge"}
 
 
 def kernel_env(name: str) -> dict[str, str]:
-    """The environment variables of kernel set ``name`` (or ``"held-out"``) on this machine (numpy targets it lacks are left alone:
-    numpy refuses to switch off what it does not have). Empty where the sets do not apply (not x86-64)."""
+    """The environment variables of kernel set ``name`` (or ``"held-out"``) on this machine. numpy targets the machine
+    lacks are left alone (numpy refuses to switch off what it does not have); empty where the sets do not apply
+    (not x86-64)."""
     if platform.machine() not in ("x86_64", "AMD64"):
         return {}
     spec = HELD_OUT if name == "held-out" else KERNEL_SETS[name]
@@ -59,11 +63,6 @@ def measure(tests: list[str], options: list[str], rootdir: Path, env: dict[str, 
         subprocess.run(cmd, cwd=rootdir, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, check=False)
         doc = load_report(report.with_suffix(".json")) or {"claims": []}
     return {row_key(row): row for row in doc["claims"]}
-
-
-# Used by CI only, never for calibration: the rule is checked on kernels the noise was not measured on.
-HELD_OUT = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX", "ONEDNN_MAX_CPU_ISA": "AVX2",
-            "numpy_off": ("X86_V4", "AVX512_ICL", "AVX512_SPR"), "OPENBLAS_CORETYPE": "Sandybridge"}
 
 
 def main(argv: list[str] | None = None) -> int:

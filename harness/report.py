@@ -4,7 +4,8 @@ Pure functions and one atomic writer; no pytest here. The JSON schema (``SCHEMA`
 README:
 
     {"schema": "toy-claims/report/v4",
-     "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads"},   # of the latest run
+     "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads", "cpu_capability",
+                     "blas_core"},                     # of the latest accepted rows (information only)
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
                  "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why", "log"} | null,
                  "expected",                      # the pin for the scale this row was measured at
@@ -16,7 +17,8 @@ README:
                  "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
                  "seed_sweep"?: {"offsets": [int], "verdicts": [str], "intervals": [[low, high] | null]},  # --claims-seed-sweep
-                 "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "sd_units", "why"}]},
+                 "kernel_noise"?: {name: number},  # largest move under other CPU kernels (--claims-update)
+                 "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "tolerance", "excess", "why"}]},
                  "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
 
 The two committed files hold only what a measurement determines: a run that changes no measurement leaves them

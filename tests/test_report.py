@@ -145,12 +145,12 @@ def test_a_record_that_is_not_unchanged_replaces_the_measurement(change):
 
 def test_a_drift_is_kept_with_the_accepted_row_as_baseline_until_accepted():
     previous = _accepted_doc()
-    moved = [{"quantity": "y", "from": 1.0, "to": 5.0, "sd_units": math.inf, "why": "w"}]
+    moved = [{"quantity": "y", "from": 1.0, "to": 5.0, "tolerance": 1e-6, "excess": math.inf, "why": "w"}]
     drifted = _rerun(measured={"y": 5.0, "z": [1.0, 2.0]}, drift={"status": "drifted", "rule": "r", "moved": moved})
     doc, figures = report.merge_records(previous, [drifted])
     [row] = doc["claims"]
     assert row["measured"]["y"] == 5.0 and row["environment"] == ENV2 and doc["environment"] == ENV2
-    assert row["drift"]["status"] == "drifted" and row["drift"]["moved"][0]["sd_units"] is None  # JSON has no inf
+    assert row["drift"]["status"] == "drifted" and row["drift"]["moved"][0]["excess"] is None  # JSON has no inf
     assert json.dumps(row["baseline"]) == json.dumps(previous["claims"][0])
     assert list(row)[-2:] == ["drift", "baseline"] and "seconds" not in row and "run" not in row
     assert list(figures) == ["claims_figures/a.b-curve.png"]
