@@ -11,7 +11,6 @@ check compares its measurement with its accepted one (``harness.drift``).
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import signal
 import threading
 from pathlib import Path
@@ -21,7 +20,6 @@ import pytest
 from toy_claims.harness import drift, report
 from toy_claims.harness import kernels
 from toy_claims.harness.environment import git_commit
-from toy_claims.harness.claims import GROUP_SEPARATOR
 from toy_claims.harness.context import DEVICES, SCALES, ClaimContext
 from toy_claims.harness.registry import claim_head, get_claim, registered_by_module, row_key
 from toy_claims.harness.verdicts import ERROR
@@ -29,8 +27,8 @@ from toy_claims.lab.runtime import pin_one_thread
 
 __all__ = ["ClaimsSession"]
 
+_COLLECTED = pytest.StashKey[dict]()  # node id -> claim definition, of the claims this process collected
 SWEEP = 5  # seed offsets a row accepted by --claims-update is swept over (N … N+4), as the committed report requires
-_GROUP_ID = re.compile(re.escape(GROUP_SEPARATOR) + r"([^\]@]+)\]$")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,41 +88,20 @@ def _interrupt_on_sigterm(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A run that collected claims measures on one thread (bitwise-repeatable CPU runs, no oversubscription under
-    -n auto); a run of other tests in a project that loads this plugin keeps its threads."""
-    if any(item.get_closest_marker("claim") for item in items):
+    -n auto); a run of other tests in a project that loads this plugin keeps its threads. Each collected claim's
+    definition is kept, so that the controller can report a claim that never ran (``ClaimsSession``)."""
+    config.stash[_COLLECTED] = {item.nodeid: claim_head(get_claim(item.get_closest_marker("claim").args[0]))
+                                for item in items if item.get_closest_marker("claim")}
+    if config.stash[_COLLECTED]:
         pin_one_thread()
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """``--dist loadgroup``: claims of one experiment group on one worker.
-
-    xdist's own loadgroup tags node ids with ``@group``, which pytest >= 9.2 no
-    longer lets a plugin do; the claim group is in the test id instead.
-    """
+    """``--dist loadgroup``: claims of one experiment group on one worker, safe when workers die (``harness.scheduling``)."""
     if config.getoption("dist") != "loadgroup":
         return None
-    from xdist.scheduler import LoadGroupScheduling
-
-    class ClaimGroupScheduling(LoadGroupScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            match = _GROUP_ID.search(nodeid)
-            return match.group(1) if match else super()._split_scope(nodeid)
-
-        def remove_node(self, node):
-            """A worker died: its claim is recorded once, as an error, and never re-run.
-
-            xdist's scope scheduler re-queues the whole unfinished scope, the test that
-            killed the worker included, so it would kill worker after worker until
-            "maximum crashed workers reached" and the session hangs or drops claims.
-            """
-            workload = self.assigned_work.get(node, {})
-            crashed = next((nodeid for unit in workload.values() for nodeid, done in unit.items() if not done), None)
-            for unit in workload.values():
-                if crashed in unit:
-                    unit[crashed] = True  # counted as done: the rest of its scope is re-queued without it
-            super().remove_node(node)
-            return crashed
+    from toy_claims.harness.scheduling import ClaimGroupScheduling
 
     return ClaimGroupScheduling(config, log)
 
@@ -177,6 +154,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     mark = item.get_closest_marker("claim")
     if mark is not None:  # lets a failing setup still name its claim on the report
         item.user_properties.append(("claim_head", claim_head(get_claim(mark.args[0]))))
+    collected = item.config.stash.get(_COLLECTED, None)
+    if collected and hasattr(item.config, "workerinput"):  # a worker's first report: every claim it will run
+        item.user_properties.append(("claims_collected", collected))
+        item.config.stash[_COLLECTED] = {}
 
 
 class ClaimsSession:
@@ -186,6 +167,8 @@ class ClaimsSession:
         self.config = config
         self.records: dict[str, dict] = {}
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
+        self.collected: dict[str, dict] = {}  # nodeid -> claim definition, of every claim a worker collected
+        self.crashed_workers = 0
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
         self.sweep: dict[str, dict[int, tuple[str, dict | None]]] = {}  # row key -> seed offset -> (verdict, estimate)
         self.tests: dict[str, str] = {}  # row key -> its test function's node id (what a child run selects)
@@ -198,6 +181,7 @@ class ClaimsSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        self.collected.update(props.get("claims_collected", {}))
         if "claim_head" in props:  # every phase's report of a claim check carries it
             self.heads[report.nodeid] = props["claim_head"]
         if "claim" in props:
@@ -215,6 +199,22 @@ class ClaimsSession:
     def pytest_testnodedown(self, node, error) -> None:
         for module, ids in getattr(node, "workeroutput", {}).get("claims_registered", {}).items():
             self.registered.setdefault(module, set()).update(ids)
+        self.crashed_workers += error is not None
+
+    def _never_ran(self) -> list[dict]:
+        """Error records of the collected claims that never ran because xdist stopped replacing crashed workers
+        (``--max-worker-restart``); a run stopped otherwise (Ctrl-C, ``-x``) keeps their previous rows."""
+        from xdist.dsession import get_default_max_worker_restart
+
+        limit = get_default_max_worker_restart(self.config)
+        if limit is None or self.crashed_workers <= limit:
+            return []
+        opt = self.config.getoption
+        why = (f"not measured: pytest-xdist stopped after {self.crashed_workers} crashed workers "
+               f"(--max-worker-restart {limit}) before this claim ran")
+        records = [_not_measured(head, why, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
+                   for head in self.collected.values()]
+        return [r for r in records if row_key(r) not in self.records]
 
     def _still_defined(self, row: dict) -> bool:
         """Whether a kept row's claim still exists: its module was collected and defines it, or was not collected
@@ -227,6 +227,8 @@ class ClaimsSession:
         return (Path(self.config.rootpath) / (module.replace(".", "/") + ".py")).exists()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.crashed_workers:
+            self.records.update((row_key(r), r) for r in self._never_ran())
         if not self.records:
             return
         if not hasattr(session.config, "workerinput") and not self.registered:  # no xdist: this process collected
@@ -355,7 +357,13 @@ def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_of
     """The record of a claim whose test failed before it returned a measurement (a fixture error, a dead worker)."""
     died = test_report.when not in ("setup", "call", "teardown")  # xdist reports a crashed worker's test as '???'
     headline = "the xdist worker died while measuring this claim" if died else f"failed in {test_report.when}"
+    record = _not_measured(head, str(test_report.longrepr), seed_offset, device, scale)
+    return {**record, "headline": headline, "seconds": round(test_report.duration, 3)}
+
+
+def _not_measured(head: dict, error: str, seed_offset: int, device: str, scale: str) -> dict:
+    """The error record of a claim that returned no measurement; ``error`` says why."""
     return {**head, "expected": head["expected_at"].get(scale, head["expected"]), "verdict": ERROR, "measured": {},
-            "headline": headline, "notes": [], "figures": [], "seconds": round(test_report.duration, 3),
-            "error": str(test_report.longrepr), "seed_offset": seed_offset, "device": device, "scale": scale,
+            "headline": error.splitlines()[0] if error else "not measured", "notes": [], "figures": [], "seconds": None,
+            "error": error, "seed_offset": seed_offset, "device": device, "scale": scale,
             "drift": {"status": "not measured", "rule": "", "moved": []}}

@@ -238,6 +238,49 @@ test_d_other = define("d-other", "h", False)
     assert out.count("node down") == out.count("replacing crashed worker") == 1 and "maximum crashed" not in out
 
 
+DEATHS = '''
+import os
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
+
+DIE = set(os.environ["DIE"].split(","))
+
+def define(name, group):
+    @claim(scope="source", id=f"d.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={},
+           criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED, group=group)
+    def test_d(ctx):
+        if name in DIE:
+            os._exit(1)
+        return {"x": 0.5}
+    return test_d
+
+for i in range(10):
+    globals()[f"test_u{i}"] = define(f"u{i}", None)
+for i in range(3):
+    globals()[f"test_g{i}"] = define(f"g{i}", "g")
+'''
+
+
+@pytest.mark.parametrize("die, options", [
+    ("u4", []),  # one ungrouped claim: xdist 3.8's own scope scheduler hangs here
+    ("u0,g1,u9", []),  # three, the first, one inside a group and the last
+    ("u1,u2,u3,u5", ["--max-worker-restart", "2"]),  # more deaths than xdist replaces: the rest is not run
+], ids=["one-ungrouped", "three-grouped-and-not", "beyond-max-worker-restart"])
+def test_any_number_of_worker_deaths_under_the_projects_scheduling_leave_a_row_per_claim(pytester, monkeypatch, die, options):
+    pytester.makepyfile(test_deaths=DEATHS)
+    monkeypatch.setenv("DIE", die)
+    result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", *options, timeout=120)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert sorted(rows) == sorted([f"d.u{i}" for i in range(10)] + [f"d.g{i}" for i in range(3)])
+    died = {f"d.{name}" for name in die.split(",")}
+    errors = {k for k, r in rows.items() if r["verdict"] == "error"}
+    assert died <= errors and all("worker died" in rows[k]["headline"] for k in died if "not measured" not in rows[k]["headline"])
+    never_ran = {k for k in errors - died}
+    assert all("max-worker-restart" in rows[k]["error"] for k in never_ran) and bool(never_ran) == bool(options)
+    assert all(r["verdict"] == "reproduced" for k, r in rows.items() if k not in errors)
+    assert report.pair_is_consistent(pytester.path / "CLAIMS.md")
+    assert result.stdout.str().count("node down") == len(errors - never_ran)  # one death a claim: never a re-run
+
+
 @pytest.mark.parametrize("content, message", [
     ("[1, 2]", "*is not a toy-claims/report/v4 report*"),
     ('{"schema": "toy-claims/report/v0", "claims": []}', "*is not a toy-claims/report/v4 report*"),

@@ -1,0 +1,58 @@
+"""The xdist scheduler of a claims run: claims of one experiment group on one worker, and safe when workers die.
+
+``--dist loadgroup`` sends the claims of one group (``[CLAIM_ID@GROUP]`` in the test id, ``claims.GROUP_SEPARATOR``)
+to one worker, so the experiment they share trains once. xdist's own loadgroup reads the group from an ``@group``
+suffix of the node id, which pytest >= 9.2 no longer lets a plugin add; and its scope scheduler (pytest-xdist 3.8)
+is unsafe when a worker dies, in three ways that ``ClaimGroupScheduling`` fixes:
+
+- it re-queues *every* unit the dead worker ever had, finished ones included; a replacement worker handed a unit
+  with nothing left to run reports no test, so nothing schedules again and the session hangs (upstream #1323);
+- it re-queues the test that killed the worker, which kills worker after worker until "maximum crashed workers
+  reached" (the claim is reported once, as an error, and never re-run);
+- after a death it hands work to every worker, a replacement that has not finished collecting included, and
+  fails with ``KeyError: <WorkerController gw3>`` (upstream #1189, #1362). A worker gets work once it has
+  collected (xdist calls ``schedule()`` then).
+"""
+
+from __future__ import annotations
+
+import re
+
+from xdist.scheduler import LoadGroupScheduling
+
+from toy_claims.harness.claims import GROUP_SEPARATOR
+
+__all__ = ["ClaimGroupScheduling"]
+
+_GROUP_ID = re.compile(re.escape(GROUP_SEPARATOR) + r"([^\]@]+)\]$")
+
+
+class ClaimGroupScheduling(LoadGroupScheduling):
+    """xdist's scope scheduler over claim groups, with a worker death handled as one error and no re-run."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        match = _GROUP_ID.search(nodeid)
+        return match.group(1) if match else super()._split_scope(nodeid)
+
+    def remove_node(self, node) -> str | None:
+        """A worker left: when it died, its running test is the crash item (done, never re-run) and only its units
+        with tests still to run go back to the queue, first, in their order. Returns the crash item or None."""
+        workload = self.assigned_work.pop(node)
+        unfinished = {scope: unit for scope, unit in workload.items() if not all(unit.values())}
+        if not unfinished:
+            return None
+        crashed = next(nodeid for unit in unfinished.values() for nodeid, done in unit.items() if not done)
+        for unit in unfinished.values():
+            if crashed in unit:
+                unit[crashed] = True
+        requeue = {scope: unit for scope, unit in unfinished.items() if not all(unit.values())}
+        for scope, unit in reversed(requeue.items()):
+            self.workqueue[scope] = unit
+            self.workqueue.move_to_end(scope, last=False)
+        for other in self.nodes:
+            self._reschedule(other)
+        return crashed
+
+    def _reschedule(self, node) -> None:
+        if node in self.registered_collections:  # a replacement still collecting gets work from schedule()
+            super()._reschedule(node)
