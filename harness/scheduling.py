@@ -11,7 +11,9 @@ is unsafe when a worker dies, in three ways that ``ClaimGroupScheduling`` fixes:
   reached" (the claim is reported once, as an error, and never re-run);
 - after a death it hands work to every worker, a replacement that has not finished collecting included, and
   fails with ``KeyError: <WorkerController gw3>`` (upstream #1189, #1362). A worker gets work once it has
-  collected (xdist calls ``schedule()`` then).
+  collected (xdist calls ``schedule()`` then);
+- a replacement gets one unit; a worker runs a test only when it holds the next one, so one single-test unit
+  waits forever (1 run in 12 with one death among ungrouped claims). Every worker is topped up to two tests.
 """
 
 from __future__ import annotations
@@ -54,5 +56,11 @@ class ClaimGroupScheduling(LoadGroupScheduling):
         return crashed
 
     def _reschedule(self, node) -> None:
-        if node in self.registered_collections:  # a replacement still collecting gets work from schedule()
-            super()._reschedule(node)
+        """Work for ``node`` until it holds two tests or the queue is empty: a worker runs a test only once it holds
+        the next one (or is told to shut down), so a replacement handed one single-test unit would wait forever."""
+        if node not in self.registered_collections:  # a replacement still collecting gets work from schedule()
+            return
+        super()._reschedule(node)
+        while self.workqueue and not node.shutting_down and self._pending_of(self.assigned_work[node]) < 2:
+            self._assign_work_unit(node)
+
