@@ -1,4 +1,4 @@
-"""CLAIMS.md / CLAIMS.json: merging claim records into the report, rendering it, merging shards.
+"""CLAIMS.md / CLAIMS.json: merging claim records into the report, rendering it.
 
 Pure functions and one atomic writer; no pytest here. The JSON schema (``SCHEMA``) is public and documented in the
 README:
@@ -32,7 +32,7 @@ written; every file is written atomically and a failed write leaves no temp file
 the CLAIMS.json it was rendered from, so a pair torn by a kill between the two renames is detectable
 (``pair_is_consistent``).
 
-Shards: ``python -m toy_claims.harness.report merge OUT.md SHARD.json …`` merges reports written by separate runs.
+Shards: ``harness/shards.py`` merges reports written by separate runs.
 """
 
 from __future__ import annotations
@@ -48,12 +48,13 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from toy_claims.harness.drift import compare as compare_drift, describe as describe_drift
+from toy_claims.harness.drift import describe as describe_drift
 from toy_claims.harness.registry import row_key
 from toy_claims.harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
-           "write_report", "load_report", "is_unchanged", "load_run_log", "pair_is_consistent", "summary_rows", "merge_shards"]
+           "write_report", "load_report", "is_unchanged", "load_run_log", "pair_is_consistent", "summary_rows",
+           "row_order", "figure_path"]
 
 SCHEMA = "toy-claims/report/v4"
 _OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
@@ -62,9 +63,19 @@ _VOLATILE = ("seconds", "run")
 _SCALE_ORDER = {"ci": 0, "paper": 1}
 
 
-def _order(row: dict[str, Any]) -> tuple:
+def row_order(row: dict[str, Any]) -> tuple:
+    """Where a row sits in the report: by claim id, the ci row before the paper row."""
     return row["id"], _SCALE_ORDER.get(row.get("scale") or "ci", 9)
+
+
 FIGURE_DIR = "claims_figures"
+
+
+def figure_path(key: str, name: str) -> str:
+    """Where the figure ``name`` of the row ``key`` lives, relative to the report's folder (one file per figure)."""
+    return f"{FIGURE_DIR}/{_slug(key)}-{_slug(name)}.png"
+
+
 _MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
          "error": "💥 error", "observation": "🔎 observation", "skipped": "⏭️ skipped", "uncalibrated": "🧭 uncalibrated"}
 
@@ -160,7 +171,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         environment = row["environment"] = record.get("environment", environment)
         row["figures"] = []
         for fig in record["figures"]:
-            path = f"{FIGURE_DIR}/{_slug(key)}-{_slug(fig['name'])}.png"
+            path = figure_path(key, fig["name"])
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
         if "seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]:
@@ -170,7 +181,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         if not accept and old is not None and pending:  # the accepted numbers stay until a person accepts new ones
             row["baseline"] = old.get("baseline") or {k: v for k, v in old.items() if k != "baseline"}
         rows[key] = _canonical(row)
-    doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=_order)}
+    doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=row_order)}
     return doc, figures
 
 
@@ -477,81 +488,3 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v[:12]) + (", …" if len(v) > 12 else "") + "]"
     return str(v)
-
-
-def merge_shards(shard_paths: list[Path]) -> tuple[dict, dict[str, bytes], dict, list[str]]:
-    """Merge reports written by separate runs (shards) into one: (document, figures, run log, conflicts).
-
-    Refuses shards of different schema versions. Of each claim the most recent row wins (by the run id in the
-    shard's run log; without one, the later shard on the command line); ``conflicts`` names the claims that two
-    shards measured differently (beyond the drift rule), which a merge must not hide.
-    """
-    shards = []
-    for path in map(Path, shard_paths):
-        raw = json.loads(path.read_text()) if path.exists() else None
-        if not isinstance(raw, dict) or raw.get("schema") != SCHEMA:
-            found = raw.get("schema") if isinstance(raw, dict) else "no report"
-            raise ReportError(f"{path}: every shard must be a {SCHEMA} report, found {found!r}")
-        shards.append((path, load_report(path), load_run_log(path.with_suffix(".md")) or {}))
-    rows: dict[str, tuple[tuple, dict, Path, dict]] = {}
-    conflicts = []
-    for order, (path, doc, log) in enumerate(shards):
-        for row in doc["claims"]:
-            key_ = row_key(row)
-            entry = log.get("rows", {}).get(key_, {})
-            key = (entry.get("run") or "", order)
-            if key_ in rows:
-                other = rows[key_][1]
-                measured_both = all(r["verdict"] not in ("error", "skipped") for r in (row, other))
-                if measured_both and row["version"] == other["version"] and compare_drift(
-                        {**row, "measured": _nan(row["measured"])}, other)["status"] == "drifted":
-                    conflicts.append(f"{key_}: {rows[key_][2]} and {path} measured it differently")
-                if key < rows[key_][0]:
-                    continue
-            rows[key_] = (key, row, path, entry)
-    figures: dict[str, bytes] = {}
-    for _, row, path, _ in rows.values():
-        for fig in row["figures"]:
-            figures[fig["path"]] = (path.parent / fig["path"]).read_bytes()
-    latest = max(rows.values(), key=lambda r: r[0]) if rows else None
-    doc = {"schema": SCHEMA, "environment": latest[1]["environment"] if latest else None,
-           "claims": sorted((r[1] for r in rows.values()), key=_order)}
-    run_log = {"schema": RUN_LOG_SCHEMA, "run": {"merged_from": [str(p) for p in shard_paths]},
-               "rows": {k: rows[k][3] for k in sorted(rows)}}
-    return doc, figures, run_log, conflicts
-
-
-def _nan(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nan(v) for v in value]
-    return math.nan if value is None else value
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m toy_claims.harness.report merge OUT.md SHARD.json …``: one report from the reports of several shards."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m toy_claims.harness.report", description=main.__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    merge = sub.add_parser("merge", help="merge shard reports into one CLAIMS.md / CLAIMS.json")
-    merge.add_argument("out", type=Path, help="the merged CLAIMS.md (CLAIMS.json and figures beside it)")
-    merge.add_argument("shards", type=Path, nargs="+", help="the shards' CLAIMS.json files")
-    args = parser.parse_args(argv)
-    try:
-        check_report_path(args.out)  # an existing CLAIMS.json there must be ours
-        doc, figures, run_log, conflicts = merge_shards(args.shards)
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    write_report(args.out, doc, figures, run_log)
-    for line in conflicts:
-        print(f"conflict: {line}", file=sys.stderr)
-    print(f"merged {len(doc['claims'])} claims from {len(args.shards)} shards into {args.out}")
-    return 1 if conflicts else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

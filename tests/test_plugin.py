@@ -412,7 +412,7 @@ def test_two_shards_merge_into_the_report_of_one_full_run(suite):
     suite.runpytest_subprocess("-n", "0", "--claims-report", "full/CLAIMS.md")
     suite.runpytest_subprocess("-n", "0", "-k", "holds or nan or observed", "--claims-report", "a/CLAIMS.md")
     suite.runpytest_subprocess("-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
-    merged = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    merged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert merged.ret == 0, merged.stderr.str()
     for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png"):
         assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
@@ -424,12 +424,12 @@ def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
     doc = json.loads((suite.path / "b/CLAIMS.json").read_text())
     doc["claims"][0]["measured"]["x"][0] += 1.0
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    flagged = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    flagged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert flagged.ret == 1
     flagged.stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
     doc["schema"] = "toy-claims/report/v1"
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    refused = suite.run(sys.executable, "-m", "toy_claims.harness.report", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    refused = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert refused.ret == 2
     refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
 
