@@ -9,6 +9,7 @@ re-exports the criteria, verdicts and ``Source``.
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from typing import Any, Callable
@@ -141,7 +142,7 @@ def _headline(c: Claim, measured: dict[str, Any], estimate: dict[str, Any] | Non
 def _is_number_tree(value: Any) -> bool:
     if isinstance(value, list):
         return all(_is_number_tree(v) for v in value)
-    return isinstance(value, (int, float))  # bool is an int
+    return isinstance(value, float) or isinstance(value, int) and abs(value) <= sys.float_info.max  # bool is an int
 
 
 def _checked_measurement(measured: Any) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def _checked_measurement(measured: Any) -> dict[str, Any]:
                         f"{type(measured).__name__}: {measured!r:.200}")
     bad = {k: v for k, v in measured.items() if not _is_number_tree(v)}
     if bad:
-        raise TypeError("measured quantities must be numbers or (nested) lists of numbers; not: "
+        raise TypeError("measured quantities must be float64 numbers or (nested) lists of them; not: "
                         + ", ".join(f"{k}={v!r:.80}" for k, v in bad.items()))
     return measured
 

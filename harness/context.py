@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 
+from toy_claims.harness.registry import NAME
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.validation import require_choice, require_seed, require_type
 
@@ -49,6 +50,9 @@ class ClaimContext:
         """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it."""
         require_type(name, "name", str, "a str (the figure's file name)")
         require_type(caption, "caption", str, "a str")
+        if not NAME.fullmatch(name) or name in {f["name"] for f in self.figures}:
+            raise ValueError(f"name must be letters, digits, '.', '_' and '-' (starting with a letter or digit) and "
+                             f"unique among the claim's figures (it names the file); got {name!r}")
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()

@@ -11,13 +11,15 @@ check compares its measurement with its accepted one (``harness.drift``).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
-from toy_claims.harness import drift, report
+from toy_claims.harness import drift, report, store
 from toy_claims.harness import kernels
 from toy_claims.harness.environment import git_commit
 from toy_claims.harness.context import DEVICES, SCALES, ClaimContext
@@ -28,6 +30,9 @@ from toy_claims.lab.runtime import pin_one_thread
 __all__ = ["ClaimsSession"]
 
 _COLLECTED = pytest.StashKey[dict]()  # node id -> claim definition, of the claims this process collected
+MAX_SEED_OFFSET = 2**32 - 1  # seeds are offset + stream spacing × stream + i: far below 2**64 - 1 for any claim
+MAX_SWEEP = 100
+CLAIM_TIMEOUT = 1800.0  # seconds: 20× the slowest claim group at the ci scale, so only a stuck claim meets it
 SWEEP = 5  # seed offsets a row accepted by --claims-update is swept over (N … N+4), as the committed report requires
 
 
@@ -44,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-seed-sweep", type=int, default=1, metavar="K",
                     help="measure every claim at the K seed offsets N, N+1, …, N+K-1 (N = --claims-seed): every pin "
                          "must hold at each, and the report shows the verdict flip rate (default 1: no sweep)")
+    group.addoption("--claims-timeout", type=float, default=CLAIM_TIMEOUT, metavar="SECONDS",
+                    help="the most a claim's test may take (pytest-timeout, per test; a claim with its own "
+                         f"@pytest.mark.timeout keeps it); over it the claim is an error row. 0: no limit "
+                         f"(default {CLAIM_TIMEOUT:.0f})")
     group.addoption("--claims-scale", default="ci", choices=SCALES,
                     help="how big the experiments are: ci (the CI machine's sizes) or paper (the sources' sizes, "
                          "meant for a GPU); default ci")
@@ -51,10 +60,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(id): the check of a claim registered by harness.claims.claim")
-    if config.getoption("--claims-seed-sweep") < 1:
-        raise pytest.UsageError(f"--claims-seed-sweep must be an integer >= 1, got {config.getoption('--claims-seed-sweep')}")
-    if config.getoption("--claims-seed") < 0:
-        raise pytest.UsageError(f"--claims-seed must be an integer >= 0, got {config.getoption('--claims-seed')}")
+    if not 1 <= config.getoption("--claims-seed-sweep") <= MAX_SWEEP:
+        raise pytest.UsageError(f"--claims-seed-sweep must be an integer in [1, {MAX_SWEEP}] (each offset is a run of "
+                                f"every claim), got {config.getoption('--claims-seed-sweep')}")
+    if not 0 <= config.getoption("--claims-seed") <= MAX_SEED_OFFSET - config.getoption("--claims-seed-sweep") + 1:
+        raise pytest.UsageError(f"--claims-seed must be an integer in [0, 2**32 - 1] (the seeds a claim derives from "
+                                f"it must stay valid seeds), got {config.getoption('--claims-seed')}")
+    timeout = config.getoption("--claims-timeout")
+    if not (math.isfinite(timeout) and timeout >= 0):
+        raise pytest.UsageError(f"--claims-timeout must be a number of seconds >= 0 (0: no limit), got {timeout}")
     device = config.getoption("--claims-device")
     if config.getoption("--claims-scale") == "paper" and device != "cuda":
         raise pytest.UsageError(
@@ -69,6 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
             report.check_report_path(session.report_path, config.getoption("--claims-seed"))
         except report.ReportError as exc:
             raise pytest.UsageError(str(exc)) from None
+        session.recovered = store.recover(session.report_path)  # what a killed run left: temp files, a torn pair
         config.pluginmanager.register(session, "claims-session")
         _interrupt_on_sigterm(config)
 
@@ -94,6 +109,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                 for item in items if item.get_closest_marker("claim")}
     if config.stash[_COLLECTED]:
         pin_one_thread()
+    limit = config.getoption("--claims-timeout")
+    if limit > 0:
+        for item in items:
+            if item.get_closest_marker("claim") and not item.get_closest_marker("timeout"):
+                item.add_marker(pytest.mark.timeout(limit))
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -169,6 +189,9 @@ class ClaimsSession:
         self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
         self.collected: dict[str, dict] = {}  # nodeid -> claim definition, of every claim a worker collected
         self.crashed_workers = 0
+        self.unwritten: list[str] = []  # what the session end could not write, for the summary
+        self.recovered: list[str] = []  # what the start repaired of a killed run's report
+        self.doc: dict | None = None
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
         self.sweep: dict[str, dict[int, tuple[str, dict | None]]] = {}  # row key -> seed offset -> (verdict, estimate)
         self.tests: dict[str, str] = {}  # row key -> its test function's node id (what a child run selects)
@@ -248,14 +271,52 @@ class ClaimsSession:
                 offsets = sorted(swept)
                 record["seed_sweep"] = {"offsets": offsets, "verdicts": [swept[k][0] for k in offsets],
                                         "intervals": [_interval(swept[k][1]) for k in offsets]}
-        previous = report.load_report(self.report_path.with_suffix(".json"))  # checked at configure; raises if it changed
-        if self.config.getoption("--claims-update"):
-            self._measure_evidence(records, previous)
+        try:
+            if self.config.getoption("--claims-update"):
+                self._measure_evidence(records, report.load_report(self.report_path.with_suffix(".json")))
+            with store.locked(self.report_path, waiting=self._say):  # read again under the lock: another run may have written
+                self.doc = self._write(self.report_path, report.load_report(self.report_path.with_suffix(".json")),
+                                       records, run)
+        except (report.ReportError, OSError, ValueError, TypeError) as exc:  # what the session end can still meet
+            self._rescue(records, run, f"{type(exc).__name__}: {exc}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED if session.exitstatus == 0 else session.exitstatus
+
+    def _write(self, md_path: Path, previous: dict | None, records: list[dict], run: dict) -> dict:
+        """Merge ``records`` into ``previous`` and write the report at ``md_path``. A row that cannot be rendered
+        is left out (its previous row stays) and said in the summary: the rest of the run is written."""
         doc, figures = report.merge_records(previous, records, accept=self.config.getoption("--claims-update"),
                                             keep=self._still_defined)
-        self.doc = doc
-        run_log = report.merge_run_log(report.load_run_log(self.report_path), records, run)
-        report.write_report(self.report_path, doc, figures, run_log)
+        old = {row_key(c): c for c in (previous or {}).get("claims", [])}
+        rows = []
+        for row in doc["claims"]:
+            problem = report.render_problem(row)
+            if problem is None:
+                rows.append(row)
+                continue
+            self.unwritten.append(f"{row_key(row)}: not written, {problem}")
+            if row_key(row) in old:
+                rows.append(old[row_key(row)])
+        doc["claims"] = rows
+        shown = {f["path"] for row in rows for f in row["figures"]}
+        figures = {path: data for path, data in figures.items() if path in shown}
+        store.write_report(md_path, doc, figures, report.merge_run_log(report.load_run_log(md_path), records, run))
+        return doc
+
+    def _rescue(self, records: list[dict], run: dict, why: str) -> None:
+        """The report could not be written: this run's rows go to a report of their own, beside it or in the temp
+        folder, to be merged later (``harness.shards``); the summary says where."""
+        name = f"{self.report_path.stem}.unsaved-{run['id']}"
+        for folder in (self.report_path.parent / name, Path(tempfile.gettempdir()) / name):
+            try:
+                self._write(folder / "CLAIMS.md", None, records, run)
+            except (report.ReportError, OSError, ValueError, TypeError):
+                continue
+            self.unwritten.insert(0, f"could not write {self.report_path} ({why}); this run's {len(records)} "
+                                     f"claim(s) are in {folder / 'CLAIMS.md'}: merge them with python -m "
+                                     f"toy_claims.harness.shards merge {self.report_path} {folder / 'CLAIMS.json'}")
+            return
+        self.unwritten.insert(0, f"could not write {self.report_path} ({why}), nor a copy beside it or in "
+                                 f"{tempfile.gettempdir()}: this run's measurements are lost")
 
     def _measure_evidence(self, records: list[dict], previous: dict | None) -> None:
         """What accepting a row needs besides its measurement, measured in child runs of the claims that lack it:
@@ -320,13 +381,20 @@ class ClaimsSession:
         if terminal is not None:
             terminal.write_line(f"claims-update: {line}")
 
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return [f"claims report: {line}" for line in self.recovered]
+
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
             return
         from tabulate import tabulate
 
-        rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.section("claims")
+        for line in self.unwritten:
+            terminalreporter.write_line(f"claims report: {line}", red=True)
+        if self.doc is None:
+            return
+        rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
         if self.config.getoption("--claims-seed-sweep") > 1:
             flips = {k: v for k, v in self.sweep.items() if len({verdict for verdict, _ in v.values()}) > 1}
@@ -356,7 +424,10 @@ def _failed_before_measuring(head: dict, test_report: pytest.TestReport, seed_of
                              scale: str) -> dict:
     """The record of a claim whose test failed before it returned a measurement (a fixture error, a dead worker)."""
     died = test_report.when not in ("setup", "call", "teardown")  # xdist reports a crashed worker's test as '???'
-    headline = "the xdist worker died while measuring this claim" if died else f"failed in {test_report.when}"
+    timed_out = "Timeout (>" in str(test_report.longrepr)  # pytest-timeout's message
+    headline = ("the xdist worker died while measuring this claim" if died else
+                "over its time limit (--claims-timeout, or the claim's own timeout mark)" if timed_out else
+                f"failed in {test_report.when}")
     record = _not_measured(head, str(test_report.longrepr), seed_offset, device, scale)
     return {**record, "headline": headline, "seconds": round(test_report.duration, 3)}
 

@@ -7,6 +7,7 @@ pinned verdict, plus the function that measures it. Pure: no pytest.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from toy_claims.harness.verdicts import Control, Criterion
 
-__all__ = ["Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
+__all__ = ["NAME", "Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Claim:
 
 
 _REGISTRY: dict[str, Claim] = {}
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # what a claim id and a figure name are made of: each names a file
 
 
 def get_claim(claim_id: str) -> Claim:
@@ -68,6 +70,9 @@ def all_claims() -> list[Claim]:
 
 def register(c: Claim) -> None:
     """Add ``c``; re-registering the same function (a re-import) is allowed, another function's id is not."""
+    if not isinstance(c.id, str) or not NAME.fullmatch(c.id):
+        raise ValueError(f"claim id must be a str of letters, digits, '.', '_' and '-' (starting with a letter or "
+                         f"digit): it names the claim's figure folder; got {c.id!r}")
     old = _REGISTRY.get(c.id)
     same_origin = old is not None and (old.measure.__module__, old.measure.__qualname__) == (
         c.measure.__module__, c.measure.__qualname__)

@@ -1,6 +1,6 @@
 """CLAIMS.md / CLAIMS.json: merging claim records into the report, rendering it.
 
-Pure functions and one atomic writer; no pytest here. The JSON schema (``SCHEMA``) is public and documented in the
+Pure functions; no pytest here (``harness.store`` writes the files). The JSON schema (``SCHEMA``) is public and documented in the
 README:
 
     {"schema": "toy-claims/report/v4",
@@ -27,10 +27,8 @@ seconds per claim) go to ``CLAIMS.run.json`` beside them (``RUN_LOG``; git-ignor
 as null. A subset run keeps every row of the previous report that it did not re-measure.
 
 Nothing measured is lost silently: a report path that holds something that is not our report (unreadable JSON,
-another schema) is refused with ``ReportError`` before any claim runs; the Markdown is rendered before anything is
-written; every file is written atomically and a failed write leaves no temp file; CLAIMS.md names the SHA-256 of
-the CLAIMS.json it was rendered from, so a pair torn by a kill between the two renames is detectable
-(``pair_is_consistent``).
+another schema, a row the merge or the renderer cannot take: ``row_problem``) is refused with ``ReportError``
+before any claim runs.
 
 Shards: ``harness/shards.py`` merges reports written by separate runs.
 """
@@ -38,7 +36,6 @@ Shards: ``harness/shards.py`` merges reports written by separate runs.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
 import os
@@ -53,8 +50,8 @@ from toy_claims.harness.registry import row_key
 from toy_claims.harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
-           "write_report", "load_report", "is_unchanged", "load_run_log", "pair_is_consistent", "summary_rows",
-           "row_order", "figure_path"]
+           "load_report", "is_unchanged", "load_run_log", "summary_rows",
+           "row_order", "figure_path", "row_problem", "render_problem", "shown"]
 
 SCHEMA = "toy-claims/report/v4"
 _OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
@@ -72,8 +69,10 @@ FIGURE_DIR = "claims_figures"
 
 
 def figure_path(key: str, name: str) -> str:
-    """Where the figure ``name`` of the row ``key`` lives, relative to the report's folder (one file per figure)."""
-    return f"{FIGURE_DIR}/{_slug(key)}-{_slug(name)}.png"
+    """Where the figure ``name`` of the row ``key`` lives, relative to the report's folder: one folder a row, one
+    file a figure. Two rows or two figures never share a file: a row key (``id`` or ``id@scale``) and a figure name
+    (``registry.NAME``, checked where each is declared) contain no "/"."""
+    return f"{FIGURE_DIR}/{key}/{name}.png"
 
 
 _MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
@@ -93,14 +92,36 @@ def check_report_path(md_path: Path, seed_offset: int | None = None) -> None:
     if md_path.is_dir():
         raise ReportError(f"--claims-report must name a file, got the directory {str(md_path)!r}")
     existing = next((p for p in (md_path.parent, *md_path.parent.parents) if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK) or not _can_write(existing):
         raise ReportError(f"--claims-report {str(md_path)!r}: the directory {str(existing or md_path.parent)!r} is not writable")
+    figures = md_path.parent / FIGURE_DIR
+    if figures.exists() and not figures.is_dir():
+        raise ReportError(f"{figures} is not a folder: the report's figures go there; move it away")
+    if figures.exists() and not figures.resolve().is_relative_to(md_path.parent.resolve()):
+        raise ReportError(f"{figures} leads to {str(figures.resolve())!r}, outside the report's folder (a symlink); "
+                          "figures are written only inside it: remove the link")
     doc = load_report(md_path.with_suffix(".json"))  # raises on a file that is not our report
+    for i, row in enumerate((doc or {}).get("claims", [])):
+        if problem := row_problem(row):
+            name = repr(row["id"]) if isinstance(row, dict) and isinstance(row.get("id"), str) else f"#{i + 1}"
+            raise ReportError(f"{md_path.with_suffix('.json')}: claim {name}: {problem}; a run could not merge into "
+                              "it: move it away or pass --claims-report another path (it is never overwritten)")
     offsets = sorted({c.get("seed_offset") for c in (doc or {}).get("claims", [])} - {None, seed_offset})
     if seed_offset is not None and offsets:
         raise ReportError(f"{md_path.with_suffix('.json')} holds rows measured at seed offset {offsets[0]}; a run at "
                           f"--claims-seed {seed_offset} is never compared with them nor written over them: pass its own "
                           f"report path, e.g. --claims-report seed{seed_offset}/CLAIMS.md")
+
+
+def _can_write(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (os.access says yes to /proc and /sys; creating one says no)."""
+    probe = folder / f".claims-probe.{os.getpid()}.tmp"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def load_report(json_path: Path) -> dict[str, Any] | None:
@@ -157,7 +178,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         key = row_key(record)
         old = accepted_rows.get(key)
         accepted = None if old is None else old.get("baseline", old)
-        if accepted is not None and is_unchanged(record, accepted):
+        if accepted is not None and is_unchanged(record, accepted) and _figures_named(key, accepted):
             kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted
                     if k not in ("drift", "baseline")}
             kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
@@ -183,6 +204,12 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         rows[key] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=row_order)}
     return doc, figures
+
+
+def _figures_named(key: str, row: dict[str, Any]) -> bool:
+    """Whether a row's figure files are named as ``figure_path`` names them now (a row written under an older naming
+    takes this run's figures, at their new paths)."""
+    return all(f["path"] == figure_path(key, f["name"]) for f in row.get("figures", []))
 
 
 def is_unchanged(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
@@ -223,53 +250,6 @@ def load_run_log(md_path: Path) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) and doc.get("schema") == RUN_LOG_SCHEMA else None
 
 
-def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes], run_log: dict | None = None) -> Path:
-    """Render, then write figures, CLAIMS.json and CLAIMS.md, each atomically (temp file + rename). Returns the JSON path.
-
-    Rendering first means a document that cannot be rendered writes nothing.
-    """
-    md_path = Path(md_path)
-    root = md_path.parent
-    json_bytes = (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
-    md_bytes = (_digest_line(json_bytes) + "\n" + render_markdown(doc)).encode()
-    for rel, data in sorted(figures.items()):
-        _atomic_write(root / rel, data)
-    json_path = md_path.with_suffix(".json")
-    _atomic_write(json_path, json_bytes)
-    _atomic_write(md_path, md_bytes)
-    if run_log is not None:
-        _atomic_write(run_log_path(md_path), (json.dumps(run_log, indent=1) + "\n").encode())
-    return json_path
-
-
-def pair_is_consistent(md_path: Path) -> bool:
-    """Whether CLAIMS.md was rendered from the CLAIMS.json beside it (False after a write torn between the two)."""
-    md_path = Path(md_path)
-    try:
-        first = md_path.read_text().split("\n", 1)[0]
-        return first == _digest_line(md_path.with_suffix(".json").read_bytes())
-    except OSError:
-        return False
-
-
-def _digest_line(json_bytes: bytes) -> str:
-    return f"<!-- rendered from CLAIMS.json sha256:{hashlib.sha256(json_bytes).hexdigest()} -->"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text)
-
-
 def _json_numbers(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -278,6 +258,100 @@ def _json_numbers(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_numbers(v) for k, v in value.items()}
     return value
+
+
+# What is wrong with a row ----------------------------------------------------------------------------------------
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:  # JSON's numbers and booleans; null is a non-finite number
+    return v is None or isinstance(v, (int, float))
+
+
+def _is_number_tree(v: Any) -> bool:
+    return _is_number(v) or isinstance(v, list) and all(_is_number_tree(x) for x in v)
+
+
+def _is_measured(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_number_tree(x) for x in v.values())
+
+
+def _is_figures(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(f, dict) and all(_is_text(f.get(k)) for k in ("name", "caption", "path"))
+                                       for f in v)
+
+
+_FIELDS: dict[str, tuple[Any, str]] = {  # what the merge and the renderer read of a row: field -> (check, what it must be)
+    "id": (lambda v: _is_text(v) and v != "", "a non-empty string"),
+    "scale": (lambda v: _is_text(v) and v != "", "a non-empty string"),
+    "version": (_is_int, "an integer"),
+    "statement": (_is_text, "a string"),
+    "source": (lambda v: isinstance(v, dict) and all(_is_text(v.get(k)) for k in ("file", "section", "quote")),
+               "an object with the strings file, section and quote"),
+    "setup": (lambda v: isinstance(v, dict), "an object"),
+    "criterion": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+    "expected": (_is_text, "a string"),
+    "reason": (_is_text, "a string"),
+    "verdict": (_is_text, "a string"),
+    "measured": (_is_measured, "an object of numbers and (nested) lists of numbers"),
+    "headline": (_is_text, "a string"),
+    "notes": (lambda v: isinstance(v, list) and all(map(_is_text, v)), "a list of strings"),
+    "figures": (_is_figures, "a list of objects with the strings name, caption and path"),
+    "error": (lambda v: v is None or _is_text(v), "a string or null"),
+    "seed_offset": (lambda v: v is None or _is_int(v), "an integer or null"),
+    "device": (_is_text, "a string"),
+    "environment": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+}
+_OPTIONAL: dict[str, tuple[Any, str]] = {  # fields a row may lack, each checked when present
+    "expected_at": (lambda v: isinstance(v, dict) and all(map(_is_text, v.values())), "an object of strings"),
+    "scope": (lambda v: v is None or _is_text(v), "a string or null"),
+    "evidence": (lambda v: v is None or _is_text(v), "a string or null"),
+    "module": (lambda v: v is None or _is_text(v), "a string or null"),
+    "controls": (lambda v: isinstance(v, list) and all(isinstance(k, dict) and _is_text(k.get("quantity")) for k in v),
+                 "a list of objects, each with a quantity"),
+    "estimate": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+    "seed_sweep": (lambda v: isinstance(v, dict), "an object"),
+    "kernel_noise": (lambda v: isinstance(v, dict) and all(map(_is_number, v.values())), "an object of numbers"),
+    "drift": (lambda v: isinstance(v, dict), "an object"),
+    "baseline": (lambda v: isinstance(v, dict) and _is_measured(v.get("measured", {}))
+                 and all(map(_is_number, (v.get("kernel_noise") or {}).values())),
+                 "an object (an accepted row, with measured numbers)"),
+}
+
+
+def row_problem(row: Any) -> str | None:
+    """What is wrong with a report row (a shard's, the baseline's), None when the merge and the renderer can take it."""
+    if not isinstance(row, dict):
+        return f"a {type(row).__name__}, not an object"
+    missing = [k for k in _FIELDS if k not in row]
+    if missing:
+        return "lacks " + ", ".join(missing)
+    for k, (ok, what) in {**_FIELDS, **_OPTIONAL}.items():
+        if k in row and not ok(row[k]):
+            return f"{k!r} must be {what}, got {shown(row[k])}"
+    return render_problem(row)
+
+
+def render_problem(row: dict[str, Any]) -> str | None:
+    """A last check on what a field list cannot see (a criterion's or a sweep's inner fields): render the row alone."""
+    try:
+        render_markdown({"schema": SCHEMA, "environment": None, "claims": [row]})
+        json.dumps(row, allow_nan=False)
+    except Exception as exc:  # noqa: BLE001 -- whatever breaks the renderer is this row's fault, said as such
+        return f"cannot be rendered ({type(exc).__name__}: {exc})"
+    return None
+
+
+def shown(value: Any) -> str:
+    """A value as JSON, cut to 60 characters: how an error message quotes what it refuses."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _agreement(c: dict[str, Any]) -> str:

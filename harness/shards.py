@@ -28,7 +28,8 @@ from typing import Any
 from toy_claims.harness.drift import compare as compare_drift
 from toy_claims.harness.registry import row_key
 from toy_claims.harness.report import (FIGURE_DIR, RUN_LOG_SCHEMA, SCHEMA, ReportError, figure_path, load_report,
-                                       load_run_log, render_markdown, row_order, run_log_path, write_report)
+                                       load_run_log, render_problem, row_order, row_problem, run_log_path, shown)
+from toy_claims.harness.store import locked, write_report
 
 __all__ = ["Shard", "load_shard", "merge", "merge_shards", "main"]
 
@@ -43,99 +44,6 @@ class Shard:
     claims: list[dict[str, Any]]
     log_rows: dict[str, dict[str, Any]]
     figures: dict[str, bytes]
-
-
-# What is wrong with a row ----------------------------------------------------------------------------------------
-
-def _is_text(v: Any) -> bool:
-    return isinstance(v, str)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:  # JSON's numbers and booleans; null is a non-finite number
-    return v is None or isinstance(v, (int, float))
-
-
-def _is_number_tree(v: Any) -> bool:
-    return _is_number(v) or isinstance(v, list) and all(_is_number_tree(x) for x in v)
-
-
-def _is_measured(v: Any) -> bool:
-    return isinstance(v, dict) and all(_is_number_tree(x) for x in v.values())
-
-
-def _is_figures(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(f, dict) and all(_is_text(f.get(k)) for k in ("name", "caption", "path"))
-                                       for f in v)
-
-
-_FIELDS: dict[str, tuple[Any, str]] = {  # what the merge and the renderer read of a row: field -> (check, what it must be)
-    "id": (lambda v: _is_text(v) and v != "", "a non-empty string"),
-    "scale": (lambda v: _is_text(v) and v != "", "a non-empty string"),
-    "version": (_is_int, "an integer"),
-    "statement": (_is_text, "a string"),
-    "source": (lambda v: isinstance(v, dict) and all(_is_text(v.get(k)) for k in ("file", "section", "quote")),
-               "an object with the strings file, section and quote"),
-    "setup": (lambda v: isinstance(v, dict), "an object"),
-    "criterion": (lambda v: v is None or isinstance(v, dict), "an object or null"),
-    "expected": (_is_text, "a string"),
-    "reason": (_is_text, "a string"),
-    "verdict": (_is_text, "a string"),
-    "measured": (_is_measured, "an object of numbers and (nested) lists of numbers"),
-    "headline": (_is_text, "a string"),
-    "notes": (lambda v: isinstance(v, list) and all(map(_is_text, v)), "a list of strings"),
-    "figures": (_is_figures, "a list of objects with the strings name, caption and path"),
-    "error": (lambda v: v is None or _is_text(v), "a string or null"),
-    "seed_offset": (_is_int, "an integer"),
-    "device": (_is_text, "a string"),
-    "environment": (lambda v: v is None or isinstance(v, dict), "an object or null"),
-}
-_OPTIONAL: dict[str, tuple[Any, str]] = {  # fields a row may lack, each checked when present
-    "expected_at": (lambda v: isinstance(v, dict) and all(map(_is_text, v.values())), "an object of strings"),
-    "scope": (lambda v: v is None or _is_text(v), "a string or null"),
-    "evidence": (lambda v: v is None or _is_text(v), "a string or null"),
-    "module": (lambda v: v is None or _is_text(v), "a string or null"),
-    "controls": (lambda v: isinstance(v, list) and all(isinstance(k, dict) and _is_text(k.get("quantity")) for k in v),
-                 "a list of objects, each with a quantity"),
-    "estimate": (lambda v: v is None or isinstance(v, dict), "an object or null"),
-    "seed_sweep": (lambda v: isinstance(v, dict), "an object"),
-    "kernel_noise": (lambda v: isinstance(v, dict) and all(map(_is_number, v.values())), "an object of numbers"),
-    "drift": (lambda v: isinstance(v, dict), "an object"),
-    "baseline": (lambda v: isinstance(v, dict) and _is_measured(v.get("measured", {}))
-                 and all(map(_is_number, (v.get("kernel_noise") or {}).values())),
-                 "an object (an accepted row, with measured numbers)"),
-}
-
-
-def _row_problem(row: Any) -> str | None:
-    """What is wrong with a shard's row, None when the merge and the renderer can take it."""
-    if not isinstance(row, dict):
-        return f"a {type(row).__name__}, not an object"
-    missing = [k for k in _FIELDS if k not in row]
-    if missing:
-        return "lacks " + ", ".join(missing)
-    for k, (ok, what) in {**_FIELDS, **_OPTIONAL}.items():
-        if k in row and not ok(row[k]):
-            return f"{k!r} must be {what}, got {_shown(row[k])}"
-    return _render_problem(row)
-
-
-def _render_problem(row: dict[str, Any]) -> str | None:
-    """A last check on what a field list cannot see (a criterion's or a sweep's inner fields): render the row alone."""
-    try:
-        render_markdown({"schema": SCHEMA, "environment": None, "claims": [row]})
-        json.dumps(row, allow_nan=False)
-    except Exception as exc:  # noqa: BLE001 -- whatever breaks the renderer is this row's fault, said as such
-        return f"cannot be rendered ({type(exc).__name__}: {exc})"
-    return None
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # Reading a shard -------------------------------------------------------------------------------------------------
@@ -165,14 +73,14 @@ def load_shard(path: Path) -> Shard:
         found = raw.get("schema") if isinstance(raw, dict) else type(raw).__name__
         raise ReportError(f"{path}: every shard must be a {SCHEMA} report, found {found!r}")
     if not isinstance(raw.get("claims"), list):
-        raise ReportError(f"{path}: 'claims' must be a list of rows, got {_shown(raw.get('claims'))}")
+        raise ReportError(f"{path}: 'claims' must be a list of rows, got {shown(raw.get('claims'))}")
     if not (raw.get("environment") is None or isinstance(raw["environment"], dict)):
-        raise ReportError(f"{path}: 'environment' must be an object or null, got {_shown(raw['environment'])}")
+        raise ReportError(f"{path}: 'environment' must be an object or null, got {shown(raw['environment'])}")
     folder = path.parent.resolve()
     claims, keys, figures = [], set(), {}
     for i, row in enumerate(raw["claims"]):
-        name = repr(row["id"]) if isinstance(row, dict) and _is_text(row.get("id")) and row["id"] else f"#{i + 1}"
-        if problem := _row_problem(row):
+        name = repr(row["id"]) if isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] else f"#{i + 1}"
+        if problem := row_problem(row):
             raise ReportError(f"{path}: claim {name}: {problem}")
         key = row_key(row)
         if key in keys:
@@ -222,7 +130,7 @@ def _log_rows(path: Path) -> dict[str, dict[str, Any]]:
     if log is None:
         return {}
     rows = log.get("rows")
-    if not isinstance(rows, dict) or not all(isinstance(e, dict) and (e.get("run") is None or _is_text(e["run"]))
+    if not isinstance(rows, dict) or not all(isinstance(e, dict) and (e.get("run") is None or isinstance(e["run"], str))
                                              for e in rows.values()):
         raise ReportError(f"{run_log_path(path.with_suffix('.md'))}: the shard's run log must hold 'rows' of "
                           "{claim: {'run': run id, ...}}; move it away to merge by the order of the shards")
@@ -343,9 +251,9 @@ def _check_existing(doc: dict[str, Any], path: Path) -> None:
     if not (doc.get("environment") is None or isinstance(doc["environment"], dict)):
         raise ReportError(f"{path}: 'environment' must be an object or null; move the file away or merge elsewhere")
     for i, row in enumerate(doc["claims"]):
-        if not isinstance(row, dict) or not _is_text(row.get("id")) or not _is_text(row.get("scale", "ci") or "ci"):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not isinstance(row.get("scale", "ci") or "ci", str):
             raise ReportError(f"{path}: row #{i + 1} has no claim id; move the file away or merge elsewhere")
-        if problem := _render_problem(row):
+        if problem := render_problem(row):
             raise ReportError(f"{path}: claim {row_key(row)!r}: {problem}; move the file away or merge elsewhere")
 
 
@@ -377,12 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     merge_cmd.add_argument("shards", type=Path, nargs="+", help="the shards' CLAIMS.json files")
     args = parser.parse_args(argv)
     try:
-        doc, figures, run_log, conflicts = merge_shards(args.out, args.shards)
+        merge_shards(args.out, args.shards)  # every check first: a refused merge writes nothing, not even the lock
+        with locked(args.out, waiting=print):  # then OUT is read again and written by one process at a time
+            doc, figures, run_log, conflicts = merge_shards(args.out, args.shards)
+            write_report(args.out, doc, figures, run_log)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        write_report(args.out, doc, figures, run_log)
     except OSError as exc:
         print(f"error: {args.out}: writing the merged report failed ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 2

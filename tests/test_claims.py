@@ -230,7 +230,7 @@ def test_a_measurement_that_is_not_numbers_is_the_claims_error():
     _define("unit.strings")(lambda ctx: {"x": 0.5, "s": "0.5", "t": [1.0, None], "u": [[1.0], ["a"]]})
     record = run_claim(get_claim("unit.strings"), ClaimContext())
     assert record["verdict"] == ERROR and record["headline"] == (
-        "TypeError: measured quantities must be numbers or (nested) lists of numbers; not: "
+        "TypeError: measured quantities must be float64 numbers or (nested) lists of them; not: "
         "s='0.5', t=[1.0, None], u=[[1.0], ['a']]")
 
 

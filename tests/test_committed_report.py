@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toy_claims.harness import report
+from toy_claims.harness import report, store
 from toy_claims.harness.verdicts import SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +17,7 @@ SWEPT_OFFSETS = [0, 1, 2, 3, 4]  # every pin must hold at each (pytest claims --
 
 
 def test_the_committed_pair_is_consistent():
-    assert DOC is not None and report.pair_is_consistent(ROOT / "CLAIMS.md")
+    assert DOC is not None and store.pair_is_consistent(ROOT / "CLAIMS.md")
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from toy_claims.harness import report
+from toy_claims.harness import report, store
 
 pytest_plugins = ["pytester"]
 
@@ -87,7 +88,7 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     holds = next(c for c in docs[0]["claims"] if c["id"] == "t.holds")
     assert holds["measured"]["x"] == [0.5, 0.51, 0.52] and holds["source"]["quote"] == "a quote"
     assert next(c for c in docs[0]["claims"] if c["id"] == "t.nan")["measured"]["x"] is None
-    figure = "claims_figures/t.observed-curve.png"
+    figure = "claims_figures/t.observed/curve.png"
     assert (suite.path / figure).read_bytes() == (suite.path / "parallel" / figure).read_bytes()
     assert not list(suite.path.rglob("*.tmp"))
     markdown = (suite.path / "CLAIMS.md").read_text()
@@ -161,7 +162,7 @@ def test_stuck(ctx):
     out, _ = process.communicate(timeout=60)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["s.fast"]["verdict"] == "reproduced", out
-    assert report.pair_is_consistent(pytester.path / "CLAIMS.md")
+    assert store.pair_is_consistent(pytester.path / "CLAIMS.md")
 
 
 def test_claims_of_one_group_run_on_one_worker(pytester):
@@ -278,7 +279,7 @@ def test_any_number_of_worker_deaths_under_the_projects_scheduling_leave_a_row_p
     assert all("worker died" in rows[k]["headline"] for k in died)
     assert (died <= dies and bool(never_ran)) if options else (died == dies and not never_ran)
     assert all(r["verdict"] == "reproduced" for k, r in rows.items() if k not in errors)
-    assert report.pair_is_consistent(pytester.path / "CLAIMS.md")
+    assert store.pair_is_consistent(pytester.path / "CLAIMS.md")
     assert result.stdout.str().count("node down") == len(died)  # one death a claim: never a re-run
 
 
@@ -300,13 +301,112 @@ def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(s
     ("out.json", "*must name a Markdown file ending in .md*"),
     ("adir.md", "*must name a file, got the directory*"),
     ("afile/CLAIMS.md", "*is not writable*"),
+    ("/proc/CLAIMS.md", "*the directory '/proc' is not writable*"),
+    ("figs/CLAIMS.md", "*figs/claims_figures is not a folder*"),
+    ("rows/CLAIMS.md", "*rows/CLAIMS.json: claim #1: lacks id*never overwritten*"),
+    ("source/CLAIMS.md", "*claim 'a.b': 'source' must be an object with the strings file, section and quote*"),
 ])
 def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, message):
+    """Everything the session end needs is checked before the first claim runs: a run never measures for minutes
+    and then cannot write."""
     (suite.path / "adir.md").mkdir()
     (suite.path / "afile").write_text("a file, not a directory")
+    (suite.path / "figs").mkdir()
+    (suite.path / "figs/claims_figures").write_text("a file where the figures go")
+    _rows_at(suite.path / "rows", [{k: v for k, v in _row().items() if k != "id"}])
+    _rows_at(suite.path / "source", [{**_row(), "source": "f.txt"}])
     result = suite.runpytest_subprocess("-n", "0", "--claims-report", path)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def _row() -> dict:
+    doc, _ = report.merge_records(None, [{
+        "id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "section": "S", "quote": "q"}, "setup": {},
+        "criterion": None, "expected": "observation", "reason": "", "verdict": "observation", "measured": {"y": 1.0},
+        "headline": "", "notes": [], "figures": [], "error": None, "seed_offset": 0, "device": "cpu", "scale": "ci",
+        "environment": None}])
+    return doc["claims"][0]
+
+
+def _rows_at(folder, rows) -> None:
+    folder.mkdir()
+    (folder / "CLAIMS.json").write_text(json.dumps({"schema": report.SCHEMA, "environment": None, "claims": rows}))
+
+
+QUICK = '''
+import time
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
+
+LE1 = AtMost("x", 1.0, why="w", claimed="")
+
+@claim(scope="source", id="q.fine", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_fine(ctx):
+    return {"x": 0.5}
+
+@claim(scope="source", id="q.stuck", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_stuck(ctx):
+    time.sleep(60)
+
+@claim(scope="source", id="q.huge", source=Source("f.txt", "S", "q"), statement="s", setup={}, criterion=LE1, expected=REPRODUCED)
+def test_huge(ctx):
+    return {"x": 0.5, "big": [1.0, 10**400]}
+'''
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_stuck_claim_and_an_unrepresentable_number_are_error_rows_and_the_rest_is_reported(pytester, workers):
+    pytester.makepyfile(test_quick=QUICK)
+    result = pytester.runpytest_subprocess("-n", workers, "--claims-timeout", "2", timeout=120)
+    result.assert_outcomes(passed=1, failed=2)
+    rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
+    assert rows["q.fine"]["verdict"] == "reproduced"
+    assert rows["q.stuck"]["verdict"] == "error" and "over its time limit" in rows["q.stuck"]["headline"]
+    assert rows["q.huge"]["verdict"] == "error" and "float64 numbers" in rows["q.huge"]["error"]
+    assert result.duration < 40
+
+
+def test_a_report_that_cannot_be_written_at_the_end_keeps_the_runs_rows_beside_it(pytester):
+    """Something at the report path changed while the run measured (here: a foreign CLAIMS.json appears): the rows go
+    to a report of their own, to be merged, and the run fails saying where."""
+    pytester.makepyfile(test_spoil='''
+import pathlib
+from toy_claims.harness.claims import claim, Source, AtMost, REPRODUCED
+
+@claim(scope="source", id="s.spoils", source=Source("f.txt", "S", "q"), statement="s", setup={},
+       criterion=AtMost("x", 1.0, why="w", claimed=""), expected=REPRODUCED)
+def test_spoils(ctx):
+    pathlib.Path("CLAIMS.json").write_text("not a report")
+    return {"x": 0.5}
+''')
+    result = pytester.runpytest_subprocess("-n", "0")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED and (pytester.path / "CLAIMS.json").read_text() == "not a report"
+    [kept] = pytester.path.glob("CLAIMS.unsaved-*/CLAIMS.json")
+    assert [c["id"] for c in json.loads(kept.read_text())["claims"]] == ["s.spoils"]
+    result.stdout.fnmatch_lines([f"*could not write {pytester.path / 'CLAIMS.md'} (ReportError: *is not a readable report*"
+                                 f"are in {kept.with_suffix('.md')}: merge them with python -m toy_claims.harness.shards*"])
+
+
+def test_two_runs_writing_one_report_lose_nothing(pytester):
+    """Each run holds the report's lock while it reads the report it merges into and writes it."""
+    for name in ("a", "b"):
+        pytester.makepyfile(**{f"test_{name}": f'''
+from toy_claims.harness.claims import claim, Source, OBSERVATION
+
+@claim(scope="source", id="r.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None,
+       expected=OBSERVATION)
+def test_one(ctx):
+    return {{"y": 1.0}}
+'''})
+    with store.locked(pytester.path / "CLAIMS.md"):  # both runs end while a third writer holds the report
+        runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", f"test_{name}.py"],
+                                 cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for name in ("a", "b")]
+        time.sleep(8)
+    outs = [run.communicate(timeout=60)[0] for run in runs]
+    assert all("waiting for" in out and "another run is writing this report" in out for out in outs), outs
+    assert sorted(c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]) == ["r.a", "r.b"]
+    assert store.pair_is_consistent(pytester.path / "CLAIMS.md")
 
 
 def test_a_measurement_of_the_wrong_type_is_an_error_row_and_the_report_still_renders(pytester):
@@ -374,7 +474,7 @@ def test_k(ctx):
 
 def test_an_unchanged_run_leaves_the_committed_files_byte_identical(suite):
     suite.runpytest_subprocess("-n", "2")
-    before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png")}
+    before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed/curve.png")}
     time.sleep(1.1)
     suite.runpytest_subprocess("-n", "2")
     assert {p: (suite.path / p).read_bytes() for p in before} == before
@@ -414,7 +514,7 @@ def test_two_shards_merge_into_the_report_of_one_full_run(suite):
     suite.runpytest_subprocess("-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
     merged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert merged.ret == 0, merged.stderr.str()
-    for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed-curve.png"):
+    for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed/curve.png"):
         assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
 
 

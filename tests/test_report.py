@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from toy_claims.harness import report
+from toy_claims.harness import report, store
 
 ENV = {"python": "3", "platform": "p", "torch": "t", "numpy": "n", "scipy": "s", "torch_threads": 1}
 ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "section": "S", "quote": "q"}, "setup": {},
@@ -19,41 +19,8 @@ ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "sec
 
 def _write(tmp_path):
     doc, figures = report.merge_records(None, [ROW])
-    report.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
     return doc
-
-
-def test_a_written_pair_is_consistent_and_a_changed_json_is_detected(tmp_path):
-    _write(tmp_path)
-    assert report.pair_is_consistent(tmp_path / "CLAIMS.md")
-    json_path = tmp_path / "CLAIMS.json"
-    json_path.write_text(json_path.read_text().replace('"y": 1.0', '"y": 2.0'))
-    assert not report.pair_is_consistent(tmp_path / "CLAIMS.md")
-
-
-def test_a_kill_between_the_two_renames_leaves_a_detectably_torn_pair_and_no_temp_file(tmp_path, monkeypatch):
-    _write(tmp_path)
-    real_replace = os.replace
-
-    def dies_on_markdown(src, dst):
-        if str(dst).endswith(".md"):
-            raise KeyboardInterrupt("killed while writing")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(report.os, "replace", dies_on_markdown)
-    doc, figures = report.merge_records(None, [{**ROW, "measured": {"y": 3.0}}])
-    with pytest.raises(KeyboardInterrupt):
-        report.write_report(tmp_path / "CLAIMS.md", doc, figures)
-    assert not report.pair_is_consistent(tmp_path / "CLAIMS.md")
-    assert not list(tmp_path.rglob("*.tmp"))
-
-
-def test_a_document_that_cannot_render_writes_nothing(tmp_path):
-    doc, figures = report.merge_records(None, [ROW])
-    del doc["claims"][0]["statement"]
-    with pytest.raises(KeyError):
-        report.write_report(tmp_path / "CLAIMS.md", doc, figures)
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("content", ["", "[]", '{"schema": "other"}', '{"schema": "toy-claims/report/v1"}'])
@@ -73,7 +40,7 @@ def test_paper_rows_sit_beside_ci_rows_and_a_ci_run_never_erases_them(tmp_path):
     paper = {**ROW, "scale": "paper", "measured": {"y": 2.0}, "figures": [{"name": "f", "caption": "c", "png_base64": ""}]}
     doc, figures = report.merge_records(None, [ROW, paper])
     assert [(c["id"], c["scale"]) for c in doc["claims"]] == [("a.b", "ci"), ("a.b", "paper")]
-    assert list(figures) == ["claims_figures/a.b-paper-f.png"]
+    assert list(figures) == ["claims_figures/a.b@paper/f.png"]
     later, _ = report.merge_records(doc, [{**ROW, "measured": {"y": 3.0}}])
     assert [(c["scale"], c["measured"]["y"]) for c in later["claims"]] == [("ci", 3.0), ("paper", 2.0)]
     assert "### a.b@paper" in report.render_markdown(later)
@@ -153,7 +120,7 @@ def test_a_drift_is_kept_with_the_accepted_row_as_baseline_until_accepted():
     assert row["drift"]["status"] == "drifted" and row["drift"]["moved"][0]["excess"] is None  # JSON has no inf
     assert json.dumps(row["baseline"]) == json.dumps(previous["claims"][0])
     assert list(row)[-2:] == ["drift", "baseline"] and "seconds" not in row and "run" not in row
-    assert list(figures) == ["claims_figures/a.b-curve.png"]
+    assert list(figures) == ["claims_figures/a.b/curve.png"]
     json.dumps(doc, allow_nan=False)
     again, _ = report.merge_records(doc, [drifted])  # a second run that still drifts keeps the first accepted row
     assert json.dumps(again["claims"][0]["baseline"]) == json.dumps(previous["claims"][0])
@@ -202,12 +169,30 @@ def test_rows_not_measured_are_kept_only_if_keep_says_so_and_keep_their_figures_
 
 
 def test_a_rewritten_row_names_its_figure_files_and_returns_their_bytes():
-    record = _rerun(figures=[{"name": "a b", "caption": "c1", "png_base64": PNG},
+    record = _rerun(figures=[{"name": "one", "caption": "c1", "png_base64": PNG},
                              {"name": "two", "caption": "c2", "png_base64": ""}])
     doc, figures = report.merge_records(None, [record])
-    assert doc["claims"][0]["figures"] == [{"name": "a b", "caption": "c1", "path": "claims_figures/a.b-a-b.png"},
-                                           {"name": "two", "caption": "c2", "path": "claims_figures/a.b-two.png"}]
-    assert figures == {"claims_figures/a.b-a-b.png": b"\x89PNG\r\n\x1a\n", "claims_figures/a.b-two.png": b""}
+    assert doc["claims"][0]["figures"] == [{"name": "one", "caption": "c1", "path": "claims_figures/a.b/one.png"},
+                                           {"name": "two", "caption": "c2", "path": "claims_figures/a.b/two.png"}]
+    assert figures == {"claims_figures/a.b/one.png": b"\x89PNG\r\n\x1a\n", "claims_figures/a.b/two.png": b""}
+
+
+def test_figure_files_of_two_claims_never_collide():
+    """``col.x`` + figure ``a-b`` and ``col.x-a`` + figure ``b`` once both wrote claims_figures/col.x-a-b.png."""
+    records = [_rerun(id="col.x", figures=[{"name": "a-b", "caption": "", "png_base64": PNG}]),
+               _rerun(id="col.x-a", figures=[{"name": "b", "caption": "", "png_base64": ""}]),
+               _rerun(id="col.x", scale="paper", figures=[{"name": "a-b", "caption": "", "png_base64": ""}])]
+    doc, figures = report.merge_records(None, records)
+    assert len(figures) == 3 and sorted(f["path"] for c in doc["claims"] for f in c["figures"]) == sorted(figures)
+
+
+def test_a_kept_row_whose_figures_have_an_older_name_takes_this_runs_figures_at_their_new_paths():
+    accepted, _ = report.merge_records(None, [_rerun(figures=[{"name": "one", "caption": "c", "png_base64": PNG}])])
+    accepted["claims"][0]["figures"][0]["path"] = "claims_figures/a.b-one.png"
+    record = {**_rerun(figures=[{"name": "one", "caption": "c", "png_base64": PNG}]),
+              "drift": {"status": "unchanged", "rule": "", "moved": []}}
+    doc, figures = report.merge_records(accepted, [record])
+    assert [f["path"] for f in doc["claims"][0]["figures"]] == ["claims_figures/a.b/one.png"] == list(figures)
 
 
 def test_a_record_without_an_environment_takes_the_documents():
@@ -258,7 +243,7 @@ def test_is_unchanged_needs_no_drift_and_the_same_verdicts(record, accepted, unc
 def _report_at(tmp_path, *offsets):
     rows = [{**ROW, "id": f"a.{i}", "seed_offset": o} for i, o in enumerate(offsets)]
     doc, figures = report.merge_records(None, rows)
-    report.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
 
 
 def test_check_report_path_accepts_a_new_nested_path_and_a_report_of_its_own_offset(tmp_path):

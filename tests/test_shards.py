@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from toy_claims.harness import report, shards
+from toy_claims.harness import report, shards, store
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"not really an image"
 ENV = {"python": "3", "platform": "p", "torch": "t", "numpy": "n", "scipy": "s", "torch_threads": 1}
@@ -21,7 +21,7 @@ ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "sec
        "criterion": None, "expected": "observation", "expected_at": {}, "reason": "", "verdict": "observation",
        "measured": {"y": 1.0}, "headline": "y = 1", "notes": [], "figures": [], "seconds": 0.1, "error": None,
        "seed_offset": 0, "device": "cpu", "scale": "ci", "environment": ENV}
-OWN = "claims_figures/a.b-curve.png"  # the figure path the writer gives a.b's figure "curve"
+OWN = "claims_figures/a.b/curve.png"  # the figure path the writer gives a.b's figure "curve"
 
 
 def record(id: str = "a.b", y: float = 1.0, figure: bytes | None = None, **change) -> dict:
@@ -33,7 +33,7 @@ def write_shard(folder: Path, *records: dict, run: str = "20250101T000000Z") -> 
     """A report as a run writes it (CLAIMS.json, CLAIMS.md, CLAIMS.run.json, figures); returns its CLAIMS.json."""
     doc, figures = report.merge_records(None, list(records))
     log = report.merge_run_log(None, list(records), {"id": run})
-    return report.write_report(folder / "CLAIMS.md", doc, figures, log)
+    return store.write_report(folder / "CLAIMS.md", doc, figures, log)
 
 
 def spoil(path: Path, change) -> None:
@@ -71,9 +71,9 @@ def test_two_shards_merge_into_the_same_bytes_as_one_full_run(tmp_path, capsys):
     assert shards.main(["merge", str(tmp_path / "m/CLAIMS.md"), str(tmp_path / "s1/CLAIMS.json"),
                         str(tmp_path / "s2/CLAIMS.json")]) == 0
     assert "merged 3 claims from 2 shards" in capsys.readouterr().out
-    for name in ("CLAIMS.json", "CLAIMS.md", OWN, "claims_figures/a.d-curve.png"):
+    for name in ("CLAIMS.json", "CLAIMS.md", OWN, "claims_figures/a.d/curve.png"):
         assert (tmp_path / "m" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
-    assert report.pair_is_consistent(tmp_path / "m/CLAIMS.md")
+    assert store.pair_is_consistent(tmp_path / "m/CLAIMS.md")
 
 
 def test_a_merge_goes_into_the_existing_report_keeping_the_rows_no_shard_measured(tmp_path, capsys):
@@ -88,7 +88,7 @@ def test_a_merge_goes_into_the_existing_report_keeping_the_rows_no_shard_measure
     log = json.loads(report.run_log_path(out).read_text())
     assert {k: r["run"] for k, r in log["rows"].items()} == {"a.b": "20240101T000000Z", "a.c": "20250101T000000Z",
                                                              "a.d": "20240101T000000Z"}
-    assert report.pair_is_consistent(out)
+    assert store.pair_is_consistent(out)
 
 
 def test_between_shards_the_most_recent_row_wins_and_a_disagreement_is_a_conflict(tmp_path, capsys):
@@ -115,7 +115,7 @@ def test_merge_is_pure_and_takes_the_existing_report_as_the_oldest_layer(tmp_pat
     ("../x.txt", "climbs out of the shard's folder with '..'"),
     ("claims_figures/../../x.txt", "climbs out of the shard's folder with '..'"),
     (".git/hooks/pre-commit", f"is not this claim's figure file '{OWN}'"),
-    ("claims_figures/a.c-curve.png", f"is not this claim's figure file '{OWN}'"),  # another claim's file
+    ("claims_figures/a.c/curve.png", f"is not this claim's figure file '{OWN}'"),  # another claim's file
     ("claims_figures\\..\\..\\x.txt", "climbs out of the shard's folder with '..'"),
     ("ABSOLUTE", "is absolute; a figure path is relative to the shard's folder"),
 ])
@@ -145,12 +145,13 @@ def test_a_figure_in_a_symlink_loop_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("how", ["file", "folder"])
 def test_a_figure_that_is_a_symlink_out_of_the_shards_folder_is_refused(tmp_path, capsys, how):
     shard = write_shard(tmp_path / "s", record(figure=PNG))
-    (tmp_path / "secret").mkdir()
-    (tmp_path / "secret/a.b-curve.png").write_bytes(PNG + b"secret")
+    (tmp_path / "secret/a.b").mkdir(parents=True)
+    (tmp_path / "secret/a.b/curve.png").write_bytes(PNG + b"secret")
     (shard.parent / OWN).unlink()
     if how == "file":
-        (shard.parent / OWN).symlink_to(tmp_path / "secret/a.b-curve.png")
+        (shard.parent / OWN).symlink_to(tmp_path / "secret/a.b/curve.png")
     else:
+        (shard.parent / OWN).parent.rmdir()
         (shard.parent / "claims_figures").rmdir()
         (shard.parent / "claims_figures").symlink_to(tmp_path / "secret")
     before = tree(tmp_path)
@@ -225,7 +226,7 @@ CORRUPT = [  # (what, how the shard's document is spoilt: text or change(doc), w
     ("no version", _drop("version"), "claim 'a.b': lacks version"),
     ("no figures", _drop("figures"), "claim 'a.b': lacks figures"),
     ("several missing", _row(lambda row: [row.pop(k) for k in ("headline", "scale")]), "claim 'a.b': lacks scale, headline"),
-    ("figures not a list", _set("figures", "claims_figures/a.b-curve.png"), "claim 'a.b': 'figures' must be a list of objects"),
+    ("figures not a list", _set("figures", "claims_figures/a.b/curve.png"), "claim 'a.b': 'figures' must be a list of objects"),
     ("figure without path", _set("figures", [{"name": "curve", "caption": "c"}]), "'figures' must be a list of objects with"),
     ("measured a string", _set("measured", {"y": "1.0"}), "claim 'a.b': 'measured' must be an object of numbers"),
     ("version a string", _set("version", "1"), "claim 'a.b': 'version' must be an integer, got \"1\""),
