@@ -42,6 +42,8 @@ def run_steps(
     """
     steps = require_int(steps, "steps", lo=1)
     require_type(schedule, "schedule", (LRSchedule, type(None)), "an LRSchedule or None")
+    if schedule is not None:
+        schedule.check(steps)
     at = set(check_steps(observe_at, "observe_at", steps, allow_empty=True))
     require(callable(loss_at), "loss_at", "a callable step -> loss", loss_at)
     require(callable(observe), "observe", "a callable step -> None", observe)

@@ -124,6 +124,7 @@ def train_sequence_model(
     steps = require_int(steps, "steps", lo=1)
     require_type(optim, "optim", OptimizerSpec, "an OptimizerSpec")
     require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
+    schedule.check(steps)
     batch_size, seq_len = require_int(batch_size, "batch_size", lo=1), require_int(seq_len, "seq_len", lo=1)
     data_seed = require_seed(data_seed, "data_seed")
     require_type(eval_sequences, "eval_sequences", torch.Tensor, "an (n, T) tensor of token ids")

@@ -111,6 +111,7 @@ def train(
     for spec in specs:
         require_type(spec, "optim", OptimizerSpec, "an OptimizerSpec or a list of one per member")
     require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
+    schedule.check(steps)
     require(len(seeds) == K, "data_seeds", f"one seed per member ({K})", len(seeds))
     seeds = [require_seed(s, "data_seeds") for s in seeds]
     eval_at = check_steps(eval_steps, "eval_steps", steps) if eval_steps is not None else log_spaced_steps(steps)
