@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit  # the Student-t quantile (scipy.stats costs 0.5 s more to import in every worker)
 
-from toy_claims.models.validation import require, require_choice, require_real, require_type
+from toy_claims.models.validation import require, require_choice, require_int, require_real, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
@@ -78,6 +78,12 @@ class Criterion:
             require(isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value),
                     name, "a number (±inf for an open side), not NaN", value)
         require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
+        open_lo, open_hi = {"at_most": (True, False), "at_least": (False, True)}.get(self.kind, (False, False))
+        require((self.lo == -math.inf) == open_lo and (self.hi == math.inf) == open_hi, "lo, hi",
+                f"the region of kind {self.kind!r}: " + {"at_most": "lo = -inf, hi finite", "at_least": "lo finite, hi = inf"}
+                .get(self.kind, "both finite"), (self.lo, self.hi))
+        require_type(self.claimed, "claimed", str, "a str (what the source claims)")
+        require_type(self.why, "why", str, "a str (where the numbers come from)")
         require(isinstance(self.log, bool), "log", "a bool", self.log)
         require(not self.log or self.lo >= 0 or self.lo == -math.inf, "lo", "a number >= 0 (or -inf) on a log scale (log=True)",
                 self.lo)
@@ -105,6 +111,8 @@ def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str |
     _check_text(quantity, why, claimed)
     require_real(target, "target")
     require_real(tol, "tol", lo=0)
+    require(math.isfinite(target - tol) and math.isfinite(target + tol), "target, tol",
+            "small enough that target ± tol is finite", (target, tol))
     return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why, log)
 
 
@@ -183,7 +191,12 @@ def seeds_needed(values: Any, fraction_of_mean: float = 0.5, most: int = 1000) -
     ``most`` would not)."""
     v = np.array(per_seed(values, "values"))
     require(v.size >= 2, "values", "at least two seeds' values (a spread to plan from)", v.size)
+    require(bool(np.isfinite(v).all()), "values", "finite (NaN or inf has no spread to plan from)", values)
     require_real(fraction_of_mean, "fraction_of_mean", lo=0, lo_open=True)
+    most = require_int(most, "most", lo=2)
+    largest = float(np.abs(v).max())
+    if largest > 2.0**500:  # 1e308 values: mean and sd would overflow; the ratio sd/mean is scale-invariant
+        v = v * 2.0 ** -math.frexp(largest)[1]
     mean, sd = abs(float(v.mean())), float(v.std(ddof=1))
     return next((n for n in range(2, most + 1) if stdtrit(n - 1, LEVEL) * sd / math.sqrt(n) <= fraction_of_mean * mean),
                 most + 1)
