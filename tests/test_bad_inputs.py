@@ -80,6 +80,18 @@ def _train_cbow(**kwargs):
     return train_cbow(model, contexts[None], centers[None], **args)
 
 
+def _train_cbow_two(context_id=None, center_id=None, dtype=torch.long, width=2):
+    """``train_cbow`` on two members over V = 6; member 1's first example gets the given context / center id."""
+    model = CBOWStack(6, 2, [CBOWMember(seed=0), CBOWMember(seed=1)])
+    contexts, centers = cbow_examples(torch.arange(12) % 6, 1)
+    contexts, centers = torch.stack([contexts, contexts])[:, :, :width].clone(), torch.stack([centers, centers]).clone()
+    if context_id is not None:
+        contexts[1, 0, 0] = context_id
+    if center_id is not None:
+        centers[1, 0] = center_id
+    return train_cbow(model, contexts.to(dtype), centers, epochs=1, batch_size=2)
+
+
 def _isan_fn():
     return ISAN(4, d=2).next_token_log_probs
 
@@ -119,6 +131,10 @@ ROWS = [
     ("sample generator int", lambda: ZipfUnigram(5).sample(3, 0), TypeError, r"^generator must be a torch.Generator"),
     ("loss_gap logits numpy", lambda: ZipfUnigram(5).loss_gap(np.zeros((5, 5))), TypeError, r"^logits must be a"),
     ("power_law_rank_weights alpha NaN", lambda: power_law_rank_weights(3, NAN), ValueError, r"^alpha must be a finite"),
+    ("ZipfUnigram V beyond int64", lambda: ZipfUnigram(10**400), ValueError,
+     r"^V must be an integer >= 2 that fits in int64 .*got an integer of 401 digits"),
+    ("ZipfUnigram alpha an int beyond float", lambda: ZipfUnigram(10, 10**400), ValueError,
+     r"^alpha must be a finite number >= 0, got an integer of 401 digits"),
     # models.embedding
     ("Member width zero", lambda: Member(0), ValueError, r"^width must be an integer >= 1"),
     ("Member seed negative", lambda: Member(4, seed=-1), ValueError, rf"^seed must be {SEED_RANGE}"),
@@ -146,6 +162,24 @@ ROWS = [
     ("CBOWStack member string", lambda: CBOWStack(10, 4, [CBOWMember(), "x"]), TypeError,
      r"^members\[1\] must be a CBOWMember"),
     ("CBOWStack d zero", lambda: CBOWStack(10, 0, [CBOWMember()]), ValueError, r"^d must be an integer >= 1"),
+    ("CBOWStack.forward context id V", lambda: CBOWStack(6, 2, [CBOWMember()])(torch.full((1, 2, 2), 6)), ValueError,
+     r"^contexts\[0\] must be token ids in \[0, V=6\)"),
+    ("CBOWStack.forward one row short of the members", lambda: CBOWStack(6, 2, [CBOWMember(), CBOWMember(seed=1)])(
+        torch.zeros(1, 2, 2, dtype=torch.long)), ValueError, r"^contexts must be one row of examples per member \(M=2\)"),
+    ("CBOWStack.loss centers id V", lambda: CBOWStack(6, 2, [CBOWMember()]).loss(torch.zeros(1, 2, 2, dtype=torch.long),
+                                                                               torch.full((1, 2), 6)), ValueError,
+     r"^centers\[0\] must be token ids in \[0, V=6\)"),
+    ("CBOWStack.loss batch sizes differ", lambda: CBOWStack(6, 2, [CBOWMember()]).loss(torch.zeros(1, 2, 2, dtype=torch.long),
+                                                                                     torch.zeros(1, 3, dtype=torch.long)),
+     ValueError, r"^contexts, centers must be \(M, B, C\) and \(M, B\)"),
+    ("cbow_examples tokens float", lambda: cbow_examples(torch.arange(10.0), 1), ValueError,
+     r"^tokens must be a 1-D integer tensor of token ids"),
+    ("TopicCorpus.cbow_conditional id out of range", lambda: TopicCorpus(V=20, used=5, topics=2).cbow_conditional([[0, 20]]),
+     ValueError, r"^contexts must be token ids in \[0, V=20\)"),
+    ("TopicCorpus.cbow_conditional float ids", lambda: TopicCorpus(V=20, used=5, topics=2).cbow_conditional(np.array([[0.5, 1.0]])),
+     ValueError, r"^contexts must be an integer \(n, 2w\) tensor of token ids"),
+    ("TopicCorpus.cbow_conditional ragged", lambda: TopicCorpus(V=20, used=5, topics=2).cbow_conditional([[0, 1], [2]]),
+     ValueError, r"^contexts must be an \(n, 2w\) tensor of token ids"),
     # models.hmm, isan, language, sequence
     ("HMM hidden_states float", lambda: HiddenMarkovLanguage(8, hidden_states=2.0), ValueError,
      r"^hidden_states must be an integer >= 1"),
@@ -174,7 +208,8 @@ ROWS = [
     ("LRSchedule warmup_steps float", lambda: LRSchedule(warmup_steps=1.5), ValueError,
      r"^warmup_steps must be an integer >= 0"),
     ("LRSchedule final_factor inf", lambda: LRSchedule(final_factor=INF), ValueError, r"^final_factor must be a finite"),
-    ("LRSchedule.factor step negative", lambda: LRSchedule().factor(-1, 10), ValueError, r"^step must be an integer >= 0"),
+    ("LRSchedule.factor step negative", lambda: LRSchedule().factor(-1, 10), ValueError,
+     r"^step must be an integer in \[0, 10\]"),
     ("build_optimizer spec string", lambda: build_optimizer("adam", [{"params": []}]), TypeError,
      r"^spec must be an OptimizerSpec"),
     ("run_steps steps zero", lambda: _run_steps(steps=0), ValueError, r"^steps must be an integer >= 1"),
@@ -182,6 +217,32 @@ ROWS = [
     ("run_steps observe_at beyond steps", lambda: _run_steps(observe_at=[2]), ValueError,
      r"^observe_at must be an integer in \[0, 1\]"),
     ("run_steps optimizers empty", lambda: _run_steps(), ValueError, r"^optimizers must be a non-empty sequence"),
+    ("OptimizerSpec adam with momentum", lambda: OptimizerSpec("adam", momentum=0.9), ValueError,
+     r"^momentum must be 0 for adam \(only sgd has a momentum"),
+    ("OptimizerSpec adamw with momentum", lambda: OptimizerSpec("adamw", momentum=0.5), ValueError,
+     r"^momentum must be 0 for adamw"),
+    ("LRSchedule final_factor above 1 (a decay that never lowers the rate)", lambda: LRSchedule(final_factor=5), ValueError,
+     r"^final_factor must be a finite number in \[0, 1\]"),
+    ("LRSchedule.factor decay_steps longer than the run", lambda: LRSchedule(decay_steps=100, final_factor=0.1).factor(0, 10),
+     ValueError, r"^decay_steps must be <= the run's 10 steps"),
+    ("LRSchedule.factor warmup_steps longer than the run", lambda: LRSchedule(warmup_steps=11).factor(0, 10), ValueError,
+     r"^warmup_steps must be <= the run's 10 steps"),
+    ("LRSchedule.factor warmup and decay overlap", lambda: LRSchedule(warmup_steps=6, decay_steps=6).factor(0, 10),
+     ValueError, r"^warmup_steps \+ decay_steps must be <= the run's 10 steps \(warmup and decay may not overlap"),
+    ("LRSchedule.factor step beyond the run", lambda: LRSchedule(decay_steps=5, final_factor=0.1).factor(11, 10), ValueError,
+     r"^step must be an integer in \[0, 10\]"),
+    ("LRSchedule.factor total_steps zero", lambda: LRSchedule().factor(0, 0), ValueError, r"^total_steps must be an integer >= 1"),
+    ("LRSchedule.check total_steps bool", lambda: LRSchedule().check(True), ValueError, r"^total_steps must be an integer >= 1"),
+    ("build_optimizer group without params", lambda: build_optimizer(OptimizerSpec(), [{"lr": 0.1}]), ValueError,
+     r"^groups must be a non-empty list of torch parameter groups \(dicts with 'params'\)"),
+    ("build_optimizer group lr negative", lambda: build_optimizer(OptimizerSpec(), [{"params": [], "lr": -1.0}]), ValueError,
+     r"^groups\[0\]\['lr'\] must be a finite number > 0"),
+    ("build_optimizer group momentum for adam", lambda: build_optimizer(OptimizerSpec(), [{"params": [], "momentum": 0.9}]),
+     ValueError, r"^groups\[0\]\['momentum'\] must be 0 for adam"),
+    ("build_optimizer foreach string", lambda: build_optimizer(OptimizerSpec(), [{"params": []}], foreach="yes"), TypeError,
+     r"^foreach must be a bool or None"),
+    ("run_steps schedule longer than the run", lambda: _run_steps(schedule=LRSchedule(decay_steps=2)), ValueError,
+     r"^decay_steps must be <= the run's 1 steps"),
     # lab.training
     ("train model int", lambda: _train(model=3), TypeError, r"^model must be an EmbedUnembedStack"),
     ("train dataset string", lambda: _train(dataset="zipf"), TypeError, r"^dataset must be a TokenPairDataset"),
@@ -199,6 +260,8 @@ ROWS = [
     ("train device unknown", lambda: _train(device="gpu"), ValueError, r"^device must be one of 'cpu', 'cuda'"),
     ("resolve_device int", lambda: resolve_device(0), ValueError, r"^device must be one of"),
     ("log_spaced_steps total zero", lambda: log_spaced_steps(0), ValueError, r"^steps must be an integer >= 1"),
+    ("train schedule decay longer than steps (checked before training)",
+     lambda: _train(schedule=LRSchedule(decay_steps=3, final_factor=0.1)), ValueError, r"^decay_steps must be <= the run's 2 steps"),
     # lab.sequence_training
     ("train_sequence_model eval_steps empty", lambda: _train_sequence(eval_steps=[]), ValueError,
      r"^eval_steps must be a non-empty list"),
@@ -212,12 +275,22 @@ ROWS = [
     ("train_sequence_model device unknown", lambda: _train_sequence(device="tpu"), ValueError, r"^device must be one of"),
     ("per_token_kl sequences list", lambda: per_token_kl(HiddenMarkovLanguage(4, 2), HiddenMarkovLanguage(4, 2), [[0]]),
      TypeError, r"^sequences must be an \(n, T\) tensor"),
+    ("train_sequence_model warmup longer than steps", lambda: _train_sequence(schedule=LRSchedule(warmup_steps=3)), ValueError,
+     r"^warmup_steps must be <= the run's 2 steps"),
     # lab.cbow_training
     ("train_cbow epochs zero", lambda: _train_cbow(epochs=0), ValueError, r"^epochs must be an integer >= 1"),
     ("train_cbow device unknown", lambda: _train_cbow(device="tpu"), ValueError, r"^device must be one of 'cpu', 'cuda'"),
     ("train_cbow checkpoints empty", lambda: _train_cbow(checkpoints=[]), ValueError, r"^checkpoints must be a non-empty list"),
     ("train_cbow batch_size above n", lambda: _train_cbow(batch_size=100), ValueError,
      r"^batch_size must be an integer in \[1, 10\]"),
+    ("train_cbow context id V in one member (would read the next member's row)", lambda: _train_cbow_two(context_id=6),
+     ValueError, r"^contexts\[1\] must be token ids in \[0, V=6\)"),
+    ("train_cbow center id negative", lambda: _train_cbow_two(center_id=-1), ValueError,
+     r"^centers\[1\] must be token ids in \[0, V=6\)"),
+    ("train_cbow contexts float", lambda: _train_cbow_two(dtype=torch.float32), ValueError,
+     r"^contexts must be an integer \(M, n, C\) tensor of token ids"),
+    ("train_cbow no context tokens", lambda: _train_cbow_two(width=0), ValueError,
+     r"^contexts must be at least one context token per example"),
     # lab.logit_matrix, lab.lingen
     ("extended_logit_matrix top_k zero", lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
                                                                       torch.zeros(1, 0, dtype=torch.long), top_k=0),
@@ -266,6 +339,14 @@ ROWS = [
     ("power_law_fit confidence NaN", lambda: power_law_fit([1, 2, 3], [1, 2, 3], confidence=NAN), ValueError,
      r"^confidence must be a finite number in \(0, 1\)"),
     ("exponential_fit_r2 y NaN", lambda: exponential_fit_r2([1, 2, 3], [1, NAN, 2]), ValueError, r"^x, y must be finite"),
+    ("pca_effective_dimension rows equal up to rounding", lambda: pca_effective_dimension(np.tile([0.1, 0.7, 0.3], (7, 1))),
+     ValueError, r"^matrix must be rows that are not all equal \(up to rounding\)"),
+    ("pca_effective_dimension_batched complex", lambda: pca_effective_dimension_batched(torch.ones(1, 2, 2, dtype=torch.cfloat)),
+     ValueError, r"^tables must be a real array"),
+    ("pca_effective_dimension_batched strings", lambda: pca_effective_dimension_batched([["a", "b"]]), ValueError,
+     r"^tables must be an array of real numbers"),
+    ("effective_rank_from_singular_values complex", lambda: effective_rank_from_singular_values(torch.ones(2, dtype=torch.cfloat)),
+     ValueError, r"^s \(singular values\) must be real numbers"),
     # lab.seeds
     ("Seeds offset negative", lambda: Seeds(("a",), -1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
     ("Seeds streams string", lambda: Seeds("ab"), TypeError, r"^streams must be a non-empty tuple"),
@@ -292,6 +373,18 @@ ROWS = [
     ("judge measured nested list", lambda: judge(CRIT, {"x": [[0.5], [0.6]]}), TypeError,
      r"^measured 'x' must be a real number or a flat list"),
     ("judge criterion string", lambda: judge("x", {"x": 0.5}), TypeError, r"^criterion must be a Criterion or None"),
+    ("seeds_needed NaN value", lambda: seeds_needed([NAN, 1.0, 2.0]), ValueError, r"^values must be finite"),
+    ("seeds_needed inf value", lambda: seeds_needed([1.0, INF]), ValueError, r"^values must be finite"),
+    ("seeds_needed most zero", lambda: seeds_needed([1.0, 2.0], most=0), ValueError, r"^most must be an integer >= 2"),
+    ("seeds_needed most float", lambda: seeds_needed([1.0, 2.0], most=2.5), ValueError, r"^most must be an integer >= 2"),
+    ("Approx target + tol overflows", lambda: Approx("x", 1e308, 1e308, why="w"), ValueError,
+     r"^target, tol must be small enough that target ± tol is finite"),
+    ("Criterion at_most with a finite lo", lambda: Criterion("x", "at_most", 0.0, 1.0, "c", "w"), ValueError,
+     r"^lo, hi must be the region of kind 'at_most': lo = -inf"),
+    ("Criterion between with an infinite hi", lambda: Criterion("x", "between", 0.0, INF, "c", "w"), ValueError,
+     r"^lo, hi must be the region of kind 'between': both finite"),
+    ("Criterion claimed not text", lambda: Criterion("x", "between", 0.0, 1.0, 3, "w"), TypeError, r"^claimed must be a str"),
+    ("Criterion why None", lambda: Criterion("x", "between", 0.0, 1.0, "c", None), TypeError, r"^why must be a str"),
     # harness.context
     ("ClaimContext seed offset negative", lambda: ClaimContext(seed_offset=-1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
     ("ClaimContext seed offset float", lambda: ClaimContext(seed_offset=1.0), ValueError, r"^seed offset must be an integer"),
@@ -330,3 +423,22 @@ def test_the_largest_seed_the_generators_take_is_accepted():
     assert Member(2, seed=2**64 - 1).seed == 2**64 - 1
     torch.Generator().manual_seed(2**64 - 1)
     np.random.default_rng(2**64 - 1)
+
+
+def test_extreme_but_valid_inputs_give_the_right_value_not_a_silent_wrong_one():
+    # Effective ranks are scale-invariant: a spectrum at 1e308 (its sum overflows) or at 1e-320 (subnormal) is two
+    # equal singular values, rank 2, in numpy and torch alike.
+    for s in (np.array([1e308, 1e308]), np.array([1e-320, 1e-320]), torch.tensor([1e308, 1e308], dtype=torch.float64)):
+        assert float(effective_rank_from_singular_values(s)) == pytest.approx(2.0)
+    assert effective_rank(np.eye(3) * 1e308) == pytest.approx(3.0)
+    assert pca_effective_dimension(np.array([[1e308, 0.0], [-1e308, 0.0], [0.0, 1e308]])) == pytest.approx(
+        pca_effective_dimension(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])))
+    # A batched PCA dimension is NaN for a member with NaN / inf entries or identical rows, as its docstring promises,
+    # and the other members are measured as if alone.
+    good = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], dtype=torch.float64)
+    for bad in (torch.full((3, 2), NAN), torch.full((3, 2), INF), torch.ones(3, 2)):
+        for tables in (torch.stack([bad, good]), torch.stack([bad, good]).numpy()):
+            r = np.asarray(pca_effective_dimension_batched(tables))
+            assert np.isnan(r[0]) and r[1] == pca_effective_dimension(good.numpy())
+    # A seed count planned from values at 1e308 is the one planned from the same values at 1.
+    assert seeds_needed([1e308, 0.5e308, 0.8e308]) == seeds_needed([1.0, 0.5, 0.8])
