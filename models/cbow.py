@@ -72,6 +72,8 @@ class TopicCorpus:
         slots = rng.choice(self.V, size=self.used, replace=False)  # slots[r] has frequency rank r + 1
         base = np.arange(1, self.used + 1, dtype=np.float64) ** -self.zipf_alpha
         weights = base * rng.gamma(self.peakiness, 1.0, size=(self.topics, self.used))
+        require(bool((weights.sum(axis=1) > 0).all()), "peakiness", f"large enough that every topic emits some token "
+                f"(with seed {self.seed} a topic's Gamma weights all underflowed to 0)", self.peakiness)
         emission = np.zeros((self.topics, self.V))
         emission[:, slots] = weights / weights.sum(axis=1, keepdims=True)
         return slots, emission
@@ -167,7 +169,7 @@ class CBOWMember:
     """One CBOW member: its init, tying and optimizer setting."""
 
     seed: int = 0  # seeds the init and the order of minibatches
-    init_scale: float = 1.0  # E and U ~ U(±init_scale/√d): 1 is the note's Kaiming-uniform bound 1/√d
+    init_scale: float = 1.0  # E and U ~ U(±init_scale/√d): 1 is the note's Kaiming-uniform bound 1/√d; at most 1e18
     tied: bool = False  # output layer W = E (tied) or its own table U
     optimizer: str = "adamw"  # "adamw" (the Phase 17 recipe) or plain "sgd" (the note's "spectral bias of SGD")
     lr: float = 1e-3  # learning rate (1e-3 is torch's AdamW default)
@@ -176,7 +178,8 @@ class CBOWMember:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", require_seed(self.seed))
-        require_real(self.init_scale, "init_scale", lo=0, lo_open=True)
+        # a logit at init is at most d · (init_scale/√d)² = init_scale² in size: finite in float32 up to ~1.8e19
+        require_real(self.init_scale, "init_scale", lo=0, hi=1e18, lo_open=True)
         require_bool(self.tied, "tied")
         require_choice(self.optimizer, "optimizer", OPTIMIZERS)
         require_real(self.lr, "lr", lo=0, lo_open=True)
