@@ -182,7 +182,7 @@ class PowerLawFit:
     confidence: float
 
     def predict(self, x) -> np.ndarray:
-        return self.prefactor * np.asarray(x, dtype=np.float64) ** self.exponent
+        return self.prefactor * _real_array(x, "x") ** self.exponent
 
 
 def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
@@ -194,9 +194,12 @@ def power_law_fit(x, y, confidence: float = 0.95) -> PowerLawFit:
     require(bool(np.isfinite(y).all()), "y", "finite (NaN or inf cannot be fitted)", y)
     require(bool((x > 0).all() and (y > 0).all()), "x, y", "strictly positive (log-log fit)", "non-positive values")
     require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
+    require(bool(np.ptp(y) > 0), "y", "at least two distinct values (a constant has no R²)", y)
     require_real(confidence, "confidence", lo=0, hi=1, lo_open=True, hi_open=True)
     fit = stats.linregress(np.log(x), np.log(y))
     half = stats.t.ppf(0.5 + confidence / 2, x.size - 2) * fit.stderr
+    require(fit.intercept < math.log(np.finfo(np.float64).max), "x, y",
+            "points whose fitted prefactor (the fitted y at x = 1) is finite in float64", (x, y))
     return PowerLawFit(
         exponent=float(fit.slope),
         ci_low=float(fit.slope - half),
@@ -217,13 +220,20 @@ def exponential_fit_r2(x, y) -> float:
             "non-finite values")
     require(bool((y > 0).all()), "y", "strictly positive (log fit)", "non-positive values")
     require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
+    require(bool(np.ptp(y) > 0), "y", "at least two distinct values (a constant has no R²)", y)
     return float(stats.linregress(x, np.log(y)).rvalue ** 2)
 
 
 def local_slopes(x, y) -> np.ndarray:
-    """d log y / d log x between consecutive points (length len(x) - 1)."""
+    """d log y / d log x between consecutive points (length len(x) - 1).
+
+    ``x`` is positive and finite with no two consecutive values equal (the slope there has no run); a non-positive
+    or NaN ``y`` gives a NaN slope, never a number.
+    """
     x, y = _real_array(x, "x"), _real_array(y, "y")
     require(x.shape == y.shape and x.ndim == 1 and x.size >= 2, "x, y", "1-D arrays of equal length >= 2",
             (x.shape, y.shape))
+    require(bool(np.isfinite(x).all() and (x > 0).all()), "x", "finite and strictly positive (log x)", x)
+    require(bool((np.diff(x) != 0).all()), "x", "values with no two consecutive ones equal", x)
     lx, ly = np.log(x), np.log(y)  # a non-positive value gives a NaN slope, never a number
     return np.diff(ly) / np.diff(lx)
