@@ -12,7 +12,7 @@ import base64
 import io
 
 from toy_claims.lab.seeds import Seeds
-from toy_claims.models.validation import require_choice, require_seed, require_type
+from toy_claims.models.validation import SEED_MAX, require, require_choice, require_seed, require_type
 
 __all__ = ["DEVICES", "SCALES", "ClaimContext"]
 
@@ -38,7 +38,11 @@ class ClaimContext:
     def seeds(self, n: int, first: int = 0) -> list[int]:
         """n seeds for a claim that needs one stream: first + offset + i. ``first`` is a seed the source states (42)."""
         first = require_seed(first, "first")
-        return [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
+        seeds = [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
+        n = len(seeds)
+        require(seeds[-1] <= SEED_MAX, "first", f"small enough that first + seed offset + {n} - 1 <= 2**64 - 1 "
+                f"(first <= {SEED_MAX - self.seed_offset - n + 1})", first)
+        return seeds
 
     def note(self, markdown: str) -> None:
         """A paragraph or table for the claim's section of the report."""
