@@ -50,9 +50,19 @@ class ClaimContext:
         self.notes.append(markdown)
 
     def figure(self, fig, name: str, caption: str) -> None:
-        """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it."""
+        """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it.
+
+        ``name`` is part of the file name (``<claim>-<name>.png``, characters other than letters, digits, ``-_.``
+        written as ``-``): non-empty, and distinct within the claim, or one figure would overwrite another.
+        """
+        if not callable(getattr(fig, "savefig", None)):
+            raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__} {fig!r:.60}")
         require_type(name, "name", str, "a str (the figure's file name)")
         require_type(caption, "caption", str, "a str")
+        slug = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
+        taken = {"".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f["name"]) for f in self.figures}
+        require(name.strip() != "" and slug not in taken, "name", "a non-empty file name, distinct from this claim's "
+                f"other figures ({sorted(taken)})", name)
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()
