@@ -14,8 +14,12 @@ import numpy as np
 import pytest
 import torch
 
+from toy_claims.harness import drift
+from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
-from toy_claims.harness.verdicts import Approx, AtLeast, AtMost, Between, Criterion, judge, seeds_needed
+from toy_claims.harness.verdicts import (
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, calibrate, interval, judge, seeds_needed,
+)
 from toy_claims.lab.cbow_training import train_cbow
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
 from toy_claims.lab.logit_matrix import (
@@ -124,6 +128,33 @@ def _run_steps(**kwargs):
 
 
 CRIT = Approx("x", 0.5, 0.1, why="unit")
+# A claim declaration that is refused before anything registers: every row overrides one argument with a bad value.
+_DECLARATION = dict(id="bad-inputs.declared", source=Source("f.md", "§1", "q"), statement="s", setup={}, criterion=CRIT,
+                    expected=REPRODUCED, scope=SOURCE)
+
+
+def _declare(**kwargs):
+    return claim(**{**_DECLARATION, **kwargs})(lambda ctx: {"x": 0.5})
+
+
+def _record(**kwargs) -> dict:
+    return {"verdict": "reproduced", "version": 1, "seed_offset": 0, "measured": {"x": 0.5}, **kwargs}
+
+
+def _baseline(**kwargs) -> dict:
+    return {"version": 1, "seed_offset": 0, "measured": {"x": 0.5}, **kwargs}
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(1, 1))
+
+
+def _two_figures(first: str, second: str) -> None:
+    ctx = ClaimContext()
+    ctx.figure(_figure(), first, "c")
+    ctx.figure(_figure(), second, "c")
 
 # (id, call, exception, regex naming the parameter)
 ROWS = [
@@ -722,8 +753,8 @@ ROWS = [
     ("judge criterion string", lambda: judge("x", {"x": 0.5}), TypeError, r"^criterion must be a Criterion or None"),
     ("seeds_needed NaN value", lambda: seeds_needed([NAN, 1.0, 2.0]), ValueError, r"^values must be finite"),
     ("seeds_needed inf value", lambda: seeds_needed([1.0, INF]), ValueError, r"^values must be finite"),
-    ("seeds_needed most zero", lambda: seeds_needed([1.0, 2.0], most=0), ValueError, r"^most must be an integer >= 2"),
-    ("seeds_needed most float", lambda: seeds_needed([1.0, 2.0], most=2.5), ValueError, r"^most must be an integer >= 2"),
+    ("seeds_needed most zero", lambda: seeds_needed([1.0, 2.0], most=0), ValueError, r"^most must be an integer in \[2, 100000\]"),
+    ("seeds_needed most float", lambda: seeds_needed([1.0, 2.0], most=2.5), ValueError, r"^most must be an integer in \[2, 100000\]"),
     ("Approx target + tol overflows", lambda: Approx("x", 1e308, 1e308, why="w"), ValueError,
      r"^target, tol must be small enough that target ± tol is finite"),
     ("Criterion at_most with a finite lo", lambda: Criterion("x", "at_most", 0.0, 1.0, "c", "w"), ValueError,
@@ -732,6 +763,36 @@ ROWS = [
      r"^lo, hi must be the region of kind 'between': both finite"),
     ("Criterion claimed not text", lambda: Criterion("x", "between", 0.0, 1.0, 3, "w"), TypeError, r"^claimed must be a str"),
     ("Criterion why None", lambda: Criterion("x", "between", 0.0, 1.0, "c", None), TypeError, r"^why must be a str"),
+    ("judge measured an int beyond float64 (was: raw OverflowError)", lambda: judge(CRIT, {"x": 10**400}), ValueError,
+     r"^measured 'x' must be real numbers within float64's range"),
+    ("judge measured complex", lambda: judge(CRIT, {"x": 1j}), TypeError, r"^measured 'x' must be a real number"),
+    ("judge measured 2-D array", lambda: judge(CRIT, {"x": np.ones((2, 2))}), TypeError, r"^measured 'x' must be a real number"),
+    ("judge measured not a dict", lambda: judge(CRIT, [0.5]), TypeError, r"^measured must be a dict of measured quantities"),
+    ("interval criterion None", lambda: interval(None, {"x": 1.0}), TypeError, r"^criterion must be a Criterion"),
+    ("AtMost claimed None", lambda: AtMost("x", 1.0, why="w", claimed=None), TypeError, r"^claimed must be a str"),
+    ("Between why int", lambda: Between("x", 0.0, 1.0, why=3, claimed="c"), TypeError, r"^why must be a str"),
+    ("Approx tol an int beyond float64", lambda: Approx("x", 0.5, 10**400, why="w"), ValueError,
+     r"^tol must be a finite number >= 0, got an integer of 401 digits"),
+    ("seeds_needed fraction_of_mean inf", lambda: seeds_needed([1.0, 2.0], fraction_of_mean=INF), ValueError,
+     r"^fraction_of_mean must be a finite number > 0"),
+    ("seeds_needed values strings", lambda: seeds_needed(["1", "2"]), TypeError, r"^values must be a real number"),
+    ("seeds_needed most 10**9 (a scan of hours)", lambda: seeds_needed([1.0, -1.0], most=10**9), ValueError,
+     r"^most must be an integer in \[2, 100000\]"),
+    ("Control quantity int", lambda: Positive(1, "w"), TypeError, r"^control quantity must be a measured key"),
+    ("Control quantity empty", lambda: Negative("", "w"), ValueError, r"^control quantity must be a non-empty measured key"),
+    ("Control what not text", lambda: Positive("x", 3), TypeError, r"^control what must be a str"),
+    ("Control kind unknown", lambda: Control("x", "neutral", "w"), ValueError, r"^control kind must be one of 'positive', 'negative'"),
+    ("calibrate criterion None (was: dataclasses' message)", lambda: calibrate(None, (Positive("x", "w"),), {"x": 0.5}),
+     TypeError, r"^criterion must be a Criterion"),
+    ("calibrate controls a string", lambda: calibrate(CRIT, "ab", {"x": 0.5}), TypeError,
+     r"^controls must be a tuple of Positive\(\.\.\.\) / Negative\(\.\.\.\) controls"),
+    ("calibrate a control not a Control", lambda: calibrate(CRIT, ("x",), {"x": 0.5}), TypeError,
+     r"^controls\[0\] must be a Positive\(\.\.\.\) or Negative\(\.\.\.\) control"),
+    ("calibrate measured a list", lambda: calibrate(CRIT, (Positive("x", "w"),), [1]), TypeError,
+     r"^measured must be a dict of measured quantities"),
+    ("calibrate control not measured", lambda: calibrate(CRIT, (Positive("y", "w"),), {"x": 0.5}), KeyError,
+     r"control quantity 'y' not measured; measured: \['x'\]"),
+    ("judge criterion quantity not measured", lambda: judge(CRIT, {"y": 0.5}), KeyError, r"criterion quantity 'x' not measured"),
     # harness.context
     ("ClaimContext seed offset negative", lambda: ClaimContext(seed_offset=-1), ValueError, rf"^seed offset must be {SEED_RANGE}"),
     ("ClaimContext seed offset float", lambda: ClaimContext(seed_offset=1.0), ValueError, r"^seed offset must be an integer"),
@@ -740,6 +801,91 @@ ROWS = [
     ("ClaimContext.seeds n zero", lambda: ClaimContext().seeds(0), ValueError, r"^n must be an integer in \[1, 1000\]"),
     ("ClaimContext.seeds first negative", lambda: ClaimContext().seeds(2, first=-1), ValueError, rf"^first must be {SEED_RANGE}"),
     ("ClaimContext.note not text", lambda: ClaimContext().note(3), TypeError, r"^markdown must be a str"),
+    ("ClaimContext seed offset beyond the seed range", lambda: ClaimContext(10**400), ValueError, rf"^seed offset must be {SEED_RANGE}"),
+    ("ClaimContext seed offset numpy float", lambda: ClaimContext(np.float64(1)), ValueError, r"^seed offset must be an integer"),
+    ("ClaimContext device None", lambda: ClaimContext(device=None), ValueError, r"^device must be one of 'cpu', 'cuda', got None"),
+    ("ClaimContext.seeds first so large the seeds pass 2**64 - 1", lambda: ClaimContext(5).seeds(2, first=2**64 - 3), ValueError,
+     r"^first must be small enough that first \+ seed offset \+ 2 - 1 <= 2\*\*64 - 1"),
+    ("ClaimContext.seeds n 1001", lambda: ClaimContext().seeds(1001), ValueError, r"^n must be an integer in \[1, 1000\]"),
+    ("ClaimContext.seed_streams none", lambda: ClaimContext().seed_streams(), ValueError,
+     r"^streams must be a non-empty tuple of distinct names"),
+    ("ClaimContext.seed_streams an int", lambda: ClaimContext().seed_streams(3), ValueError,
+     r"^streams must be a non-empty tuple of distinct names"),
+    ("ClaimContext.figure not a figure (was: raw AttributeError)", lambda: ClaimContext().figure(3, "a", "c"), TypeError,
+     r"^fig must be a matplotlib Figure"),
+    ("ClaimContext.figure name empty", lambda: ClaimContext().figure(_figure(), "", "c"), ValueError,
+     r"^name must be a non-empty file name"),
+    ("ClaimContext.figure name twice (one file would overwrite the other)", lambda: _two_figures("a b", "a-b"), ValueError,
+     r"^name must be a non-empty file name, distinct from this claim's other figures \(\['a-b'\]\)"),
+    ("ClaimContext.figure caption None", lambda: ClaimContext().figure(_figure(), "a", None), TypeError, r"^caption must be a str"),
+    # harness.claims
+    ("claim id not text", lambda: _declare(id=3), TypeError, r"^id must be a str"),
+    ("claim id empty", lambda: _declare(id=""), ValueError, r"^id must be a non-empty name of letters, digits"),
+    ("claim id with the group separator", lambda: _declare(id="a@b"), ValueError, r"^id must be a non-empty name .*'@' separates"),
+    ("claim id with a space", lambda: _declare(id="a b"), ValueError, r"^id must be a non-empty name"),
+    ("claim source a file name", lambda: _declare(source="f.md"), TypeError, r"^source must be a Source\(file, section, quote\)"),
+    ("claim source a tuple", lambda: _declare(source=("f", "s", "q")), TypeError, r"^source must be a Source"),
+    ("Source quote not text", lambda: Source("f.md", "§1", 3), TypeError, r"^Source quote must be a str"),
+    ("Source section empty", lambda: Source("f.md", " ", "q"), ValueError, r"^Source section must be a non-empty str"),
+    ("claim statement None", lambda: _declare(statement=None), TypeError, r"^statement must be a str"),
+    ("claim statement empty", lambda: _declare(statement=""), ValueError, r"^statement must be a non-empty sentence"),
+    ("claim setup a list", lambda: _declare(setup=[1]), TypeError, r"^setup must be a dict name -> builtin value"),
+    ("claim setup value an object (was: to_builtin's message)", lambda: _declare(setup={"a": object()}), TypeError,
+     r"^setup\['a'\] must be a number, str, bool, None or a list / dict of them"),
+    ("claim setup key not text", lambda: _declare(setup={1: 2}), TypeError, r"^setup keys must be names \(str\)"),
+    ("claim criterion a string", lambda: _declare(criterion="x"), TypeError, r"^criterion must be a Criterion"),
+    ("claim expected typo", lambda: _declare(expected="reproducd"), ValueError, r"^expected must be one of .*Did you mean 'reproduced'"),
+    ("claim reason not text", lambda: _declare(reason=3), TypeError, r"^reason must be a str"),
+    ("claim reason an unbalanced brace (was: an error at measurement)", lambda: _declare(expected=REFUTED, reason="x is {"),
+     ValueError, r"^reason must be a template over measured quantities"),
+    ("claim reason a bad format spec", lambda: _declare(expected=REFUTED, reason="x is {x:zz}"), ValueError,
+     r"^reason must be a template over measured quantities"),
+    ("claim version zero", lambda: _declare(version=0), ValueError, r"^version must be an integer >= 1"),
+    ("claim version string", lambda: _declare(version="1"), ValueError, r"^version must be an integer >= 1"),
+    ("claim version bool", lambda: _declare(version=True), ValueError, r"^version must be an integer >= 1"),
+    ("claim group not text", lambda: _declare(group=3), TypeError, r"^group must be None or a str"),
+    ("claim group with the separator", lambda: _declare(group="a@b"), ValueError, r"^group must be a non-empty name"),
+    ("claim expected_at a list (was: dict()'s message)", lambda: _declare(expected_at=["paper"]), TypeError,
+     r"^expected_at must be None or a dict scale -> pin"),
+    ("claim expected_at scale typo", lambda: _declare(expected_at={"papr": REFUTED}, reason="r"), ValueError,
+     r"^expected_at scale must be one of 'ci', 'paper'.*Did you mean 'paper'"),
+    ("claim scope typo", lambda: _declare(scope="sorce"), ValueError, r"^scope must be one of .*Did you mean 'source'"),
+    ("claim evidence typo", lambda: _declare(evidence="empirica"), ValueError, r"^evidence must be one of .*Did you mean 'empirical'"),
+    ("claim controls an int (was: tuple()'s message)", lambda: _declare(controls=3), TypeError,
+     r"^controls must be a tuple of Positive\(\.\.\.\) / Negative\(\.\.\.\) controls"),
+    ("claim controls of names", lambda: _declare(controls=["x"]), ValueError, r"^controls must be Positive\(\.\.\.\) or Negative"),
+    ("claim decorating a non-callable", lambda: claim(**_DECLARATION)(3), ValueError,
+     r"^the decorated function must be a callable ClaimContext -> measured dict"),
+    ("run_claim c not a Claim", lambda: run_claim("x", ClaimContext()), TypeError, r"^c must be a Claim"),
+    # harness.drift
+    ("drift.flatten a string (was: float()'s message)", lambda: drift.flatten("abc"), TypeError,
+     r"^value must be a number, None or a \(nested\) list of them"),
+    ("drift.flatten a dict", lambda: drift.flatten({"a": 1}), TypeError, r"^value must be a number, None or a \(nested\) list"),
+    ("drift.seed_sd strings", lambda: drift.seed_sd(["a", "b"]), TypeError, r"^value must be a number"),
+    ("drift.tolerance noise NaN (every tolerance NaN: nothing ever drifted)", lambda: drift.tolerance([1.0, 2.0], NAN),
+     ValueError, r"^noise must be a finite number >= 0"),
+    ("drift.tolerance noise negative", lambda: drift.tolerance([1.0, 2.0], -1.0), ValueError, r"^noise must be a finite number >= 0"),
+    ("drift.tolerance noise a string", lambda: drift.tolerance([1.0], "a"), ValueError, r"^noise must be a finite number >= 0"),
+    ("drift.compare record a list", lambda: drift.compare([1], None), TypeError, r"^record must be a claim's record \(a dict\)"),
+    ("drift.compare record missing keys (was: KeyError 'version')", lambda: drift.compare({"verdict": "reproduced"}, None),
+     ValueError, r"^record must be a claim's record with verdict, version, seed_offset and measured"),
+    ("drift.compare measured a list", lambda: drift.compare(_record(measured=[1]), None), TypeError,
+     r"^record\['measured'\] must be a dict of measured quantities"),
+    ("drift.compare baseline a list (was: raw AttributeError)", lambda: drift.compare(_record(), [1]), TypeError,
+     r"^baseline must be None or a report row"),
+    ("drift.compare baseline kernel noise NaN", lambda: drift.compare(_record(), _baseline(kernel_noise={"x": NAN})), ValueError,
+     r"^baseline kernel_noise\['x'\] must be a finite number >= 0"),
+    ("drift.compare measured a string", lambda: drift.compare(_record(measured={"x": "a"}), _baseline()), TypeError,
+     r"^value must be a number"),
+    ("drift.kernel_noise others a dict", lambda: drift.kernel_noise({"x": 1.0}, {"x": 1.0}), TypeError,
+     r"^others must be a list of dicts of measured quantities"),
+    ("drift.kernel_noise native a list (was: raw AttributeError)", lambda: drift.kernel_noise([1.0], []), TypeError,
+     r"^native must be a dict of measured quantities"),
+    ("drift.kernel_noise an other a string (was: silently skipped)", lambda: drift.kernel_noise({"x": 1.0}, ["a"]), TypeError,
+     r"^others\[0\] must be a dict"),
+    ("drift.describe a list", lambda: drift.describe([1]), TypeError, r"^drift must be the result of compare"),
+    ("drift.describe without moved (was: KeyError)", lambda: drift.describe({}), ValueError,
+     r"^drift must be the result of compare \(a dict with a 'moved' list\)"),
 ]
 
 
