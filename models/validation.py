@@ -15,8 +15,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["INT_MAX", "SEED_MAX", "require", "require_bool", "require_choice", "require_int", "require_real",
-           "require_seed", "require_token_ids", "require_type", "shown"]
+__all__ = ["INT_MAX", "SEED_MAX", "require", "require_bool", "require_choice", "require_index_range", "require_int",
+           "require_ints", "require_real", "require_reals", "require_seed", "require_token_ids", "require_type", "shown"]
 
 SEED_MAX = 2**64 - 1  # torch.Generator.manual_seed takes [-2**63, 2**64 - 1], numpy's default_rng any int >= 0
 INT_MAX = 2**63 - 1  # the largest size or count torch and numpy take (int64)
@@ -131,3 +131,36 @@ def require_token_ids(tokens: object, name: str, V: int | None, *, dims: int | N
     if V is not None and tokens.numel():
         lo, hi = int(tokens.min()), int(tokens.max())
         require(0 <= lo and hi < V, name, f"token ids in [0, V={V})", f"ids from {lo} to {hi}")
+
+
+def require_ints(values: object, name: str, *, lo: int | None = None, hi: int | None = None,
+                 increasing: bool = False) -> None:
+    """Raise unless ``values`` is a non-empty tuple of integers in [lo, hi] (strictly increasing if asked).
+
+    Another container is a TypeError: configs are frozen and hashed (runs are memoised on them), and a list is not
+    hashable. A bad element is a ValueError naming it (``widths[2]``).
+    """
+    require_type(values, name, tuple, "a non-empty tuple (configs are hashable)")
+    require(len(values) >= 1, name, "a non-empty tuple", values)
+    for k, v in enumerate(values):
+        require_int(v, f"{name}[{k}]", lo=lo, hi=hi)
+    require(not increasing or all(a < b for a, b in zip(values, values[1:])), name, "strictly increasing", values)
+
+
+def require_reals(values: object, name: str, *, lo: float | None = None, hi: float | None = None,
+                  lo_open: bool = False, hi_open: bool = False, increasing: bool = False) -> None:
+    """Raise unless ``values`` is a non-empty tuple of finite numbers in the range (see ``require_ints``)."""
+    require_type(values, name, tuple, "a non-empty tuple (configs are hashable)")
+    require(len(values) >= 1, name, "a non-empty tuple", values)
+    for k, v in enumerate(values):
+        require_real(v, f"{name}[{k}]", lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
+    require(not increasing or all(a < b for a, b in zip(values, values[1:])), name, "strictly increasing", values)
+
+
+def require_index_range(values: object, name: str, *, lo: int, hi: int | None = None) -> None:
+    """Raise unless ``values`` is a pair (first, last) of integers with lo <= first < last (<= hi)."""
+    require_type(values, name, tuple, "a (first, last) tuple")
+    ok = len(values) == 2 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values)
+    ok = ok and lo <= values[0] < values[1] and (hi is None or values[1] <= hi)
+    require(ok, name, f"a pair (first, last) of integers with {lo} <= first < last" + (f" <= {hi}" if hi is not None else ""),
+            values)
