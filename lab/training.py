@@ -75,8 +75,6 @@ def log_spaced_steps(total: int, per_decade: int = 10) -> list[int]:
 
 def _build_optimizer(model: EmbedUnembedStack, specs: list[OptimizerSpec]) -> torch.optim.Optimizer:
     """One torch optimizer; one parameter group per block of members that share a spec."""
-    names = {s.name for s in specs}
-    require(len(names) == 1, "optimizer", "the same for every member of a stack", sorted(names))
     model.regroup(specs)
     groups = []
     for b, members in enumerate(model.block_members):
@@ -115,6 +113,8 @@ def train(
     require(len(specs) == K, "optim", f"one OptimizerSpec per member ({K})", len(specs))
     for spec in specs:
         require_type(spec, "optim", OptimizerSpec, "an OptimizerSpec or a list of one per member")
+    names = {s.name for s in specs}  # one torch optimizer serves the stack
+    require(len(names) == 1, "optim", "specs of one optimizer kind for every member of a stack", sorted(names))
     require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
     schedule.check(steps)
     require(len(seeds) == K, "data_seeds", f"one seed per member ({K})", len(seeds))

@@ -1,9 +1,16 @@
 """Every public entry point refuses bad input with one clear error that names the parameter.
 
-One row per parameter and failure kind: (call, exception type, regex the message must
-match). The regex names the parameter; a value out of range or a number of the wrong
-kind is a ValueError, an object of the wrong kind a TypeError (``models.validation``).
-Sizes are tiny: every call fails before any real work.
+One row per entry point, parameter and failure kind: (call, exception type, regex the message
+must match). The regex names the parameter; a value out of range or a number of the wrong
+kind is a ValueError, an object of the wrong kind a TypeError (``models.validation``). The
+kinds: wrong type, bool for int, float for int, NaN / inf, negative or zero sizes, integers
+beyond int64 or float64, 1e308 scales that overflow, out-of-range or float token ids, empty
+inputs, mismatched shapes or vocabularies, seeds outside [0, 2**64 - 1] (also once offset),
+inconsistent settings (a schedule longer than its run, a criterion region of another kind),
+and claim declarations refused at import. A row whose id says "was: ..." names what the input
+used to do: a raw library error, a misattributed parameter, or a silently wrong result.
+Sizes are tiny: every call fails before any real work. Inputs that are extreme but valid
+must give the right value instead (``test_extreme_but_valid_inputs_...``).
 """
 
 from __future__ import annotations
@@ -517,8 +524,8 @@ ROWS = [
     ("train on_eval returns an int (was: raw AttributeError after training)", lambda: _train(on_eval=lambda m: 3), TypeError,
      r"^on_eval's result must be a dict name -> value"),
     ("train on_eval key not text", lambda: _train(on_eval=lambda m: {1: 2}), TypeError, r"^on_eval's result keys must be names"),
-    ("train optim of two kinds", lambda: _train(optim=[OptimizerSpec("adam"), OptimizerSpec("sgd")]), ValueError,
-     r"^optimizer must be the same for every member of a stack"),
+    ("train optim of two kinds (was: named optimizer)", lambda: _train(optim=[OptimizerSpec("adam"), OptimizerSpec("sgd")]),
+     ValueError, r"^optim must be specs of one optimizer kind for every member of a stack"),
     ("train optim list holding a string", lambda: _train(optim=[OptimizerSpec(), "adam"]), TypeError,
      r"^optim must be an OptimizerSpec or a list of one per member"),
     ("train steps beyond int64", lambda: _train(steps=10**400), ValueError, r"^steps must be an integer >= 1 that fits in int64"),
