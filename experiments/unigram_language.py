@@ -33,7 +33,8 @@ class LanguageConfig:
     def __post_init__(self) -> None:
         # 1-based ranks of the word list, inclusive; a fit needs three points
         require_index_range(self.ranks, "ranks", lo=1, hi=UNIGRAM_WORDS)
-        require(self.ranks[1] - self.ranks[0] >= 2, "ranks", "a range of at least 3 ranks (a fit needs 3 points)", self.ranks)
+        require(self.ranks[1] - self.ranks[0] >= 2, "ranks", "a range of at least 3 ranks (a fit needs 3 points)",
+                self.ranks)
         require_type(self.sub_ranges, "sub_ranges", tuple, "a tuple of (first, last) rank ranges")
         for k, r in enumerate(self.sub_ranges):
             require_index_range(r, f"sub_ranges[{k}]", lo=1, hi=UNIGRAM_WORDS)

@@ -79,9 +79,9 @@ class Criterion:
                     name, "a number (±inf for an open side), not NaN", value)
         require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
         open_lo, open_hi = {"at_most": (True, False), "at_least": (False, True)}.get(self.kind, (False, False))
+        region = {"at_most": "lo = -inf, hi finite", "at_least": "lo finite, hi = inf"}.get(self.kind, "both finite")
         require((self.lo == -math.inf) == open_lo and (self.hi == math.inf) == open_hi, "lo, hi",
-                f"the region of kind {self.kind!r}: " + {"at_most": "lo = -inf, hi finite", "at_least": "lo finite, hi = inf"}
-                .get(self.kind, "both finite"), (self.lo, self.hi))
+                f"the region of kind {self.kind!r}: {region}", (self.lo, self.hi))
         require_type(self.claimed, "claimed", str, "a str (what the source claims)")
         require_type(self.why, "why", str, "a str (where the numbers come from)")
         require(isinstance(self.log, bool), "log", "a bool", self.log)

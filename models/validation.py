@@ -162,5 +162,5 @@ def require_index_range(values: object, name: str, *, lo: int, hi: int | None = 
     require_type(values, name, tuple, "a (first, last) tuple")
     ok = len(values) == 2 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values)
     ok = ok and lo <= values[0] < values[1] and (hi is None or values[1] <= hi)
-    require(ok, name, f"a pair (first, last) of integers with {lo} <= first < last" + (f" <= {hi}" if hi is not None else ""),
-            values)
+    upper = f" <= {hi}" if hi is not None else ""
+    require(ok, name, f"a pair (first, last) of integers with {lo} <= first < last{upper}", values)
