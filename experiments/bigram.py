@@ -32,6 +32,7 @@ from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.training import log_spaced_steps, train
 from toy_claims.models.datasets import LowRankBigram, power_law_rank_weights
 from toy_claims.models.embedding import EmbedUnembedStack, Member
+from toy_claims.models.validation import require_int, require_ints, require_real, require_reals, require_seed, require_type
 
 __all__ = [
     "STREAMS", "CONFIGS", "FLOAT32_EPS", "MAIN", "SLOW_LR", "SMALL_INIT", "OTHER_INIT",
@@ -61,6 +62,11 @@ class Recipe:
     small_init_std: float = 0.01  # init std of the SMALL_INIT alternative (main: the stack's 1/√N)
     final_factor: float = 0.01  # lr multiplier reached by the linear decay over the second half of the steps
 
+    def __post_init__(self) -> None:
+        for name in ("peak_lr", "slow_lr", "small_init_std"):
+            require_real(getattr(self, name), name, lo=0, lo_open=True)
+        require_real(self.final_factor, "final_factor", lo=0, hi=1)
+
     def optimizer(self, variant: str) -> OptimizerSpec:
         return OptimizerSpec("adam", lr=self.slow_lr if variant == SLOW_LR else self.peak_lr)
 
@@ -79,6 +85,14 @@ class CriticalConfig:
     inits: int = 4  # init seeds per width and variant (the claims judge the best)
     dataset_seeds: int = 5  # datasets, one stack each
     recipe: Recipe = field(default_factory=Recipe)  # training and its alternatives (MAIN, SLOW_LR, SMALL_INIT)
+
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_int(self.R, "R", lo=1, hi=self.V)
+        require_ints(self.widths, "widths", lo=1)
+        for name in ("steps", "inits", "dataset_seeds"):
+            require_int(getattr(self, name), name, lo=1)
+        require_type(self.recipe, "recipe", Recipe, "a Recipe")
 
     @property
     def below(self) -> tuple[int, ...]:
@@ -101,6 +115,16 @@ class ScalingConfig:
     per_token_widths: tuple[int, ...] = (5, 10, 15)  # widths whose per-token gaps the per-token question analyses
     per_token_figure_width: int = 10  # the width the per-token figure shows
     recipe: Recipe = field(default_factory=Recipe)  # training and its alternatives
+
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_int(self.R, "R", lo=1, hi=self.V)
+        require_int(self.steps, "steps", lo=1)
+        require_int(self.dataset_seeds, "dataset_seeds", lo=1)
+        for name in ("robust_widths", "per_token_widths"):  # widths of the sweep: 1..R
+            require_ints(getattr(self, name), name, lo=1, hi=self.R)
+        require_int(self.per_token_figure_width, "per_token_figure_width", lo=1, hi=self.R)
+        require_type(self.recipe, "recipe", Recipe, "a Recipe")
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -130,6 +154,10 @@ class RankWeightsConfig:
     base: ScalingConfig = field(default_factory=ScalingConfig)  # sizes and training; α = 0 is its first sweep
     alphas: tuple[float, ...] = (0.5, 1.0)  # exponents besides α = 0 (Λ = I)
 
+    def __post_init__(self) -> None:
+        require_type(self.base, "base", ScalingConfig, "a ScalingConfig")
+        require_reals(self.alphas, "alphas", lo=0, lo_open=True)
+
 
 @dataclass(frozen=True)
 class LogitScaleConfig:
@@ -140,6 +168,12 @@ class LogitScaleConfig:
     scales: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # logit scales, increasing
     dataset_seeds: int = 5  # datasets (A, B) per scale
 
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_int(self.R, "R", lo=1, hi=self.V)
+        require_reals(self.scales, "scales", lo=0, lo_open=True, increasing=True)
+        require_int(self.dataset_seeds, "dataset_seeds", lo=1)
+
 
 @dataclass(frozen=True)
 class Configs:
@@ -149,6 +183,11 @@ class Configs:
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
     rank_weights: RankWeightsConfig = field(default_factory=RankWeightsConfig)
     logit_scale: LogitScaleConfig = field(default_factory=LogitScaleConfig)
+
+    def __post_init__(self) -> None:
+        for name, kind in (("critical", CriticalConfig), ("scaling", ScalingConfig), ("rank_weights", RankWeightsConfig),
+                           ("logit_scale", LogitScaleConfig)):
+            require_type(getattr(self, name), name, kind, f"a {kind.__name__}")
 
 
 CONFIGS = {"ci": Configs()}  # the source has no larger size: the paper scale runs these too
@@ -164,6 +203,11 @@ class Arm:
     variant: str
     width: int
     init_seed: int
+
+    def __post_init__(self) -> None:
+        require_type(self.variant, "variant", str, "a variant label (a str)")
+        require_int(self.width, "width", lo=1)
+        require_seed(self.init_seed, "init_seed")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ import torch
 from toy_claims.lab.metrics import PowerLawFit, effective_rank, power_law_fit
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.datasets import LowRankBigram
-from toy_claims.models.language import EnglishBigram, english_bigram_counts
+from toy_claims.models.language import UNIGRAM_WORDS, EnglishBigram, english_bigram_counts
+from toy_claims.models.validation import require, require_index_range, require_int, require_ints, require_reals
 
 __all__ = ["STREAMS", "CONFIGS", "LanguageConfig", "LanguageResult", "run", "setup", "truncations",
            "energy_captured", "figure_spectrum"]
@@ -46,6 +47,16 @@ class LanguageConfig:
     absent_fractions: tuple[float, ...] = (0.5, 0.1)  # pseudo-count of an absent pair, in units of c_min; first: main
     ranks: tuple[int, ...] = (1, 3, 10, 20, 50)  # ranks R of the truncations (R_toy among them)
     spectrum_fit: tuple[int, int] = (1, 50)  # singular-value indices of the power-law fit: the leading half, fixed in advance
+
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2, hi=UNIGRAM_WORDS)
+        require_int(self.R_toy, "R_toy", lo=1, hi=self.V)
+        # an absent pair is rarer than the list's smallest count c_min: its pseudo-count is a fraction of it
+        require_reals(self.absent_fractions, "absent_fractions", lo=0, hi=1, lo_open=True, hi_open=True)
+        require_ints(self.ranks, "ranks", lo=1, hi=self.V)
+        require_index_range(self.spectrum_fit, "spectrum_fit", lo=1, hi=self.V)
+        require(self.spectrum_fit[1] - self.spectrum_fit[0] >= 2, "spectrum_fit",
+                "a range of at least 3 indices (a fit needs 3 points)", self.spectrum_fit)
 
     @property
     def english(self) -> tuple[str, ...]:

@@ -41,7 +41,7 @@ from toy_claims.lab.sequence_training import train_sequence_model
 from toy_claims.models.hmm import HiddenMarkovLanguage
 from toy_claims.models.isan import ISAN, isan_logit_rank_bound
 from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
-from toy_claims.models.validation import require, require_int, require_seed
+from toy_claims.models.validation import require, require_int, require_ints, require_real, require_seed, require_type
 
 __all__ = [
     "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",
@@ -113,6 +113,22 @@ class LogitRankConfig:
     float64_rtol: float = 1e-9  # numerical rank threshold, far above float64 rounding (~1e-15 on ISANs)
 
     def __post_init__(self) -> None:
+        for name in ("seeds", "steps", "n_histories", "n_futures", "basis", "targets", "samples", "random_draws",
+                     "random_matrices", "hidden_states", "batch_size", "seq_len", "eval_sequences", "gen_steps",
+                     "angle_rank"):
+            require_int(getattr(self, name), name, lo=1)
+        for name in ("panel_seeds", "warmup", "history_len", "future_len", "judged_truncation"):
+            require_int(getattr(self, name), name, lo=0)
+        require_ints(self.basis_sweep, "basis_sweep", lo=1)
+        require_ints(self.truncations, "truncations", lo=0, hi=self.history_len)
+        require_type(self.model, "model", TransformerConfig, "a TransformerConfig")
+        require_type(self.optim, "optim", OptimizerSpec, "an OptimizerSpec")
+        require_real(self.zipf_alpha, "zipf_alpha", lo=0)
+        require_real(self.concentration, "concentration", lo=0, lo_open=True)
+        require_real(self.float64_rtol, "float64_rtol", lo=0, hi=1, lo_open=True, hi_open=True)
+        largest_rank = min(self.n_histories, self.n_futures * self.model.vocab_size)  # of an (|H|, |F| V) matrix
+        require(self.angle_rank <= largest_rank, "angle_rank", f"<= the logit matrices' rank bound "
+                f"min(n_histories, n_futures · V) = {largest_rank}", self.angle_rank)
         require(self.n_histories >= 16, "n_histories", ">= 16 (the half-size fit range 2 .. |H|/8 needs 2 points)",
                 self.n_histories)
         require(self.basis + self.targets <= self.n_histories, "basis + targets", f"<= n_histories = {self.n_histories}",
@@ -126,9 +142,8 @@ class LogitRankConfig:
                 self.judged_truncation)
         require(self.steps > self.warmup and self.steps >= 5, "steps", f"> warmup = {self.warmup} and >= 5", self.steps)
         require_seed(self.language_seed, "language_seed")
-        require(self.random_matrices >= 1, "random_matrices", ">= 1 (the first is the fitted Gaussian matrix)",
-                self.random_matrices)
-        require_int(self.panel_seeds, "panel_seeds", lo=0)
+        require(self.model.vocab_size >= 2, "model", "a TransformerConfig with vocab_size >= 2 (the language's V)",
+                self.model.vocab_size)
 
     @property
     def judged_basis(self) -> int:
@@ -173,7 +188,13 @@ class IsanConfig:
     future_len: int = 4  # tokens per future
 
     def __post_init__(self) -> None:
-        require(1 <= self.per_dim <= 10, "per_dim", "in 1..10 (seeds 10d .. 10d + 9 belong to width d)", self.per_dim)
+        require_int(self.per_dim, "per_dim", lo=1, hi=10)  # seeds 10d .. 10d + 9 belong to width d
+        require_ints(self.dims, "dims", lo=1)
+        require_int(self.vocab_size, "vocab_size", lo=2)
+        for name in ("n_histories", "n_futures"):
+            require_int(getattr(self, name), name, lo=1)
+        for name in ("history_len", "future_len"):
+            require_int(getattr(self, name), name, lo=0)
 
 
 CONFIGS = {

@@ -36,8 +36,8 @@ from toy_claims.lab.optim import LRSchedule, OptimizerSpec
 from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.training import train
 from toy_claims.models.embedding import EmbedUnembedStack, Member
-from toy_claims.models.validation import require, require_int, require_real
-from toy_claims.models.zipf_bigram import ZipfBigram
+from toy_claims.models.validation import require, require_int, require_real, require_reals, require_seed
+from toy_claims.models.zipf_bigram import MAX_MI_FRACTION, ZipfBigram
 
 __all__ = [
     "STREAMS", "ARMS", "NO_WARMUP", "WARMUP", "PlateauConfig", "CONFIGS", "Language", "Curves", "BandStats",
@@ -73,12 +73,20 @@ class PlateauConfig:
 
     def __post_init__(self) -> None:
         require_int(self.V, "V", lo=2)
+        require_reals(self.alphas, "alphas", lo=0)
+        require_real(self.control_alpha, "control_alpha", lo=0)
+        require_real(self.judged_alpha, "judged_alpha", lo=0)
+        require_int(self.R, "R", lo=1, hi=self.V)
+        require_real(self.mi_fraction, "mi_fraction", lo=0, hi=MAX_MI_FRACTION)
+        require_seed(self.language_seed, "language_seed")
+        for name in ("D", "steps", "batch"):
+            require_int(getattr(self, name), name, lo=1)
+        require_reals(self.lrs, "lrs", lo=0, lo_open=True)
         require(len(self.alphas) >= 1 and self.control_alpha in self.alphas, "control_alpha",
                 f"one of alphas {self.alphas}", self.control_alpha)
         require(self.judged_alpha in self.alphas, "judged_alpha", f"one of alphas {self.alphas}", self.judged_alpha)
         require_int(self.n_seeds, "n_seeds", lo=1)
         require_int(self.judged_seeds, "judged_seeds", lo=self.n_seeds)
-        require(len(self.lrs) >= 1 and all(lr > 0 for lr in self.lrs), "lrs", "a non-empty tuple of positive lrs", self.lrs)
         require_int(self.warmup_steps, "warmup_steps", lo=1, hi=self.steps)
         require_int(self.eval_every, "eval_every", lo=1, hi=self.steps)
         require(self.steps % self.eval_every == 0, "steps", f"a multiple of eval_every={self.eval_every}", self.steps)

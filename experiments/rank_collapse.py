@@ -26,6 +26,7 @@ from toy_claims.lab.metrics import effective_rank, power_law_fit
 from toy_claims.lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from toy_claims.models.validation import require, require_int, require_real
 
 __all__ = [
     "TrainingConfig", "TrainingResult", "CONFIGS", "STREAMS", "WEIGHT_DECAY", "LARGE_INIT",
@@ -57,6 +58,18 @@ class TrainingConfig:
     sgd_lr: float = 3.0  # plain SGD: the largest of 1, 3, 10 that did not diverge (measured)
     l2: float = 1e-4  # "penalize ||E||_F weakly": coefficient of ||E||_F² in the loss
     heldout: int = 4000  # held-out contexts for the exact KL to the generator's CBOW conditional
+
+    def __post_init__(self) -> None:
+        for name in ("seeds", "d", "epochs", "window", "batch_size", "heldout"):
+            require_int(getattr(self, name), name, lo=1)
+        require_int(self.V, "V", lo=2)
+        require_int(self.used, "used", lo=1, hi=self.V)
+        require_int(self.length, "length", lo=1)
+        require(self.length - 2 * self.window >= self.batch_size, "length",
+                f"long enough for one batch of examples (length - 2·window >= batch_size = {self.batch_size})", self.length)
+        for name in ("lr", "alt_lr", "sgd_lr"):
+            require_real(getattr(self, name), name, lo=0, lo_open=True)
+        require_real(self.l2, "l2", lo=0)
 
 
 CONFIGS = {"ci": TrainingConfig()}  # the note's own sizes: no larger paper scale

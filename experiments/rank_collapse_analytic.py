@@ -20,6 +20,7 @@ import numpy as np
 from toy_claims.lab.metrics import effective_rank
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.cbow import CBOWMember, CBOWStack
+from toy_claims.models.validation import require_int, require_ints, require_real, require_seed
 
 __all__ = ["AnalyticConfig", "CONFIGS", "STREAMS", "SnippetResult", "InitResult", "SpectraResult",
            "run_snippet", "run_init", "run_spectra", "k_dominant_spectrum", "table_with_spectrum", "CENTRED", "NOT_CENTRED"]
@@ -39,6 +40,15 @@ class AnalyticConfig:
     ks: tuple[int, ...] = (5, 8, 22, 32)  # "the first k": the snippet's 8, the note's 22 and 31.7 ≈ 32, and 5
     tail_variance: float = 0.01  # "only the first k matter": the other singular values carry 1% of Σσ² (our reading)
     thin_tail_variance: float = 0.001  # the alternative reading: 0.1% of Σσ²
+
+    def __post_init__(self) -> None:
+        require_seed(self.source_seed, "source_seed")
+        for name in ("snippet_seeds", "init_seeds", "spectrum_seeds"):
+            require_int(getattr(self, name), name, lo=1)
+        require_real(self.equal_value, "equal_value", lo=0, lo_open=True)
+        require_ints(self.ks, "ks", lo=1, hi=127)  # of the table's 128 singular values: at least one in the tail
+        for name in ("tail_variance", "thin_tail_variance"):
+            require_real(getattr(self, name), name, lo=0, hi=1, lo_open=True, hi_open=True)
 
 
 CONFIGS = {"ci": AnalyticConfig()}  # the note's own sizes: no larger paper scale
@@ -138,6 +148,8 @@ def table_with_spectrum(sigma: np.ndarray, seed: int) -> np.ndarray:
 
 def k_dominant_spectrum(k: int, tail_variance: float) -> np.ndarray:
     """k singular values 1 and 128 − k equal ones carrying ``tail_variance`` of Σσ²."""
+    k = require_int(k, "k", lo=1, hi=127)
+    require_real(tail_variance, "tail_variance", lo=0, hi=1, lo_open=True, hi_open=True)
     tail = np.sqrt(tail_variance / (1 - tail_variance) * k / (128 - k))
     return np.concatenate([np.ones(k), np.full(128 - k, tail)])
 

@@ -36,7 +36,11 @@ from toy_claims.lab.optim import LRSchedule, OptimizerSpec
 from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.training import TrainLog, log_spaced_steps, train
 from toy_claims.models.datasets import ZipfUnigram
-from toy_claims.models.embedding import EmbedUnembed, EmbedUnembedStack, Member
+from toy_claims.models.embedding import LAYERNORMS, EmbedUnembed, EmbedUnembedStack, Member
+from toy_claims.models.validation import (
+    require, require_bool, require_choice, require_index_range, require_int, require_ints, require_real, require_reals,
+    require_type,
+)
 
 __all__ = [
     "STREAMS", "BATCH", "POST_EVAL_BATCH", "MINIBATCH", "FULL_BATCH", "REGIMES",
@@ -165,6 +169,23 @@ class D1Config:
         ("tied + LayerNorm", True, "affine"),
         ("tied + LayerNorm without affine", True, "plain"),
     )
+
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_real(self.alpha, "alpha", lo=0)
+        require_real(self.lr, "lr", lo=0, lo_open=True)
+        for name in ("steps", "plain_steps", "batch", "n_seeds", "evals_per_decade"):
+            require_int(getattr(self, name), name, lo=1)
+        require_int(self.order_seeds, "order_seeds", lo=self.n_seeds)  # its first n_seeds are the runs' own
+        require_type(self.variants, "variants", tuple, "a tuple of (name, tied, layernorm)")
+        require(any(isinstance(v, tuple) and v[:2] == ("tied", True) for v in self.variants), "variants",
+                "a tuple with a variant ('tied', True, ...): the ordering seeds ride along with it", self.variants)
+        for k, v in enumerate(self.variants):
+            require(isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], str), f"variants[{k}]",
+                    "a (name, tied, layernorm) tuple", v)
+            require_bool(v[1], f"variants[{k}] tied")
+            require_choice(v[2], f"variants[{k}] layernorm", LAYERNORMS)
+        require(len({v[0] for v in self.variants}) == len(self.variants), "variants", "distinct names", self.variants)
 
     @property
     def data(self) -> ZipfUnigram:
@@ -330,6 +351,13 @@ class CollapseVariant:
     full_batch: bool  # exact gradients instead of fresh minibatches
     n_seeds: int  # seeds per learning rate
 
+    def __post_init__(self) -> None:
+        require_type(self.name, "name", str, "a label (a str)")
+        if self.init_std is not None:
+            require_real(self.init_std, "init_std", lo=0, lo_open=True)
+        require_bool(self.full_batch, "full_batch")
+        require_int(self.n_seeds, "n_seeds", lo=1)
+
 
 @dataclass(frozen=True)
 class CollapseConfig:
@@ -348,6 +376,19 @@ class CollapseConfig:
         CollapseVariant("N(0, 1) init, batch 128", 1.0, False, 1),
         CollapseVariant("N(0, 1/D) init, full batch", None, True, 1),
     )
+
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_real(self.alpha, "alpha", lo=0)
+        for name in ("D", "steps", "batch", "evals_per_decade"):
+            require_int(getattr(self, name), name, lo=1)
+        require_reals(self.lrs, "lrs", lo=0, lo_open=True)
+        require_type(self.variants, "variants", tuple, "a non-empty tuple of CollapseVariant")
+        require(len(self.variants) >= 1, "variants", "a non-empty tuple of CollapseVariant", self.variants)
+        for k, v in enumerate(self.variants):
+            require_type(v, f"variants[{k}]", CollapseVariant, "a CollapseVariant")
+        require(len({v.name for v in self.variants}) == len(self.variants), "variants", "distinct names",
+                [v.name for v in self.variants])
 
     @property
     def data(self) -> ZipfUnigram:
@@ -462,6 +503,22 @@ class ScalingConfig:
     full_batch_tasks: tuple[tuple[int, float], ...] = ((10, 1.0), (100, 0.5), (100, 1.0), (100, 2.0))  # one seed
     # each, exact gradients; V = 1000 full-batch costs ~90 s: left out
     planted_step: float = 0.1  # the planted controls: β moved by this much per step of a sweep (0 for no trend)
+
+    def __post_init__(self) -> None:
+        for name in ("D", "steps", "batch", "n_seeds"):
+            require_int(getattr(self, name), name, lo=1)
+        require_real(self.lr, "lr", lo=0, lo_open=True)
+        for name in ("window", "early_window"):  # steps, inclusive; a fit needs three evaluations inside
+            require_index_range(getattr(self, name), name, lo=1, hi=self.steps)
+        require_ints(self.V_sweep, "V_sweep", lo=2)
+        require_reals(self.alpha_sweep, "alpha_sweep", lo=0)
+        require_int(self.alpha_sweep_V, "alpha_sweep_V", lo=2)
+        require_type(self.full_batch_tasks, "full_batch_tasks", tuple, "a tuple of (V, alpha) tasks")
+        for k, task in enumerate(self.full_batch_tasks):
+            require(isinstance(task, tuple) and len(task) == 2, f"full_batch_tasks[{k}]", "a (V, alpha) pair", task)
+            require_int(task[0], f"full_batch_tasks[{k}] V", lo=2)
+            require_real(task[1], f"full_batch_tasks[{k}] alpha", lo=0)
+        require_real(self.planted_step, "planted_step")
 
     @property
     def V_tasks(self) -> list[tuple[int, float]]:
@@ -612,6 +669,21 @@ class DecayConfig:
     n_seeds: int = 3  # per D
     eval_every: int = 100  # evaluation steps
 
+    def __post_init__(self) -> None:
+        require_int(self.V, "V", lo=2)
+        require_real(self.alpha, "alpha", lo=0)
+        require_real(self.lr, "lr", lo=0, lo_open=True)
+        require_ints(self.Ds, "Ds", lo=1)
+        require_real(self.final_factor, "final_factor", lo=0, hi=1)
+        for name in ("batch", "n_seeds", "eval_every"):
+            require_int(getattr(self, name), name, lo=1)
+        require_int(self.decay_steps, "decay_steps", lo=0)
+        # every reading is read at its last step and where its decay starts: both must be evaluation steps, and the
+        # decay must fit the run (else the results are looked up at steps never evaluated, after training)
+        require_ints(self.readings, "readings", lo=max(1, self.decay_steps))
+        require(all(r % self.eval_every == 0 for r in self.readings) and self.decay_steps % self.eval_every == 0,
+                "readings, decay_steps", f"multiples of eval_every = {self.eval_every}", (self.readings, self.decay_steps))
+
     @property
     def data(self) -> ZipfUnigram:
         return ZipfUnigram(V=self.V, alpha=self.alpha)
@@ -712,6 +784,11 @@ class Configs:
     collapse: CollapseConfig = CollapseConfig()
     scaling: ScalingConfig = ScalingConfig()
     decay: DecayConfig = DecayConfig()
+
+    def __post_init__(self) -> None:
+        for name, kind in (("d1", D1Config), ("collapse", CollapseConfig), ("scaling", ScalingConfig),
+                           ("decay", DecayConfig)):
+            require_type(getattr(self, name), name, kind, f"a {kind.__name__}")
 
 
 _CI = Configs()

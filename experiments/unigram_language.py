@@ -15,7 +15,8 @@ from functools import cache
 import numpy as np
 
 from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
-from toy_claims.models.language import UNIGRAM_LIST, symspell_lines
+from toy_claims.models.language import UNIGRAM_LIST, UNIGRAM_WORDS, symspell_lines
+from toy_claims.models.validation import require, require_index_range, require_type
 
 __all__ = ["LanguageConfig", "LanguageResult", "CONFIGS", "run", "setup", "rank_frequency_fits", "planted_laws",
            "figure_rank_frequency"]
@@ -28,6 +29,16 @@ class LanguageConfig:
     ranks: tuple[int, int] = (10, 10_000)  # fixed in advance: skips the function words at the head, stops well inside
     # the dictionary; also the number of wordfreq words read
     sub_ranges: tuple[tuple[int, int], ...] = ((10, 1000), (100, 10_000))  # symspellpy's α over two halves: its drift
+
+    def __post_init__(self) -> None:
+        # 1-based ranks of the word list, inclusive; a fit needs three points
+        require_index_range(self.ranks, "ranks", lo=1, hi=UNIGRAM_WORDS)
+        require(self.ranks[1] - self.ranks[0] >= 2, "ranks", "a range of at least 3 ranks (a fit needs 3 points)",
+                self.ranks)
+        require_type(self.sub_ranges, "sub_ranges", tuple, "a tuple of (first, last) rank ranges")
+        for k, r in enumerate(self.sub_ranges):
+            require_index_range(r, f"sub_ranges[{k}]", lo=1, hi=UNIGRAM_WORDS)
+            require(r[1] - r[0] >= 2, f"sub_ranges[{k}]", "a range of at least 3 ranks (a fit needs 3 points)", r)
 
 
 CONFIGS = {"ci": LanguageConfig(), "paper": LanguageConfig()}  # one corpus, one size

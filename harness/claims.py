@@ -9,6 +9,7 @@ re-exports the criteria, verdicts and ``Source``.
 
 from __future__ import annotations
 
+import string
 import sys
 import time
 import traceback
@@ -21,13 +22,13 @@ from toy_claims.harness import drift
 from toy_claims.harness.context import SCALES, ClaimContext
 from toy_claims.harness.environment import environment
 from toy_claims.harness.notes import render_measured
-from toy_claims.harness.registry import Claim, Source, claim_head, get_claim, register, row_key, to_builtin
+from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
-from toy_claims.models.validation import require, require_choice
+from toy_claims.models.validation import require, require_choice, require_int, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
@@ -69,7 +70,34 @@ def claim(
     the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
     ``reason`` is a template over the measured quantities (``harness.notes.render_measured``:
     ``"R² at step 0 is {r2_init}"``), so the numbers it quotes are this run's; literal braces are doubled.
+
+    A bad declaration is refused here, when the claim module is imported, with a TypeError (an object of the wrong
+    kind) or a ValueError naming the parameter: ``id`` and ``group`` are names of letters, digits, ``.``, ``_``,
+    ``-`` (they become test ids), ``version`` an integer >= 1, ``setup`` a dict of builtin values, ``reason`` a
+    template that renders, and the decorated function a callable.
     """
+    for name, value in (("id", id), ("group", group)):
+        if name == "id" or value is not None:
+            require_type(value, name, str, "a str" if name == "id" else "None or a str")
+            require(NAME.fullmatch(value) is not None, name, "a name of letters, digits, '.', '_' and '-', starting "
+                    f"with a letter or digit (a test id and a figure folder; {GROUP_SEPARATOR!r} separates id and group)",
+                    value)
+    require_type(source, "source", Source, "a Source(file, section, quote)")
+    require_type(statement, "statement", str, "a str")
+    require(statement.strip() != "", "statement", "a non-empty sentence", statement)
+    require_type(setup, "setup", dict, "a dict name -> builtin value (the setup table)")
+    for key, value in setup.items():
+        require_type(key, "setup keys", str, "names (str)")
+        try:
+            to_builtin(value)
+        except TypeError as exc:
+            raise TypeError(f"setup[{key!r}] must be a number, str, bool, None or a list / dict of them ({exc})") from None
+    require_type(criterion, "criterion", (Criterion, type(None)), "a Criterion (Approx, AtMost, AtLeast, Between) or None")
+    require_type(reason, "reason", str, "a str (a template over the measured quantities)")
+    _check_template(reason)
+    require_int(version, "version", lo=1)
+    require_type(expected_at, "expected_at", (dict, type(None)), "None or a dict scale -> pin")
+    require_type(controls, "controls", (tuple, list), "a tuple of Positive(...) / Negative(...) controls")
     expected_at = dict(expected_at or {})
     for scale, pin in expected_at.items():
         require_choice(scale, "expected_at scale", SCALES)
@@ -86,6 +114,7 @@ def claim(
     require(not controls or evidence == EMPIRICAL, "controls", "empty for an identity (it needs none)", controls)
 
     def decorate(measure: Callable[[ClaimContext], dict[str, Any]]):
+        require(callable(measure), "the decorated function", "a callable ClaimContext -> measured dict", measure)
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at,
                   scope, evidence, controls)
         register(c)
@@ -113,6 +142,17 @@ def claim(
         return pytest.mark.parametrize("claim_group", [group], ids=[f"{id}{GROUP_SEPARATOR}{group}" if group else id])(test)
 
     return decorate
+
+
+def _check_template(reason: str) -> None:
+    """Refuse a reason template that cannot render (an unbalanced brace, a bad format spec) at declaration: at
+    measurement it would turn the claim's verdict into an error and lose what was measured."""
+    try:
+        fields = {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(reason) if f}
+        render_measured(reason, {f: [1.0, 2.0] for f in fields})
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+        raise ValueError(f"reason must be a template over measured quantities ({{name}}, {{name:mean}}, "
+                         f"{{name:range}}, {{name:.2f}}; literal braces doubled), got {reason!r} ({exc})") from None
 
 
 def _estimate(c: Claim, measured: dict[str, Any]) -> dict[str, Any] | None:
@@ -159,6 +199,8 @@ def _checked_measurement(measured: Any) -> dict[str, Any]:
 
 def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     """Measure and judge ``c``; a builtin-only record (it crosses xdist on the test report)."""
+    require_type(c, "c", Claim, "a Claim (harness.registry.get_claim)")
+    require_type(ctx, "ctx", ClaimContext, "a ClaimContext")
     start = time.perf_counter()
     measured: dict[str, Any] = {}
     error, reason, controls, estimate = None, c.reason, [], None

@@ -13,7 +13,7 @@ import io
 
 from toy_claims.harness.registry import NAME
 from toy_claims.lab.seeds import Seeds
-from toy_claims.models.validation import require_choice, require_seed, require_type
+from toy_claims.models.validation import SEED_MAX, require, require_choice, require_seed, require_type
 
 __all__ = ["DEVICES", "SCALES", "ClaimContext"]
 
@@ -39,7 +39,11 @@ class ClaimContext:
     def seeds(self, n: int, first: int = 0) -> list[int]:
         """n seeds for a claim that needs one stream: first + offset + i. ``first`` is a seed the source states (42)."""
         first = require_seed(first, "first")
-        return [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
+        seeds = [first + s for s in Seeds(("claim",), self.seed_offset)("claim", n)]
+        n = len(seeds)
+        require(seeds[-1] <= SEED_MAX, "first", f"small enough that first + seed offset + {n} - 1 <= 2**64 - 1 "
+                f"(first <= {SEED_MAX - self.seed_offset - n + 1})", first)
+        return seeds
 
     def note(self, markdown: str) -> None:
         """A paragraph or table for the claim's section of the report."""
@@ -47,12 +51,18 @@ class ClaimContext:
         self.notes.append(markdown)
 
     def figure(self, fig, name: str, caption: str) -> None:
-        """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it."""
+        """Attach a matplotlib figure; it travels as PNG bytes and the controller writes it.
+
+        ``name`` is the file name (``claims_figures/<claim>/<name>.png``): a ``registry.NAME``, distinct within the
+        claim, or one figure would overwrite another.
+        """
+        if not callable(getattr(fig, "savefig", None)):
+            raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__} {fig!r:.60}")
         require_type(name, "name", str, "a str (the figure's file name)")
         require_type(caption, "caption", str, "a str")
-        if not NAME.fullmatch(name) or name in {f["name"] for f in self.figures}:
-            raise ValueError(f"name must be letters, digits, '.', '_' and '-' (starting with a letter or digit) and "
-                             f"unique among the claim's figures (it names the file); got {name!r}")
+        require(NAME.fullmatch(name) is not None and name not in {f["name"] for f in self.figures}, "name",
+                "letters, digits, '.', '_' and '-', starting with a letter or digit, and distinct from this claim's "
+                f"other figures ({sorted(f['name'] for f in self.figures)}): it names the figure's file", name)
         import matplotlib.pyplot as plt
 
         buf = io.BytesIO()

@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
+
+from toy_claims.models.validation import require, require_real, require_type
 
 __all__ = ["SD_FRACTION", "NOISE_FACTOR", "REL_FLOOR", "ABS_FLOOR", "RULE", "compare", "describe", "flatten", "kernel_noise",
            "seed_sd", "tolerance"]
@@ -54,6 +57,8 @@ def flatten(value: Any) -> tuple[Any, np.ndarray]:
     def walk(v: Any) -> Any:
         if isinstance(v, list):
             return [walk(x) for x in v]
+        if v is not None and not isinstance(v, Real):
+            raise TypeError(f"value must be a number, None or a (nested) list of them, got {type(v).__name__} {v!r:.60}")
         numbers.append(math.nan if v is None else float(v))
         return None
 
@@ -77,7 +82,13 @@ def seed_sd(value: Any) -> np.ndarray:
 
 
 def tolerance(old: Any, noise: float | None) -> np.ndarray:
-    """How far each element of an accepted value may move before it counts as changed (the rule above)."""
+    """How far each element of an accepted value may move before it counts as changed (the rule above).
+
+    ``noise`` is None (not measured) or a finite number >= 0: a NaN noise would make every tolerance NaN, and
+    nothing would ever count as changed.
+    """
+    if noise is not None:
+        require_real(noise, "noise", lo=0)
     _, a = flatten(old)
     finite = np.where(np.isfinite(a), np.abs(a), 0.0)
     return np.maximum.reduce([SD_FRACTION * seed_sd(old), np.full(a.shape, NOISE_FACTOR * (noise or 0.0)),
@@ -117,6 +128,11 @@ def compare(record: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str
     Returns {"status": "unchanged" | "drifted" | "new" | "redefined" | "not compared" | "not measured",
     "rule": ..., "moved": [...]} with ``moved`` sorted by how far each quantity broke its tolerance, biggest first.
     """
+    require_type(record, "record", dict, "a claim's record (a dict)")
+    missing = sorted({"verdict", "version", "seed_offset", "measured"} - set(record))
+    require(not missing, "record", "a claim's record with verdict, version, seed_offset and measured", f"no {missing}")
+    require_type(record["measured"], "record['measured']", dict, "a dict of measured quantities")
+    require_type(baseline, "baseline", (dict, type(None)), "None or a report row (a dict)")
     if record["verdict"] in ("error", "skipped"):
         return {"status": "not measured", "rule": "", "moved": []}
     if baseline is None:
@@ -132,6 +148,10 @@ def compare(record: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str
     if not old and baseline.get("verdict") in ("error", "skipped"):
         return {"status": "new", "rule": "the baseline row measured nothing: compared with nothing", "moved": []}
     noise = accepted.get("kernel_noise") or {}
+    require_type(noise, "baseline kernel_noise", dict, "a dict quantity -> noise")
+    for name, value in noise.items():
+        if value is not None:
+            require_real(value, f"baseline kernel_noise[{name!r}]", lo=0)
     new = record["measured"]
     moved = [m for name in sorted(set(old) | set(new))
              if (m := _moved(name, old[name], new[name], noise.get(name)) if name in old and name in new else
@@ -147,6 +167,10 @@ def compare(record: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str
 def kernel_noise(native: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, float]:
     """Per quantity, the largest absolute move of any element between the ``native`` measurement and the same claim
     measured under other kernel sets (``others``); NaN and inf elements and quantities of another shape are skipped."""
+    require_type(native, "native", dict, "a dict of measured quantities")
+    require_type(others, "others", (list, tuple), "a list of dicts of measured quantities")
+    for k, other in enumerate(others):
+        require_type(other, f"others[{k}]", dict, "a dict of measured quantities")
     noise: dict[str, float] = {}
     for name, value in native.items():
         structure, a = flatten(value)
@@ -175,6 +199,10 @@ def _digits(a: float, b: float) -> tuple[str, str]:
 
 def describe(drift: dict[str, Any]) -> str:
     """One clause per moved quantity, biggest move first: what moved, from what, to what, and the tolerance it broke."""
+    require_type(drift, "drift", dict, "the result of compare (a dict with 'moved')")
+    require(isinstance(drift.get("moved"), list), "drift", "the result of compare (a dict with a 'moved' list)",
+            sorted(drift))
+
     def fmt(v: Any) -> str:
         if v is None:
             return "nan"

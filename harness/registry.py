@@ -26,6 +26,14 @@ class Source:
     section: str
     quote: str
 
+    def __post_init__(self) -> None:
+        for name in ("file", "section", "quote"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TypeError(f"Source {name} must be a str, got {type(value).__name__} {value!r:.60}")
+            if not value.strip():
+                raise ValueError(f"Source {name} must be a non-empty str, got {value!r}")
+
 
 @dataclass(frozen=True)
 class Claim:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.special import stdtrit  # the Student-t quantile (scipy.stats costs 0.5 s more to import in every worker)
 
-from toy_claims.models.validation import require, require_choice, require_real, require_type
+from toy_claims.models.validation import require, require_choice, require_int, require_real, require_type, shown
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
@@ -78,6 +78,12 @@ class Criterion:
             require(isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value),
                     name, "a number (±inf for an open side), not NaN", value)
         require(self.lo <= self.hi, "lo, hi", "lo <= hi", (self.lo, self.hi))
+        open_lo, open_hi = {"at_most": (True, False), "at_least": (False, True)}.get(self.kind, (False, False))
+        region = {"at_most": "lo = -inf, hi finite", "at_least": "lo finite, hi = inf"}.get(self.kind, "both finite")
+        require((self.lo == -math.inf) == open_lo and (self.hi == math.inf) == open_hi, "lo, hi",
+                f"the region of kind {self.kind!r}: {region}", (self.lo, self.hi))
+        require_type(self.claimed, "claimed", str, "a str (what the source claims)")
+        require_type(self.why, "why", str, "a str (where the numbers come from)")
         require(isinstance(self.log, bool), "log", "a bool", self.log)
         require(not self.log or self.lo >= 0 or self.lo == -math.inf, "lo", "a number >= 0 (or -inf) on a log scale (log=True)",
                 self.lo)
@@ -105,6 +111,8 @@ def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str |
     _check_text(quantity, why, claimed)
     require_real(target, "target")
     require_real(tol, "tol", lo=0)
+    require(math.isfinite(target - tol) and math.isfinite(target + tol), "target, tol",
+            "small enough that target ± tol is finite", (target, tol))
     return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why, log)
 
 
@@ -144,7 +152,10 @@ def per_seed(value: Any, name: str = "measured value") -> list[float]:
     if not all(_is_real(v) for v in values):
         raise TypeError(f"{name} must be a real number or a flat list of real numbers (one per seed), "
                         f"got {type(value).__name__} {value!r}"[:300])
-    return [float(v) for v in values]
+    try:
+        return [float(v) for v in values]
+    except OverflowError:  # an int beyond float64 (10**400)
+        raise ValueError(f"{name} must be real numbers within float64's range, got {shown(value)}") from None
 
 
 def _bounds(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, float, float] | None:
@@ -159,9 +170,14 @@ def _bounds(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, floa
     x = np.log(values) if criterion.log else values
     if np.ptp(x) == 0:  # one value, or seeds that all agree: no spread to account for
         return float(x[0]), float(x[0]), float(x[0])
+    # Values near float64's end (1e308): their sum overflows, so the statistics are taken of x scaled by an exact
+    # power of two and scaled back (the ends may overflow to ±inf then, which compares correctly with any bound).
+    e = math.frexp(float(np.abs(x).max()))[1] if float(np.abs(x).max()) > 2.0**500 else 0
+    x = np.ldexp(x, -e)
     mean = float(x.mean())
     half = float(stdtrit(x.size - 1, LEVEL) * x.std(ddof=1) / math.sqrt(x.size))
-    return mean, mean - half, mean + half
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(mean, e)), float(np.ldexp(mean - half, e)), float(np.ldexp(mean + half, e))
 
 
 def interval(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, float, float] | None:
@@ -177,13 +193,21 @@ def interval(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, flo
     return tuple(math.exp(b) for b in bounds)
 
 
+_MOST_SEEDS = 100_000  # seeds_needed scans n = 2 .. most one by one (~1 s at this bound)
+
+
 def seeds_needed(values: Any, fraction_of_mean: float = 0.5, most: int = 1000) -> int:
     """The smallest n whose expected ``interval`` half-width, t(LEVEL, n − 1)·sd/√n at the spread of ``values``, is at
     most ``fraction_of_mean`` of |mean|: how many seeds a claim needs for the rule to decide it (``most`` + 1 when even
     ``most`` would not)."""
     v = np.array(per_seed(values, "values"))
     require(v.size >= 2, "values", "at least two seeds' values (a spread to plan from)", v.size)
+    require(bool(np.isfinite(v).all()), "values", "finite (NaN or inf has no spread to plan from)", values)
     require_real(fraction_of_mean, "fraction_of_mean", lo=0, lo_open=True)
+    most = require_int(most, "most", lo=2, hi=_MOST_SEEDS)
+    largest = float(np.abs(v).max())
+    if largest > 2.0**500:  # 1e308 values: mean and sd would overflow; the ratio sd/mean is scale-invariant
+        v = v * 2.0 ** -math.frexp(largest)[1]
     mean, sd = abs(float(v.mean())), float(v.std(ddof=1))
     return next((n for n in range(2, most + 1) if stdtrit(n - 1, LEVEL) * sd / math.sqrt(n) <= fraction_of_mean * mean),
                 most + 1)
@@ -221,7 +245,9 @@ class Control:
 
     def __post_init__(self) -> None:
         require_type(self.quantity, "control quantity", str, "a measured key")
+        require(self.quantity != "", "control quantity", "a non-empty measured key", self.quantity)
         require_choice(self.kind, "control kind", ("positive", "negative"))
+        require_type(self.what, "control what", str, "a str (the setting, in a few words)")
 
 
 def Positive(quantity: str, what: str) -> Control:
@@ -238,6 +264,11 @@ def calibrate(criterion: Criterion, controls: tuple[Control, ...], measured: dic
     A positive control is calibrated when the criterion clearly holds on it (reproduced), a negative one when it
     clearly fails (refuted), by the same rule as the claim's own verdict.
     """
+    require_type(criterion, "criterion", Criterion, "a Criterion (an observation has no controls)")
+    require_type(controls, "controls", (tuple, list), "a tuple of Positive(...) / Negative(...) controls")
+    for k, control in enumerate(controls):
+        require_type(control, f"controls[{k}]", Control, "a Positive(...) or Negative(...) control")
+    require_type(measured, "measured", dict, "a dict of measured quantities")
     out = []
     for control in controls:
         if control.quantity not in measured:

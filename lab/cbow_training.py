@@ -59,10 +59,13 @@ def train_cbow(
     require_type(contexts, "contexts", torch.Tensor, "an (M, n, C) tensor of token ids")
     require_type(centers, "centers", torch.Tensor, "an (M, n) tensor of token ids")
     require(contexts.dim() == 3, "contexts", "an (M, n, C) tensor", tuple(contexts.shape))
-    M, n, _ = contexts.shape
+    M, n, C = contexts.shape
     require(len(model.members) == M and centers.shape == (M, n), "contexts, centers", f"(M={len(model.members)}, n, C) and (M, n)",
             (tuple(contexts.shape), tuple(centers.shape)))
     require(n >= 1, "contexts", "at least one example per member", tuple(contexts.shape))
+    require(C >= 1, "contexts", "at least one context token per example (C >= 1)", tuple(contexts.shape))
+    model.check_token_ids(contexts, "contexts", 3, "(M, n, C) tensor")  # once here: the steps trust them
+    model.check_token_ids(centers, "centers", 2, "(M, n) tensor")
     batch_size = require_int(batch_size, "batch_size", lo=1, hi=n)
     per_epoch = n // batch_size
     total = epochs * per_epoch
@@ -80,7 +83,7 @@ def train_cbow(
     def loss_at(step: int) -> torch.Tensor:  # (M,)
         idx = schedule[:, step - 1]  # (M, B)
         ctx = torch.gather(contexts, 1, idx[:, :, None].expand(-1, -1, contexts.shape[2]))
-        loss = model.loss(ctx, torch.gather(centers, 1, idx))
+        loss = model.loss(ctx, torch.gather(centers, 1, idx), check=False)
         losses[(step - 1) // per_epoch] += loss.detach() / per_epoch
         return loss
 

@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from toy_claims.lab.logit_matrix import LogProbFn, batched_log_probs, extended_logit_matrix
-from toy_claims.models.validation import require, require_int, require_real, require_type
+from toy_claims.lab.logit_matrix import LogProbFn, _extended, _log_probs  # their errors name this module's parameters
+from toy_claims.models.validation import require, require_int, require_real, require_token_ids, require_type
 
 __all__ = [
     "fit_lingen",
@@ -44,6 +44,10 @@ def regression_weights(basis: Tensor, targets: Tensor, ridge: float = 0.0) -> Te
     require_type(targets, "targets", torch.Tensor, "an (n_targets, C) tensor")
     require(basis.dim() == 2 and targets.dim() == 2 and basis.shape[1] == targets.shape[1], "basis, targets",
             "(|H|, C) and (n_targets, C) tensors", (tuple(basis.shape), tuple(targets.shape)))
+    require(basis.shape[0] >= 1 and basis.shape[1] >= 1, "basis", "an (|H|, C) tensor with |H|, C >= 1",
+            tuple(basis.shape))
+    for name, t in (("basis", basis), ("targets", targets)):  # LAPACK's gelsd fails an internal assert on NaN
+        require(not t.is_complex() and bool(torch.isfinite(t).all()), name, "real and finite", "non-finite entries")
     design, rhs = basis.double().T, targets.double().T  # (C, |H|), (C, n_targets)
     if ridge > 0:
         n_h = design.shape[1]
@@ -57,8 +61,8 @@ def fit_lingen(log_prob_fn: LogProbFn, basis_histories: Tensor, futures: Tensor,
     """Weights v (n_targets, |H|) expressing each (n_targets, t) target's row of L_M(·, F)
     in the rows of L_M(basis_histories, F); top-k columns are chosen on the basis."""
     require_real(ridge, "ridge", lo=0)
-    basis = extended_logit_matrix(log_prob_fn, basis_histories, futures, top_k=top_k)
-    rows = extended_logit_matrix(log_prob_fn, targets, futures, tokens=basis.tokens)
+    basis = _extended(log_prob_fn, basis_histories, futures, top_k, None, 4096, "basis_histories")
+    rows = _extended(log_prob_fn, targets, futures, None, basis.tokens, 4096, "targets")
     return regression_weights(basis.values, rows.values, ridge)
 
 
@@ -75,18 +79,22 @@ def lingen_log_prob_fn(log_prob_fn: LogProbFn, basis_histories: Tensor, weights:
     ``weights`` is one target's (|H|,) row from ``fit_lingen``.
     """
     require(callable(log_prob_fn), "log_prob_fn", "a callable (n, t) token ids -> (n, V) log-probs", log_prob_fn)
-    require_type(basis_histories, "basis_histories", torch.Tensor, "an (|H|, t_h) tensor of token ids")
+    require_token_ids(basis_histories, "basis_histories", None, dims=2, shape="(|H|, t_h) tensor")
+    require(basis_histories.shape[0] >= 1, "basis_histories", "at least one history", tuple(basis_histories.shape))
     require_type(weights, "weights", torch.Tensor, "one target's (|H|,) row of fit_lingen's weights")
-    require(basis_histories.dim() == 2 and weights.shape == (basis_histories.shape[0],), "weights",
+    require(weights.shape == (basis_histories.shape[0],), "weights",
             f"a ({basis_histories.shape[0]},) row, one weight per basis history", tuple(weights.shape))
+    require(not weights.is_complex() and bool(torch.isfinite(weights).all()), "weights", "real and finite",
+            "non-finite entries")
     n_h = basis_histories.shape[0]
     v = weights.double()
 
     def continuation_log_probs(continuations: Tensor) -> Tensor:
+        require_token_ids(continuations, "continuations", None, dims=2, shape="(m, t) tensor")
         m = continuations.shape[0]
         pairs = torch.cat([basis_histories.repeat(m, 1),
                            continuations.repeat_interleave(n_h, dim=0)], dim=1)  # (m |H|, t_h + t)
-        log_probs = batched_log_probs(log_prob_fn, pairs).reshape(m, n_h, -1)  # (m, |H|, V)
+        log_probs = _log_probs(log_prob_fn, pairs, 4096, "basis_histories, continuations").reshape(m, n_h, -1)
         return F.log_softmax(torch.einsum("h,mhv->mv", v, log_probs), dim=-1)
 
     return continuation_log_probs
@@ -100,15 +108,15 @@ def lingen_kl(log_prob_fn: LogProbFn, basis_histories: Tensor, weights: Tensor, 
     sample i; ``.mean(0)`` is the per-step expected KL.
     """
     length, n_samples = require_int(length, "length", lo=0), require_int(n_samples, "n_samples", lo=1)
-    require_type(target, "target", torch.Tensor, "a (t,) tensor of token ids")
-    require(target.dim() == 1, "target", "a (t,) tensor of token ids", tuple(target.shape))
+    require_token_ids(target, "target", None, dims=1, shape="(t,) tensor")
     require_type(generator, "generator", torch.Generator, "a torch.Generator")
     lingen = lingen_log_prob_fn(log_prob_fn, basis_histories, weights)
     prefix = target.expand(n_samples, -1)  # (n, t)
     continuation = torch.empty(n_samples, 0, dtype=torch.long)
     kls = []
     for _ in range(length):
-        p_log = batched_log_probs(log_prob_fn, torch.cat([prefix, continuation], dim=1))  # (n, V)
+        # (n, V); the continuation is the model's own sample, so an id it refuses is the target's
+        p_log = _log_probs(log_prob_fn, torch.cat([prefix, continuation], dim=1), 4096, "target")
         q_log = lingen(continuation)  # (n, V)
         kls.append(F.kl_div(q_log, p_log, log_target=True, reduction="none").sum(dim=1))
         next_token = torch.multinomial(p_log.exp(), 1, generator=generator)  # (n, 1)

@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import Tensor
 
-from toy_claims.models.validation import require, require_int, require_real, require_type
+from toy_claims.models.validation import require, require_int, require_real, require_token_ids, require_type
 
 __all__ = [
     "LogProbFn",
@@ -46,29 +46,48 @@ class LogitMatrix(NamedTuple):
 
 def _check_call(log_prob_fn, tokens, name: str) -> None:
     require(callable(log_prob_fn), "log_prob_fn", "a callable (n, t) token ids -> (n, V) log-probs", log_prob_fn)
-    require_type(tokens, name, torch.Tensor, "an (n, t) tensor of token ids")
-    require(tokens.dim() == 2, name, "an (n, t) tensor", tuple(tokens.shape))
+    require_token_ids(tokens, name, None, dims=2, shape="(n, t) tensor")
+
+
+def _log_probs(log_prob_fn: LogProbFn, sequences: Tensor, batch_size: int, name: str) -> Tensor:
+    """``batched_log_probs`` whose errors name ``name``, the caller's parameter: the ids go to a black box
+    (log_prob_fn), whose own error names its own parameter ('prefixes'); a result of another shape is refused."""
+    with torch.no_grad():
+        chunks = []
+        for chunk in sequences.split(batch_size):
+            try:
+                out = log_prob_fn(chunk)
+            except ValueError as exc:
+                raise ValueError(f"{name} must be token sequences log_prob_fn accepts ({exc})") from exc
+            require(isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[0] == chunk.shape[0], "log_prob_fn",
+                    f"a callable returning (n, V) log-probs for (n, t) ids: ({chunk.shape[0]}, V) here",
+                    tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__)
+            chunks.append(out.double())
+    return torch.cat(chunks) if chunks else torch.empty(0, 0, dtype=torch.float64)
 
 
 def batched_log_probs(log_prob_fn: LogProbFn, sequences: Tensor, batch_size: int = 4096) -> Tensor:
     """log_prob_fn on (n, t) sequences in chunks, without gradients -> (n, V) float64."""
     _check_call(log_prob_fn, sequences, "sequences")
     batch_size = require_int(batch_size, "batch_size", lo=1)
-    with torch.no_grad():
-        chunks = [log_prob_fn(chunk).double() for chunk in sequences.split(batch_size)]
-    return torch.cat(chunks) if chunks else torch.empty(0, 0, dtype=torch.float64)
+    return _log_probs(log_prob_fn, sequences, batch_size, "sequences")
 
 
 def centred_log_probs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor,
                       batch_size: int = 4096) -> Tensor:
     """log Pr[z | h∘f] - mean_z log Pr[z | h∘f] for (|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V)."""
-    _check_call(log_prob_fn, histories, "histories")
+    return _centred(log_prob_fn, histories, futures, batch_size, "histories")
+
+
+def _centred(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_size: int, h_name: str) -> Tensor:
+    _check_call(log_prob_fn, histories, h_name)
     _check_call(log_prob_fn, futures, "futures")
-    require(histories.shape[0] >= 1, "histories", "at least one history", tuple(histories.shape))
+    batch_size = require_int(batch_size, "batch_size", lo=1)
+    require(histories.shape[0] >= 1, h_name, "at least one history", tuple(histories.shape))
     require(futures.shape[0] >= 1, "futures", "at least one future", tuple(futures.shape))
     n_h, n_f = histories.shape[0], futures.shape[0]
     pairs = torch.cat([histories.repeat_interleave(n_f, dim=0), futures.repeat(n_h, 1)], dim=1)
-    log_probs = batched_log_probs(log_prob_fn, pairs, batch_size)  # (|H| |F|, V)
+    log_probs = _log_probs(log_prob_fn, pairs, batch_size, f"{h_name}, futures")  # (|H| |F|, V)
     log_probs = log_probs.reshape(n_h, n_f, -1)  # (|H|, |F|, V)
     return log_probs - log_probs.mean(dim=2, keepdim=True)
 
@@ -77,7 +96,15 @@ def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Te
                           top_k: int | None = None, tokens: Tensor | None = None,
                           batch_size: int = 4096) -> LogitMatrix:
     """L_M(H, F), or L_{M,k}(H, F) with ``top_k``; pass ``tokens`` to reuse another matrix's columns."""
-    centred = centred_log_probs(log_prob_fn, histories, futures, batch_size)  # (|H|, |F|, V)
+    return _extended(log_prob_fn, histories, futures, top_k, tokens, batch_size, "histories")
+
+
+def _extended(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, top_k: int | None, tokens: Tensor | None,
+              batch_size: int, h_name: str) -> LogitMatrix:
+    require(top_k is None or tokens is None, "top_k", "None when tokens are given", top_k)
+    if tokens is not None:
+        require_token_ids(tokens, "tokens", None, dims=2, shape="(|F|, k) tensor")
+    centred = _centred(log_prob_fn, histories, futures, batch_size, h_name)  # (|H|, |F|, V)
     n_h, n_f, V = centred.shape
     if tokens is None:
         k = V if top_k is None else require_int(top_k, "top_k", lo=1, hi=V)
@@ -85,10 +112,8 @@ def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Te
         order = torch.sort(centred.mean(dim=0), dim=1, descending=True, stable=True).indices
         tokens = order[:, :k] if top_k is not None else torch.arange(V).expand(n_f, V)
     else:
-        require(top_k is None, "top_k", "None when tokens are given", top_k)
-        require_type(tokens, "tokens", torch.Tensor, "an (|F|, k) tensor of token ids")
-        require(tokens.dim() == 2 and tokens.shape[0] == n_f, "tokens", f"of shape (|F|={n_f}, k)",
-                tuple(tokens.shape))
+        require(tokens.shape[0] == n_f, "tokens", f"of shape (|F|={n_f}, k)", tuple(tokens.shape))
+        require_token_ids(tokens, "tokens", V, dims=2, shape="(|F|, k) tensor")
     values = centred.gather(2, tokens.expand(n_h, -1, -1))  # (|H|, |F|, k)
     return LogitMatrix(values.reshape(n_h, -1), tokens.clone())
 
@@ -100,10 +125,12 @@ def sample_sequences(log_prob_fn: LogProbFn, n: int, length: int, generator: tor
     require_type(generator, "generator", torch.Generator, "a torch.Generator")
     if prefixes is not None:
         _check_call(log_prob_fn, prefixes, "prefixes")
+    else:
+        require(callable(log_prob_fn), "log_prob_fn", "a callable (n, t) token ids -> (n, V) log-probs", log_prob_fn)
     context = torch.empty(n, 0, dtype=torch.long) if prefixes is None else prefixes
     require(context.shape[0] == n, "prefixes", f"a tensor with n={n} rows", context.shape[0])
     for _ in range(length):
-        probs = batched_log_probs(log_prob_fn, context).exp()  # (n, V)
+        probs = _log_probs(log_prob_fn, context, 4096, "prefixes").exp()  # (n, V)
         context = torch.cat([context, torch.multinomial(probs, 1, generator=generator)], dim=1)
     return context[:, context.shape[1] - length:]
 
@@ -119,6 +146,9 @@ def singular_values(matrix: Tensor) -> Tensor:
     """Singular values in float64, descending."""
     require_type(matrix, "matrix", torch.Tensor, "a 2-D tensor")
     require(matrix.dim() >= 2, "matrix", "a 2-D tensor (or a batch of them)", tuple(matrix.shape))
+    require(not matrix.is_complex(), "matrix", "a real tensor", matrix.dtype)
+    require(bool(torch.isfinite(matrix).all()), "matrix", "finite entries (NaN/inf has no singular values)",
+            "non-finite entries")
     return torch.linalg.svdvals(_square_if_wide(matrix.double()))
 
 
@@ -144,6 +174,9 @@ def principal_angle_cosines(A: Tensor, B: Tensor, rank: int) -> Tensor:
     require(A.dim() == 2 and B.dim() == 2, "A, B", "2-D tensors", (tuple(A.shape), tuple(B.shape)))
     require(A.shape[0] == B.shape[0], "A, B", "matrices with the same number of rows",
             (A.shape[0], B.shape[0]))
+    for name, M in (("A", A), ("B", B)):
+        require(not M.is_complex() and bool(torch.isfinite(M).all()), name, "a real matrix of finite entries",
+                "non-finite or complex entries")
     rank = require_int(rank, "rank", lo=1, hi=min(A.shape + B.shape))
     U_a, U_b = _left_singular_vectors(A, rank), _left_singular_vectors(B, rank)
     return torch.linalg.svdvals(U_a.T @ U_b).clamp(0.0, 1.0)

@@ -20,6 +20,9 @@ __all__ = ["check_steps", "run_steps"]
 
 def check_steps(steps_list, name: str, total: int | None, *, allow_empty: bool = False) -> list[int]:
     """``steps_list`` sorted without repeats, each an integer (in [0, total] unless None); non-empty unless ``allow_empty``."""
+    require_type(name, "name", str, "the parameter's name (a str)")
+    if total is not None:
+        require_int(total, "total", lo=0)
     where = "" if total is None else f" in [0, {total}]"
     require_type(steps_list, name, (list, tuple, range, set, frozenset, np.ndarray), f"a list of steps{where}")
     require(allow_empty or len(steps_list) >= 1, name, f"a non-empty list of steps{where}", steps_list)
@@ -37,11 +40,13 @@ def run_steps(
 ) -> None:
     """Run updates 1..``steps``; call ``observe(t)`` at each t in ``observe_at`` (0 = before any update).
 
-    ``loss_at(t)`` returns the loss of update t (any shape; its sum is minimised).
+    ``loss_at(t)`` returns the loss of update t (a tensor of any shape that requires grad; its sum is minimised).
     ``schedule`` multiplies every optimizer's learning rate (``LRSchedule.factor``).
     """
     steps = require_int(steps, "steps", lo=1)
     require_type(schedule, "schedule", (LRSchedule, type(None)), "an LRSchedule or None")
+    if schedule is not None:
+        schedule.check(steps)
     at = set(check_steps(observe_at, "observe_at", steps, allow_empty=True))
     require(callable(loss_at), "loss_at", "a callable step -> loss", loss_at)
     require(callable(observe), "observe", "a callable step -> None", observe)
@@ -55,7 +60,10 @@ def run_steps(
     for step in range(1, steps + 1):
         for opt in optimizers:
             opt.zero_grad(set_to_none=True)
-        loss_at(step).sum().backward()
+        loss = loss_at(step)
+        require(isinstance(loss, torch.Tensor) and loss.requires_grad, "loss_at", "a callable returning a loss tensor "
+                "that requires grad", loss if not isinstance(loss, torch.Tensor) else "a tensor without grad")
+        loss.sum().backward()
         for opt in optimizers:
             opt.step()
         for sched in schedulers:

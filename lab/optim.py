@@ -25,13 +25,15 @@ class OptimizerSpec:
     name: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # peak learning rate
     weight_decay: float = 0.0  # L2 penalty for adam/sgd, decoupled decay for adamw
-    momentum: float = 0.0  # sgd only
+    momentum: float = 0.0  # sgd only: adam and adamw refuse a momentum they would ignore
 
     def __post_init__(self) -> None:
         require_choice(self.name, "optimizer", OPTIMIZERS)
         require_real(self.lr, "lr", lo=0, lo_open=True)
         require_real(self.weight_decay, "weight_decay", lo=0)
         require_real(self.momentum, "momentum", lo=0, hi=1, hi_open=True)
+        require(self.name == "sgd" or self.momentum == 0, "momentum",
+                f"0 for {self.name} (only sgd has a momentum; Adam's betas are fixed at torch's defaults)", self.momentum)
 
 
 @dataclass(frozen=True)
@@ -42,21 +44,38 @@ class LRSchedule:
     ``decay_steps`` steps, linear decay to ``final_factor`` × the peak rate
     (source 001: "linearly decay the learning rate from 0.01 to 0.001 over the
     final 1000 steps" is ``decay_steps=1000, final_factor=0.1``).
+
+    A decay ends at or below the peak: ``final_factor`` is in [0, 1] (above 1 the
+    decay would never lower the rate). A run of ``total_steps`` must reach the peak
+    rate: warmup and decay may not overlap, ``warmup_steps + decay_steps <=
+    total_steps`` (``check``; the engines check it before training).
     """
 
-    warmup_steps: int = 0
-    decay_steps: int = 0
-    final_factor: float = 1.0
+    warmup_steps: int = 0  # linear warmup from 0 over the first steps
+    decay_steps: int = 0  # linear decay over the last steps (0: none)
+    final_factor: float = 1.0  # the rate the decay ends at, as a multiple of the peak, in [0, 1]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "warmup_steps", require_int(self.warmup_steps, "warmup_steps", lo=0))
         object.__setattr__(self, "decay_steps", require_int(self.decay_steps, "decay_steps", lo=0))
-        require_real(self.final_factor, "final_factor", lo=0)
+        require_real(self.final_factor, "final_factor", lo=0, hi=1)
+
+    def check(self, total_steps: int) -> int:
+        """``total_steps`` as an int when this schedule fits a run that long (it reaches the peak rate); else a
+        ValueError naming the part that does not fit."""
+        total_steps = require_int(total_steps, "total_steps", lo=1)
+        require(self.warmup_steps <= total_steps, "warmup_steps", f"<= the run's {total_steps} steps", self.warmup_steps)
+        require(self.decay_steps <= total_steps, "decay_steps", f"<= the run's {total_steps} steps", self.decay_steps)
+        require(self.warmup_steps + self.decay_steps <= total_steps, "warmup_steps + decay_steps",
+                f"<= the run's {total_steps} steps (warmup and decay may not overlap: the peak rate is never reached)",
+                self.warmup_steps + self.decay_steps)
+        return total_steps
 
     def factor(self, step: int, total_steps: int) -> float:
-        """Multiplier for the update that takes the model from ``step`` to ``step + 1``."""
-        require_int(step, "step", lo=0)
-        require_int(total_steps, "total_steps", lo=1)
+        """Multiplier for the update that takes the model from ``step`` to ``step + 1``, 0 <= step <= total_steps
+        (torch's LambdaLR asks for ``total_steps`` after the last update)."""
+        total_steps = self.check(total_steps)
+        require_int(step, "step", lo=0, hi=total_steps)
         f = 1.0
         if step < self.warmup_steps:
             f = (step + 1) / self.warmup_steps
@@ -76,9 +95,17 @@ def build_optimizer(spec: OptimizerSpec, groups: list[dict], *, foreach: bool | 
     the one it was measured with: they agree only to rounding).
     """
     require_type(spec, "spec", OptimizerSpec, "an OptimizerSpec")
+    require_type(foreach, "foreach", (bool, type(None)), "a bool or None")
+    require_type(fused, "fused", (bool, type(None)), "a bool or None")
     require_type(groups, "groups", (list, tuple), "a list of torch parameter groups (dicts)")
-    require(len(groups) >= 1 and all(isinstance(g, dict) for g in groups), "groups",
-            "a non-empty list of torch parameter groups (dicts)", groups)
+    require(len(groups) >= 1 and all(isinstance(g, dict) and "params" in g for g in groups), "groups",
+            "a non-empty list of torch parameter groups (dicts with 'params')", groups)
+    for k, g in enumerate(groups):  # a group's own settings obey the spec's ranges
+        require_real(g.get("lr", spec.lr), f"groups[{k}]['lr']", lo=0, lo_open=True)
+        require_real(g.get("weight_decay", spec.weight_decay), f"groups[{k}]['weight_decay']", lo=0)
+        require_real(g.get("momentum", 0.0), f"groups[{k}]['momentum']", lo=0, hi=1, hi_open=True)
+        require(spec.name == "sgd" or g.get("momentum", 0.0) == 0, f"groups[{k}]['momentum']",
+                f"0 for {spec.name} (only sgd has a momentum)", g.get("momentum"))
     kwargs = {"lr": spec.lr, "weight_decay": spec.weight_decay, "foreach": foreach, "fused": fused}
     if spec.name == "sgd":
         return torch.optim.SGD(groups, momentum=spec.momentum, **kwargs)

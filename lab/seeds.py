@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toy_claims.models.validation import require, require_choice, require_int, require_seed, require_type
+from toy_claims.models.validation import SEED_MAX, require, require_choice, require_int, require_seed, require_type
 
 __all__ = ["STREAM_SPACING", "Seeds"]
 
@@ -36,6 +36,8 @@ class Seeds:
     def __call__(self, stream: str, n: int) -> tuple[int, ...]:
         """The first ``n`` seeds of ``stream``."""
         require_choice(stream, "seed stream", self.streams)
-        require_int(n, "n", lo=1, hi=STREAM_SPACING)
+        n = require_int(n, "n", lo=1, hi=STREAM_SPACING)
         base = self.streams.index(stream) * STREAM_SPACING + self.offset
+        require(base + n - 1 <= SEED_MAX, "seed offset", f"small enough that the {n} seeds of stream {stream!r} stay "
+                f"<= 2**64 - 1 (offset <= {SEED_MAX - (base - self.offset) - n + 1})", self.offset)
         return tuple(base + i for i in range(n))

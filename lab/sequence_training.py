@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from toy_claims.lab.loop import check_steps, run_steps
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
 from toy_claims.lab.training import log_spaced_steps, resolve_device
-from toy_claims.models.validation import require, require_int, require_seed, require_type
+from toy_claims.models.validation import require, require_int, require_seed, require_token_ids, require_type
 
 __all__ = ["SequenceLanguage", "SequenceTrainLog", "per_token_kl", "train_sequence_model"]
 
@@ -67,10 +67,10 @@ def per_token_kl(model, language: SequenceLanguage, sequences: Tensor) -> float:
     ``model`` is anything with ``next_token_log_probs(prefixes) -> (n, V)`` (the
     language itself gives 0). Float64, no gradients; NaN if the model's output is.
     """
-    require_type(sequences, "sequences", torch.Tensor, "an (n, T) tensor of token ids")
     require(callable(getattr(model, "next_token_log_probs", None)), "model", "a model with next_token_log_probs", model)
-    require(sequences.dim() == 2 and sequences.shape[1] >= 1, "sequences", "an (n, T) tensor with T >= 1",
-            tuple(sequences.shape))
+    require(callable(getattr(language, "next_token_log_probs", None)), "language",
+            "a language (or model) with next_token_log_probs", language)
+    _check_sequences(sequences, "sequences", _vocabulary(language))
     device = next(model.parameters()).device if isinstance(model, nn.Module) else torch.device("cpu")
     total = 0.0
     with torch.no_grad():
@@ -78,8 +78,29 @@ def per_token_kl(model, language: SequenceLanguage, sequences: Tensor) -> float:
             prefixes = sequences[:, :t]
             p_log = language.next_token_log_probs(prefixes).double()  # (n, V)
             q_log = model.next_token_log_probs(prefixes.to(device)).double().cpu()
+            require(q_log.shape == p_log.shape, "model, language", "of one vocabulary (next-token log-probs of one "
+                    "shape)", (tuple(q_log.shape), tuple(p_log.shape)))
             total += float(F.kl_div(q_log, p_log, log_target=True, reduction="batchmean"))
     return total / sequences.shape[1]
+
+
+def _check_language(language) -> None:
+    """What training calls on a language: an integer V >= 2, exact conditionals and a sampler."""
+    ok = all(callable(getattr(language, f, None)) for f in ("next_token_log_probs", "sample"))
+    require(ok and isinstance(getattr(language, "V", None), int) and language.V >= 2, "language",
+            "a SequenceLanguage (an int V >= 2, next_token_log_probs and sample)", language)
+
+
+def _vocabulary(model) -> int | None:
+    """The vocabulary size a model or language declares (``V`` or ``vocab_size``), None when it declares none."""
+    V = getattr(model, "V", getattr(model, "vocab_size", None))
+    return V if isinstance(V, int) else None
+
+
+def _check_sequences(sequences, name: str, V: int) -> None:
+    require_token_ids(sequences, name, V, dims=2, shape="(n, T) tensor")
+    require(sequences.shape[0] >= 1 and sequences.shape[1] >= 1, name, "an (n, T) tensor with n, T >= 1",
+            tuple(sequences.shape))
 
 
 def _optimizer(model: nn.Module, spec: OptimizerSpec) -> torch.optim.Optimizer:
@@ -121,12 +142,22 @@ def train_sequence_model(
     """
     require_type(model, "model", nn.Module, "a torch nn.Module with sequence_log_prob")
     require(callable(getattr(model, "sequence_log_prob", None)), "model", "a model with sequence_log_prob", model)
+    _check_language(language)
+    require(_vocabulary(model) in (None, language.V), "model, language",
+            "of one vocabulary (model.vocab_size == language.V)", (_vocabulary(model), language.V))
     steps = require_int(steps, "steps", lo=1)
     require_type(optim, "optim", OptimizerSpec, "an OptimizerSpec")
     require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
+    schedule.check(steps)
     batch_size, seq_len = require_int(batch_size, "batch_size", lo=1), require_int(seq_len, "seq_len", lo=1)
+    context = getattr(model, "max_prefix_len", None)  # a transformer reads at most block_size tokens, BOS included
+    if context is not None:
+        require(seq_len <= context + 1, "seq_len", f"<= the model's block_size = {context + 1}", seq_len)
     data_seed = require_seed(data_seed, "data_seed")
-    require_type(eval_sequences, "eval_sequences", torch.Tensor, "an (n, T) tensor of token ids")
+    _check_sequences(eval_sequences, "eval_sequences", language.V)  # before training: an evaluation may come last
+    if context is not None:
+        require(eval_sequences.shape[1] <= context + 1, "eval_sequences", f"sequences of at most the model's block_size "
+                f"= {context + 1} tokens", tuple(eval_sequences.shape))
     eval_at = (check_steps(eval_steps, "eval_steps", None) if eval_steps is not None
                else log_spaced_steps(steps))
     keep = check_steps(checkpoint_steps, "checkpoint_steps", None, allow_empty=True)

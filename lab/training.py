@@ -61,9 +61,13 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+_MAX_EXACT_STEPS = 2**53  # log spacing is float64 arithmetic: exact integers up to 2**53
+
+
 def log_spaced_steps(total: int, per_decade: int = 10) -> list[int]:
-    """0 plus roughly log-spaced steps up to and including ``total``."""
-    total = require_int(total, "steps", lo=1)
+    """0 plus roughly log-spaced steps up to and including ``total`` (at most 2**53, where float64 stops being exact:
+    beyond, rounding turned the last step negative)."""
+    total = require_int(total, "steps", lo=1, hi=_MAX_EXACT_STEPS)
     per_decade = require_int(per_decade, "per_decade", lo=1)
     n = max(2, int(per_decade * math.log10(total)) + 1)
     return sorted({0, *np.unique(np.round(np.logspace(0, math.log10(total), n)).astype(int)).tolist(), total})
@@ -71,8 +75,6 @@ def log_spaced_steps(total: int, per_decade: int = 10) -> list[int]:
 
 def _build_optimizer(model: EmbedUnembedStack, specs: list[OptimizerSpec]) -> torch.optim.Optimizer:
     """One torch optimizer; one parameter group per block of members that share a spec."""
-    names = {s.name for s in specs}
-    require(len(names) == 1, "optimizer", "the same for every member of a stack", sorted(names))
     model.regroup(specs)
     groups = []
     for b, members in enumerate(model.block_members):
@@ -101,6 +103,7 @@ def train(
     """
     require_type(model, "model", EmbedUnembedStack, "an EmbedUnembedStack")
     require_type(dataset, "dataset", TokenPairDataset, "a TokenPairDataset")
+    require(model.V == dataset.V, "model, dataset", "of one vocabulary (model.V == dataset.V)", (model.V, dataset.V))
     K = len(model.members)
     steps = require_int(steps, "steps", lo=1)
     if batch_size is not None:
@@ -110,7 +113,10 @@ def train(
     require(len(specs) == K, "optim", f"one OptimizerSpec per member ({K})", len(specs))
     for spec in specs:
         require_type(spec, "optim", OptimizerSpec, "an OptimizerSpec or a list of one per member")
+    names = {s.name for s in specs}  # one torch optimizer serves the stack
+    require(len(names) == 1, "optim", "specs of one optimizer kind for every member of a stack", sorted(names))
     require_type(schedule, "schedule", LRSchedule, "an LRSchedule")
+    schedule.check(steps)
     require(len(seeds) == K, "data_seeds", f"one seed per member ({K})", len(seeds))
     seeds = [require_seed(s, "data_seeds") for s in seeds]
     eval_at = check_steps(eval_steps, "eval_steps", steps) if eval_steps is not None else log_spaced_steps(steps)
@@ -131,7 +137,10 @@ def train(
         with torch.no_grad():
             gaps.append(dataset.loss_gap(model.logit_table()).cpu().numpy())
             _log.info("step %d/%d: %d members, median exact gap %.4g", step, steps, K, float(np.median(gaps[-1])))
-            for name, value in (on_eval(model) if on_eval else {}).items():
+            found = on_eval(model) if on_eval else {}
+            require_type(found, "on_eval's result", dict, "a dict name -> value")
+            for name, value in found.items():
+                require_type(name, "on_eval's result keys", str, "names (str)")
                 extras.setdefault(name, []).append(value)
 
     run_steps(steps, [optimizer], loss_at, schedule=schedule, observe=evaluate, observe_at=eval_at)
@@ -143,5 +152,5 @@ def _minibatch_loss(model, dataset, batch_size, seeds, streams, dev) -> torch.Te
     drawn = {s: dataset.sample(batch_size, g) for s, g in streams.items()}
     x = torch.stack([drawn[s][0] for s in seeds]).to(dev)  # (K, B)
     y = torch.stack([drawn[s][1] for s in seeds]).to(dev)
-    logits = model(x)  # (K, B, V)
+    logits = model(x, check=False)  # (K, B, V): the dataset's own ids
     return torch.nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(dim=1)

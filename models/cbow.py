@@ -28,7 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from toy_claims.models.validation import require, require_bool, require_choice, require_int, require_real, require_seed, require_type
+from toy_claims.models.validation import (
+    require, require_bool, require_choice, require_int, require_real, require_seed, require_token_ids, require_type,
+)
 
 __all__ = ["TopicCorpus", "cbow_examples", "OPTIMIZERS", "CBOWMember", "CBOWStack"]
 
@@ -70,6 +72,8 @@ class TopicCorpus:
         slots = rng.choice(self.V, size=self.used, replace=False)  # slots[r] has frequency rank r + 1
         base = np.arange(1, self.used + 1, dtype=np.float64) ** -self.zipf_alpha
         weights = base * rng.gamma(self.peakiness, 1.0, size=(self.topics, self.used))
+        require(bool((weights.sum(axis=1) > 0).all()), "peakiness", f"large enough that every topic emits some token "
+                f"(with seed {self.seed} a topic's Gamma weights all underflowed to 0)", self.peakiness)
         emission = np.zeros((self.topics, self.V))
         emission[:, slots] = weights / weights.sum(axis=1, keepdims=True)
         return slots, emission
@@ -116,8 +120,14 @@ class TopicCorpus:
         left tokens and backward messages over the right ones meet at the center.
         """
         require_type(contexts, "contexts", (torch.Tensor, np.ndarray, list, tuple), "an (n, 2w) tensor of token ids")
-        ctx = torch.as_tensor(contexts).long()
-        require(ctx.ndim == 2 and ctx.shape[1] % 2 == 0, "contexts", "an (n, 2w) tensor", tuple(ctx.shape))
+        try:
+            ctx = torch.as_tensor(contexts)
+        except (TypeError, ValueError, RuntimeError):  # ragged lists, strings
+            ctx = None
+        require(ctx is not None, "contexts", "an (n, 2w) tensor of token ids", contexts)
+        require_token_ids(ctx, "contexts", self.V, dims=2, shape="(n, 2w) tensor")
+        require(ctx.shape[1] % 2 == 0 and ctx.shape[1] >= 2, "contexts", "an (n, 2w) tensor, w >= 1", tuple(ctx.shape))
+        ctx = ctx.long()
         w = ctx.shape[1] // 2
         e = torch.from_numpy(self.emission)  # (K, V)
         T = torch.from_numpy(self.transition)
@@ -141,6 +151,8 @@ def cbow_examples(tokens: torch.Tensor, window: int) -> tuple[torch.Tensor, torc
     """
     window = require_int(window, "window", lo=1)
     require_type(tokens, "tokens", torch.Tensor, "a 1-D tensor of token ids")
+    require(not tokens.is_floating_point() and not tokens.is_complex() and tokens.dtype != torch.bool, "tokens",
+            "a 1-D integer tensor of token ids (int64)", tokens.dtype)
     require(tokens.ndim == 1 and len(tokens) > 2 * window, "tokens", f"a stream longer than 2·window = {2 * window}",
             tuple(tokens.shape))
     n = len(tokens) - 2 * window
@@ -157,7 +169,7 @@ class CBOWMember:
     """One CBOW member: its init, tying and optimizer setting."""
 
     seed: int = 0  # seeds the init and the order of minibatches
-    init_scale: float = 1.0  # E and U ~ U(±init_scale/√d): 1 is the note's Kaiming-uniform bound 1/√d
+    init_scale: float = 1.0  # E and U ~ U(±init_scale/√d): 1 is the note's Kaiming-uniform bound 1/√d; at most 1e18
     tied: bool = False  # output layer W = E (tied) or its own table U
     optimizer: str = "adamw"  # "adamw" (the Phase 17 recipe) or plain "sgd" (the note's "spectral bias of SGD")
     lr: float = 1e-3  # learning rate (1e-3 is torch's AdamW default)
@@ -166,7 +178,8 @@ class CBOWMember:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", require_seed(self.seed))
-        require_real(self.init_scale, "init_scale", lo=0, lo_open=True)
+        # a logit at init is at most d · (init_scale/√d)² = init_scale² in size: finite in float32 up to ~1.8e19
+        require_real(self.init_scale, "init_scale", lo=0, hi=1e18, lo_open=True)
         require_bool(self.tied, "tied")
         require_choice(self.optimizer, "optimizer", OPTIMIZERS)
         require_real(self.lr, "lr", lo=0, lo_open=True)
@@ -222,8 +235,25 @@ class CBOWStack(nn.Module):
         """Every member's E in member order: (M, V, d)."""
         return torch.cat(list(self.E))[self._unpermute]
 
+    def check_token_ids(self, tokens: torch.Tensor, name: str, dims: int, shape: str) -> None:
+        """Raise unless ``tokens`` are per-member ids: an integer (M, ...) tensor of ``dims`` dimensions with entries
+        in [0, V). An id of V or more would silently read another member's rows of the stacked tables; the error
+        names the first member whose ids are out of range (``contexts[k]``)."""
+        M = len(self.members)
+        require_token_ids(tokens, name, None, dims=dims, shape=shape)
+        require(tokens.shape[0] == M, name, f"one row of examples per member (M={M}) first: {shape}", tuple(tokens.shape))
+        bad = ((tokens < 0) | (tokens >= self.V)).reshape(M, -1).any(dim=1)
+        if bool(bad.any()):
+            k = int(bad.nonzero()[0, 0])
+            row = tokens[k]
+            require(False, f"{name}[{k}]", f"token ids in [0, V={self.V}) (an id of V or more reads another member's "
+                    "table)", f"ids from {int(row.min())} to {int(row.max())}")
+
     def forward(self, contexts: torch.Tensor) -> torch.Tensor:
-        """Logits (M, B, V) for per-member contexts (M, B, C)."""
+        """Logits (M, B, V) for per-member contexts (M, B, C) of ids in [0, V), C >= 1."""
+        self.check_token_ids(contexts, "contexts", 3, "(M, B, C) tensor")
+        require(contexts.shape[2] >= 1, "contexts", "an (M, B, C) tensor with C >= 1 context tokens",
+                tuple(contexts.shape))
         return torch.cat([self._block_logits(E, U, contexts[idx]) for _, idx, E, U, _ in self._blocks()])[self._unpermute]
 
     def _block_logits(self, E: torch.Tensor, U: torch.Tensor | None, contexts: torch.Tensor) -> torch.Tensor:
@@ -233,8 +263,18 @@ class CBOWStack(nn.Module):
         W = E if U is None else U  # weight tying: the output layer is the embedding
         return torch.bmm(hidden, W.transpose(1, 2))  # (Mb, B, V)
 
-    def loss(self, contexts: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
-        """Each member's mean cross-entropy on its batch plus its l2 · ||E||_F² penalty: (M,)."""
+    def loss(self, contexts: torch.Tensor, centers: torch.Tensor, *, check: bool = True) -> torch.Tensor:
+        """Each member's mean cross-entropy on its batch plus its l2 · ||E||_F² penalty: (M,).
+
+        ``contexts`` (M, B, C) and ``centers`` (M, B) are ids in [0, V), B >= 1, C >= 1. ``check=False`` trusts them:
+        for a caller that checked its examples once (``train_cbow``), not a host sync per step.
+        """
+        if check:
+            self.check_token_ids(contexts, "contexts", 3, "(M, B, C) tensor")
+            self.check_token_ids(centers, "centers", 2, "(M, B) tensor")
+            require(contexts.shape[1:2] == centers.shape[1:2] and contexts.shape[1] >= 1 and contexts.shape[2] >= 1,
+                    "contexts, centers", "(M, B, C) and (M, B) with B, C >= 1",
+                    (tuple(contexts.shape), tuple(centers.shape)))
         losses = []
         for _, idx, E, U, l2 in self._blocks():
             logits = self._block_logits(E, U, contexts[idx])

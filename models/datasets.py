@@ -22,8 +22,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from toy_claims.models.markov import ReducibleChainError, stationary_distribution
-from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.markov import stationary_distribution
+from toy_claims.models.validation import require, require_int, require_real, require_seed, require_token_ids, require_type
 
 __all__ = ["ZipfUnigram", "LowRankBigram", "TokenPairDataset", "power_law_rank_weights"]
 
@@ -42,8 +42,12 @@ class TokenPairDataset:
     def input_probs(self) -> torch.Tensor:  # (V,) float64
         raise NotImplementedError
 
-    def row_probs(self, x: torch.Tensor) -> torch.Tensor:  # (n,) -> (n, V)
+    def row_probs(self, x: torch.Tensor) -> torch.Tensor:  # (n,) ids in [0, V) -> (n, V)
         raise NotImplementedError
+
+    def _check_inputs(self, x: torch.Tensor) -> None:
+        """``row_probs``'s input: an (n,) integer tensor of ids in [0, V) (an id of V would index past P)."""
+        require_token_ids(x, "x", self.V, dims=1, shape="(n,) tensor")
 
     @property
     def _transition_for_loss(self) -> torch.Tensor:
@@ -110,6 +114,7 @@ class TokenPairDataset:
         require_type(logits, "logits", torch.Tensor, f"a (..., {self.V}, {self.V}) tensor")
         if logits.shape[-2:] != (self.V, self.V):
             raise ValueError(f"logits must have shape (..., {self.V}, {self.V}), got {tuple(logits.shape)}")
+        require(logits.is_floating_point(), "logits", f"a floating-point (..., {self.V}, {self.V}) tensor", logits.dtype)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class ZipfUnigram(TokenPairDataset):
         return self.probs
 
     def row_probs(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_inputs(x)
         return self.probs.expand(x.shape[0], self.V)
 
     def _sample_outputs(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -209,18 +215,21 @@ class LowRankBigram(TokenPairDataset):
 
     @cached_property
     def stationary(self) -> torch.Tensor:
-        """π with πP = π, Σπ = 1 (``models.markov``); a ValueError naming logit_scale when the chain is reducible."""
+        """π with πP = π, Σπ = 1 (``models.markov``); a ValueError naming logit_scale (and the rank weights that
+        multiply it) when the chain is reducible."""
         try:
             return stationary_distribution(self.transition)
-        except ReducibleChainError as exc:
-            raise ValueError(f"logit_scale must be small enough for the chain to stay irreducible in float64 "
-                             f"({exc}), got {self.logit_scale!r}") from None
+        except ValueError as exc:  # ReducibleChainError, or a transition that over/underflowed (NaN rows)
+            largest = 1.0 if self.rank_weights is None else max(self.rank_weights)
+            raise ValueError(f"logit_scale (times the largest rank weight) must be small enough for the chain to stay "
+                             f"irreducible in float64 ({exc}), got {self.logit_scale!r} × {largest!r}") from None
 
     @property
     def input_probs(self) -> torch.Tensor:
         return self.stationary
 
     def row_probs(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_inputs(x)
         return self.transition[x]
 
     @property

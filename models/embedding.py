@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from toy_claims.models.validation import require, require_choice, require_int, require_real, require_bool, require_seed, require_type
+from toy_claims.models.validation import (
+    require, require_bool, require_choice, require_int, require_real, require_seed, require_token_ids, require_type,
+)
 
 __all__ = ["LAYERNORMS", "Member", "EmbedUnembed", "EmbedUnembedStack", "init_table"]
 
@@ -52,13 +54,20 @@ def init_table(V: int, member: Member, tied: bool) -> tuple[torch.Tensor, torch.
     """The member's initial E (V, width) and U (V, width) or None when tied, float32.
 
     One function for both model forms, so a stacked member starts exactly where
-    the single model with the same ``Member`` starts.
+    the single model with the same ``Member`` starts. An ``init_std`` so large that
+    a float32 logit at init could overflow (width · max|E| · max|U| ≥ 3.4e38, or a
+    table entry itself) is a ValueError: training would start from inf / NaN.
     """
     require_int(V, "V", lo=1)
     require_type(member, "member", Member, "a Member")
+    tied = require_bool(tied, "tied")
     g = torch.Generator().manual_seed(member.seed)
     E = torch.randn(V, member.width, generator=g) * member.std
     U = None if tied else torch.randn(V, member.width, generator=g) * member.std
+    largest = [float(t.abs().max()) for t in (E, E if U is None else U)]  # any |logit| <= width · max|E| · max|U|
+    bound = member.width * max(largest[0], 1.0) * max(largest[1], 1.0)  # >= 1: a LayerNorm'd row has norm √width
+    require(bound < float(torch.finfo(torch.float32).max), "init_std",
+            "small enough that the float32 logits at init are finite (width · max|E| · max|U| < 3.4e38)", member.init_std)
     return E, U
 
 
@@ -90,6 +99,8 @@ class EmbedUnembed(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (n, V) for (n,) ids in [0, V)."""
+        require_token_ids(x, "x", self.embed.num_embeddings, dims=1, shape="(n,) tensor")
         return self.unembed(self.norm(self.embed(x)))  # (n,) -> (n, V)
 
     def logit_table(self) -> torch.Tensor:
@@ -146,6 +157,11 @@ class EmbedUnembedStack(nn.Module):
         """Re-pack the parameters so that members with equal ``keys`` share one block (one optimizer group)."""
         require(hasattr(keys, "__len__") and len(keys) == len(self.members), "keys",
                 f"a sequence with one key per member ({len(self.members)})", keys)
+        for k, key in enumerate(keys):
+            try:
+                hash(key)
+            except TypeError:
+                require(False, f"keys[{k}]", "hashable (members with equal keys share a block)", key)
         with torch.no_grad():
             full = {name: self._full(name).detach() for name in self.tables}
         self._set_blocks(full, list(keys))
@@ -181,8 +197,15 @@ class EmbedUnembedStack(nn.Module):
         """Logits of every member for every input token: (K, V, V)."""
         return torch.bmm(self._hidden(), self._unembedding().transpose(1, 2))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits for per-member inputs x of shape (K, n): (K, n, V)."""
+    def forward(self, x: torch.Tensor, *, check: bool = True) -> torch.Tensor:
+        """Logits for per-member inputs x of shape (K, n), ids in [0, V): (K, n, V).
+
+        ``check=False`` trusts ``x``: for the training engine's own batches (no host sync per step).
+        """
+        if check:
+            require_token_ids(x, "x", self.V, dims=2, shape="(K, n) tensor")
+            require(x.shape[0] == len(self.members), "x", f"one row per member (K={len(self.members)}): a (K, n) tensor",
+                    tuple(x.shape))
         h = self._hidden()
         rows = torch.gather(h, 1, x[:, :, None].expand(-1, -1, h.shape[-1]))  # (K, n, Dmax)
         return torch.bmm(rows, self._unembedding().transpose(1, 2))

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 
 from toy_claims.models.markov import stationary_distribution
-from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.validation import require, require_int, require_real, require_seed, require_token_ids, require_type
 
 __all__ = ["HiddenMarkovLanguage"]
 
@@ -76,7 +76,12 @@ class HiddenMarkovLanguage:
         emission = np.stack([zipf[rng.permutation(V)] for _ in range(k)])
         object.__setattr__(self, "transition", torch.from_numpy(transition))
         object.__setattr__(self, "emission", torch.from_numpy(emission))
-        object.__setattr__(self, "initial", stationary_distribution(self.transition))
+        try:
+            object.__setattr__(self, "initial", stationary_distribution(self.transition))
+        except ValueError as exc:  # ReducibleChainError: Dirichlet rows that degenerate (one-hot at a tiny concentration,
+            # or not a distribution at a huge one)
+            raise ValueError(f"concentration must draw (with seed {self.seed}) a transition matrix with a unique "
+                             f"stationary distribution ({exc}), got {self.concentration!r}") from None
 
     def sample(self, n_sequences: int, length: int, generator: torch.Generator) -> Tensor:
         """Draw (n_sequences, length) int64 token sequences from the language."""
@@ -94,17 +99,17 @@ class HiddenMarkovLanguage:
 
     def next_token_log_probs(self, prefixes: Tensor) -> Tensor:
         """Exact log Pr[z_{t+1} = z | prefix] for (n, t) prefixes (t may be 0) -> (n, V)."""
-        belief, _ = self._filter(prefixes)
+        belief, _ = self._filter(prefixes, "prefixes")
         return torch.log(belief @ self.emission)
 
     def sequence_log_prob(self, sequences: Tensor) -> Tensor:
         """Exact log Pr[z_1..z_t] for (n, t) sequences -> (n,) (0 for t = 0)."""
-        _, log_prob = self._filter(sequences)
+        _, log_prob = self._filter(sequences, "sequences")
         return log_prob
 
-    def _filter(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
+    def _filter(self, tokens: Tensor, name: str) -> tuple[Tensor, Tensor]:
         """Forward algorithm. Returns Pr[s_{t+1} | z_1..z_t] (n, k) and log Pr[z_1..z_t] (n,)."""
-        _check_tokens(tokens, self.V)
+        require_token_ids(tokens, name, self.V, dims=2, shape="(n, t) tensor")
         n = tokens.shape[0]
         belief = self.initial.expand(n, -1)  # (n, k): Pr[s_1]
         log_prob = torch.zeros(n, dtype=torch.float64)
@@ -115,9 +120,3 @@ class HiddenMarkovLanguage:
             belief = (joint / norm[:, None]) @ self.transition  # (n, k): Pr[s_{t+1} | z_<=t]
         return belief, log_prob
 
-
-def _check_tokens(tokens: Tensor, V: int) -> None:
-    require_type(tokens, "tokens", torch.Tensor, "an (n, t) tensor of token ids")
-    require(tokens.dim() == 2, "tokens", "an (n, t) tensor", tuple(tokens.shape))
-    require(tokens.numel() == 0 or (0 <= int(tokens.min()) and int(tokens.max()) < V),
-            "tokens", f"ids in [0, V={V})", "ids out of range")

@@ -23,9 +23,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from toy_claims.models.validation import require, require_int, require_real, require_seed, require_type
+from toy_claims.models.validation import require_int, require_real, require_seed, require_token_ids, require_type
 
-__all__ = ["ISAN", "isan_logit_rank_bound"]
+__all__ = ["ISAN", "MAX_LOGIT_SCALE", "isan_logit_rank_bound"]
+
+# Logits W h + c stay far below float64 overflow (1.8e308): at 1e308, W itself overflows and log-probs come out -inf.
+MAX_LOGIT_SCALE = 1e100
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class ISAN:
     V: int  # vocabulary size; tokens are 0..V-1
     d: int = 4  # hidden state dimension
     contraction: float = 0.9  # operator norm of every A[z]; in [0, 1] so states stay bounded
-    logit_scale: float = 1.0  # std of the entries of W: logit std per unit of state norm
+    logit_scale: float = 1.0  # std of the entries of W: logit std per unit of state norm; at most MAX_LOGIT_SCALE
     seed: int = 0  # seeds the numpy generator that draws all parameters
 
     initial_state: Tensor = field(init=False, repr=False, compare=False)  # (d,)
@@ -46,7 +49,7 @@ class ISAN:
         object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
         object.__setattr__(self, "d", require_int(self.d, "d", lo=1))
         require_real(self.contraction, "contraction", lo=0, hi=1)
-        require_real(self.logit_scale, "logit_scale", lo=0)
+        require_real(self.logit_scale, "logit_scale", lo=0, hi=MAX_LOGIT_SCALE)
         object.__setattr__(self, "seed", require_seed(self.seed))
 
         V, d = self.V, self.d
@@ -65,10 +68,7 @@ class ISAN:
 
     def states(self, prefixes: Tensor) -> Tensor:
         """Hidden state after each (n, t) prefix (t may be 0) -> (n, d)."""
-        require_type(prefixes, "prefixes", torch.Tensor, "an (n, t) tensor of token ids")
-        require(prefixes.dim() == 2, "prefixes", "an (n, t) tensor", tuple(prefixes.shape))
-        require(prefixes.numel() == 0 or (0 <= int(prefixes.min()) and int(prefixes.max()) < self.V),
-                "prefixes", f"token ids in [0, V={self.V})", "ids out of range")
+        require_token_ids(prefixes, "prefixes", self.V, dims=2, shape="(n, t) tensor")
         h = self.initial_state.expand(prefixes.shape[0], -1)  # (n, d)
         for t in range(prefixes.shape[1]):
             z = prefixes[:, t]
@@ -81,6 +81,7 @@ class ISAN:
 
     def sequence_log_prob(self, sequences: Tensor) -> Tensor:
         """log Pr[z_1..z_t] for (n, t) sequences -> (n,) (0 for t = 0)."""
+        require_token_ids(sequences, "sequences", self.V, dims=2, shape="(n, t) tensor")
         total = torch.zeros(sequences.shape[0], dtype=torch.float64)
         for t in range(sequences.shape[1]):
             log_probs = self.next_token_log_probs(sequences[:, :t])  # (n, V)
@@ -114,4 +115,5 @@ def isan_logit_rank_bound(isan: ISAN) -> int:
     (h_targ, 1) = sum_h v_h (h_h, 1), an affine combination (weights summing to 1) of
     basis states, and that identity survives every continuation.
     """
+    require_type(isan, "isan", ISAN, "an ISAN")
     return isan.d + 1

@@ -27,12 +27,13 @@ import numpy as np
 import torch
 
 from toy_claims.models.datasets import TokenPairDataset
-from toy_claims.models.validation import require_int, require_real
+from toy_claims.models.validation import require_choice, require_int, require_real
 
-__all__ = ["UNIGRAM_LIST", "BIGRAM_LIST", "symspell_lines", "english_bigram_counts", "EnglishBigram"]
+__all__ = ["UNIGRAM_LIST", "BIGRAM_LIST", "UNIGRAM_WORDS", "symspell_lines", "english_bigram_counts", "EnglishBigram"]
 
 UNIGRAM_LIST = "frequency_dictionary_en_82_765.txt"  # lines "word count", most frequent first
 BIGRAM_LIST = "frequency_bigramdictionary_en_243_342.txt"  # lines "first second count"
+UNIGRAM_WORDS = 82_834  # distinct words (lines) of UNIGRAM_LIST: the largest vocabulary (tests/test_language.py)
 
 
 def symspell_lines(name: str) -> list[list[str]]:
@@ -40,14 +41,21 @@ def symspell_lines(name: str) -> list[list[str]]:
 
     Raises ``ModuleNotFoundError`` when symspellpy is not installed.
     """
+    require_choice(name, "name", (UNIGRAM_LIST, BIGRAM_LIST))
     text = resources.files("symspellpy").joinpath(name).read_text(encoding="utf-8")
     return [line.split() for line in text.splitlines() if line.strip()]
 
 
-@cache
 def english_bigram_counts(vocab_size: int) -> tuple[tuple[str, ...], np.ndarray, float]:
-    """(the vocabulary, its bigram count matrix with 0 for absent pairs, the bigram list's smallest count c_min)."""
-    require_int(vocab_size, "vocab_size", lo=1)
+    """(the vocabulary, its bigram count matrix with 0 for absent pairs, the bigram list's smallest count c_min).
+
+    ``vocab_size`` is in [1, UNIGRAM_WORDS]: the list has no more words (beyond, rows of no word would be counted).
+    """
+    return _english_bigram_counts(require_int(vocab_size, "vocab_size", lo=1, hi=UNIGRAM_WORDS))
+
+
+@cache
+def _english_bigram_counts(vocab_size: int) -> tuple[tuple[str, ...], np.ndarray, float]:
     words = tuple(w for w, _ in symspell_lines(UNIGRAM_LIST)[:vocab_size])
     index = {w: i for i, w in enumerate(words)}
     counts = np.zeros((vocab_size, vocab_size))
@@ -63,12 +71,13 @@ def english_bigram_counts(vocab_size: int) -> tuple[tuple[str, ...], np.ndarray,
 class EnglishBigram(TokenPairDataset):
     """English bigrams over the top-V words, smoothed as the module docstring says; exact losses as for the toys."""
 
-    V: int = 100  # vocabulary size (source 000's V in Observation 2)
+    V: int = 100  # vocabulary size (source 000's V in Observation 2), at most UNIGRAM_WORDS
     absent_fraction: float = 0.5  # pseudo-count of an absent pair, in units of c_min (the middle of [0, c_min))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
-        require_real(self.absent_fraction, "absent_fraction", lo=0, lo_open=True)  # 0 would give log 0 = -inf logits
+        object.__setattr__(self, "V", require_int(self.V, "V", lo=2, hi=UNIGRAM_WORDS))
+        # 0 would give log 0 = -inf logits; an absent pair is rarer than c_min, so its pseudo-count is below it
+        require_real(self.absent_fraction, "absent_fraction", lo=0, hi=1, lo_open=True, hi_open=True)
 
     @cached_property
     def _smoothed_counts(self) -> torch.Tensor:

@@ -17,37 +17,48 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toy_claims.models.validation import require, require_bool, require_int, require_seed, require_type
+from toy_claims.models.validation import require, require_bool, require_int, require_seed, require_token_ids, require_type
 
 __all__ = ["GRUConfig", "GRULanguageModel", "Transformer", "TransformerConfig"]
 
 
 class _TokenLM(nn.Module):
-    """Shared BOS handling: subclasses map (B, T) ids in [0, V] (V = BOS) to (B, T, V) logits."""
+    """Shared BOS handling and input checks: subclasses map (B, T) ids in [0, V] (V = BOS) to (B, T, V) logits in
+    ``_logits``; ``forward`` checks its ids first, the log-prob methods check theirs (in [0, V): BOS is theirs to add)."""
 
     vocab_size: int
     max_prefix_len: int | None  # longest prefix next_token_log_probs accepts (None: any)
 
-    def _with_bos(self, tokens: Tensor) -> Tensor:
-        require_type(tokens, "prefixes", torch.Tensor, "an (n, t) tensor of token ids")
-        require(tokens.dim() == 2, "prefixes", "an (n, t) tensor", tuple(tokens.shape))
+    def _logits(self, idx: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, idx: Tensor) -> Tensor:
+        """(B, T) ids in [0, V] (V is BOS), T >= 1 (and T <= block_size for a transformer) -> (B, T, V) logits."""
+        require_token_ids(idx, "idx", self.vocab_size + 1, dims=2, shape="(B, T) tensor")
+        require(idx.shape[1] >= 1, "idx", "a (B, T) tensor with T >= 1", tuple(idx.shape))
+        return self._logits(idx)
+
+    def _with_bos(self, tokens: Tensor, name: str) -> Tensor:
+        require_token_ids(tokens, name, self.vocab_size, dims=2, shape="(n, t) tensor")
         require(self.max_prefix_len is None or tokens.shape[1] <= self.max_prefix_len,
-                "prefix length", f"<= block_size - 1 = {self.max_prefix_len}", tokens.shape[1])
+                f"{name} length", f"<= block_size - 1 = {self.max_prefix_len}", tokens.shape[1])
         bos = torch.full((tokens.shape[0], 1), self.vocab_size, dtype=torch.long, device=tokens.device)
         return torch.cat([bos, tokens], dim=1)  # (n, t + 1)
 
     def next_token_log_probs(self, prefixes: Tensor) -> Tensor:
-        """log Pr[z | prefix] for (n, t) prefixes, t >= 0 -> (n, V)."""
-        return F.log_softmax(self(self._with_bos(prefixes))[:, -1], dim=-1)
+        """log Pr[z | prefix] for (n, t) prefixes of ids in [0, V), t >= 0 -> (n, V)."""
+        return F.log_softmax(self._logits(self._with_bos(prefixes, "prefixes"))[:, -1], dim=-1)
 
     def sequence_log_prob(self, sequences: Tensor) -> Tensor:
-        """log Pr[z_1..z_t] for (n, t) sequences -> (n,); differentiable (the training loss)."""
-        require_type(sequences, "sequences", torch.Tensor, "an (n, t) tensor of token ids")
-        require(sequences.dim() == 2, "sequences", "an (n, t) tensor", tuple(sequences.shape))
+        """log Pr[z_1..z_t] for (n, t) sequences of ids in [0, V) -> (n,); differentiable (the training loss)."""
+        require_token_ids(sequences, "sequences", self.vocab_size, dims=2, shape="(n, t) tensor")
         if sequences.shape[1] == 0:
             dtype = next(self.parameters()).dtype
             return torch.zeros(sequences.shape[0], dtype=dtype, device=sequences.device)
-        log_probs = F.log_softmax(self(self._with_bos(sequences[:, :-1])), dim=-1)  # (n, t, V)
+        require(self.max_prefix_len is None or sequences.shape[1] - 1 <= self.max_prefix_len, "sequences length",
+                f"<= block_size = {None if self.max_prefix_len is None else self.max_prefix_len + 1}", sequences.shape[1])
+        bos = torch.full((sequences.shape[0], 1), self.vocab_size, dtype=torch.long, device=sequences.device)
+        log_probs = F.log_softmax(self._logits(torch.cat([bos, sequences[:, :-1]], dim=1)), dim=-1)  # (n, t, V)
         return log_probs.gather(2, sequences[:, :, None])[:, :, 0].sum(dim=1)
 
 
@@ -129,10 +140,10 @@ class Transformer(_TokenLM):
             elif name.endswith("bias"):
                 nn.init.zeros_(p)  # LayerNorm weights keep their deterministic ones
 
-    def forward(self, idx: Tensor) -> Tensor:
+    def _logits(self, idx: Tensor) -> Tensor:
         """(B, T) ids in [0, V] with T <= block_size -> (B, T, V) next-token logits."""
         T = idx.shape[1]
-        require(T <= self.config.block_size, "input length", f"<= block_size={self.config.block_size}", T)
+        require(T <= self.config.block_size, "idx length", f"<= block_size={self.config.block_size}", T)
         x = self.wte(idx) + self.wpe(torch.arange(T, device=idx.device))  # (B, T, C)
         for block in self.blocks:
             x = block(x)
@@ -172,7 +183,7 @@ class GRULanguageModel(_TokenLM):
             else:
                 nn.init.uniform_(p, -bound, bound, generator=g)
 
-    def forward(self, idx: Tensor) -> Tensor:
+    def _logits(self, idx: Tensor) -> Tensor:
         """(B, T) ids in [0, V] -> (B, T, V) next-token logits."""
         hidden, _ = self.gru(self.embed(idx))  # (B, T, d_hidden)
         return self.head(hidden)  # (B, T, V)

@@ -37,6 +37,7 @@ _COUPLING_ULPS = 64  # converged: max |log(row sum of J) − log π| within this
 _NEWTON_MAX_ITERS = 100
 _CONTINUATION_STEPS = 8  # warm-started solves along t·β G when Newton from a = π fails at the full coupling
 _MAX_BETA = 64  # G has unit-variance entries: beyond this J is near a deterministic coupling
+_MAX_LOG_DYNAMIC_RANGE = 600.0  # largest alpha · ln V: the rarest π_i ≈ V^-alpha stays above exp(-600) ~ 1e-261
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ZipfBigram(TokenPairDataset):
     """Pairs x ~ π = Zipf(α), y ~ P[x], with I(X;Y) = mi_fraction · H(π) (see the module docstring)."""
 
     V: int  # vocabulary size
-    alpha: float = 1.0  # Zipf exponent of the unigram marginal π_i ∝ i^-α
+    alpha: float = 1.0  # Zipf exponent of the unigram marginal π_i ∝ i^-α; at most 600 / ln V (π_V > 0 in float64)
     R: int = 8  # rank of the pairwise potential G
     mi_fraction: float = 0.15  # target I(X;Y) / H(π); 0 is the structureless language P = 1πᵀ
     seed: int = 0  # seeds A, hence G
@@ -52,6 +53,9 @@ class ZipfBigram(TokenPairDataset):
     def __post_init__(self) -> None:
         object.__setattr__(self, "V", require_int(self.V, "V", lo=2))
         require_real(self.alpha, "alpha", lo=0)
+        max_alpha = _MAX_LOG_DYNAMIC_RANGE / math.log(self.V)
+        require(self.alpha <= max_alpha, "alpha", f"a finite number in [0, 600 / ln V = {max_alpha:.4g}] (so π_V = "
+                "V**-alpha / Z and log π stay finite)", self.alpha)
         require(isinstance(self.R, numbers.Integral) and not isinstance(self.R, bool) and 1 <= self.R <= self.V,
                 "R", f"an integer in [1, V={self.V}]", self.R)
         object.__setattr__(self, "R", int(self.R))
@@ -128,6 +132,7 @@ class ZipfBigram(TokenPairDataset):
         return self.probs
 
     def row_probs(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_inputs(x)
         return self.transition[x]
 
     @property

@@ -140,5 +140,5 @@ def test_bad_parameters_raise_value_error_naming_the_parameter(kwargs, name):
 
 def test_out_of_range_tokens_are_rejected():
     lang = HiddenMarkovLanguage(V=4)
-    with pytest.raises(ValueError, match="tokens"):
+    with pytest.raises(ValueError, match=r"^prefixes must be token ids in \[0, V=4\)"):
         lang.next_token_log_probs(torch.tensor([[0, 4]]))

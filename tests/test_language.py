@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from toy_claims.models.language import BIGRAM_LIST, UNIGRAM_LIST, EnglishBigram, english_bigram_counts, symspell_lines
+from toy_claims.models.language import (
+    BIGRAM_LIST, UNIGRAM_LIST, UNIGRAM_WORDS, EnglishBigram, english_bigram_counts, symspell_lines,
+)
 
 
 @pytest.mark.parametrize("absent_fraction", [0.5, 0.1])
@@ -33,3 +35,9 @@ def test_symspell_lists_hold_words_and_integer_counts():
     pytest.importorskip("symspellpy")
     assert all(len(line) == 2 and line[1].isdigit() for line in symspell_lines(UNIGRAM_LIST))
     assert all(len(line) == 3 and line[2].isdigit() for line in symspell_lines(BIGRAM_LIST))
+
+
+def test_the_largest_vocabulary_is_the_unigram_lists_distinct_words():
+    pytest.importorskip("symspellpy")
+    words = [line[0] for line in symspell_lines(UNIGRAM_LIST)]
+    assert len(words) == len(set(words)) == UNIGRAM_WORDS

@@ -50,7 +50,7 @@ def test_initialisation_is_a_function_of_the_seed():
 
 def test_transformer_rejects_prefixes_longer_than_its_context():
     model = _models()[0]
-    with pytest.raises(ValueError, match="prefix length"):
+    with pytest.raises(ValueError, match="^prefixes length must be <= block_size - 1"):
         model.next_token_log_probs(torch.zeros(1, 8, dtype=torch.long))  # BOS makes 9 > block_size
 
 
