@@ -5,7 +5,7 @@ These claims are the suite's own test of it on a toy language with an exact Zipf
 exact bigram structure (``experiments.plateau``), not a reproduction of the paper's GPT-2 run. Every
 threshold is fixed before measuring from the language's structure: the band is H(π) ± 0.1 · I(X;Y), a
 plateau needs at least twice as many steps in the band as in the equal-width band just below AND a model
-that barely uses x there (x-dependence ≤ 0.2 · I). All claims share one run (group "plateau").
+that barely uses x there (x-dependence ≤ 0.2 · I). All claims read one run (``experiments.plateau.PLATEAU``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from toy_claims.experiments import plateau as exp
-from toy_claims.experiments.plateau import CONFIGS, NO_WARMUP, STREAMS, WARMUP, run, setup
+from toy_claims.experiments.plateau import CONFIGS, NO_WARMUP, PLATEAU, WARMUP
 from toy_claims.harness.claims import (
     EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed,
 )
@@ -21,7 +21,6 @@ from toy_claims.harness.notes import mean_sd, table
 
 FILE = "001_705556c020ca6848.txt"
 SECTION = "Learning rate warmup"
-GROUP = "plateau"
 POST_ALPHA = 1.0  # "$$\alpha = 1$$ (Zipfian)"
 PLATEAU_DWELL_RATIO = 2.0  # steps in the band ≥ this × steps in the band just below
 PLATEAU_MAX_X_DEPENDENCE = 0.2  # and the model's x-dependence in the band ≤ this × I: close to a unigram model
@@ -42,11 +41,6 @@ SMALLEST_LR = f"the smallest peak lr ({CI.lrs[0]:g})"
 def _key(value: float) -> str:
     """A number in a quantity name: a dot would read as attribute access in a reason template (0.8 -> 0p8)."""
     return f"{value:g}".replace(".", "p")
-
-
-def _result(ctx):
-    cfg = CONFIGS[ctx.scale]
-    return cfg, run(cfg, ctx.seed_streams(*STREAMS), ctx.device)
 
 
 def _plateau(stats: exp.BandStats) -> np.ndarray:
@@ -79,7 +73,7 @@ def _band_table(result) -> str:
                                  "around loss ≈ 7.5"),
     statement=OWN_TEST + f"Without warmup at the large peak lr ({CI.lrs[-1]:g}) the loss plateaus near the unigram "
                          f"entropy H(π) (α = {POST_ALPHA:g}): a plateau by the pre-registered criterion, in every seed.",
-    setup={**setup(CI), "judged at": f"α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, no warmup"},
+    setup=lambda cfg: {"judged at": f"α = {POST_ALPHA:g}, peak lr {cfg.lrs[-1]:g}, no warmup"},
     criterion=AtLeast("plateau_detected", 1.0, claimed="plateau at H(π)", why=PLATEAU_WHY),
     expected=REFUTED,
     reason="No unigram plateau: without warmup at the large peak lr the loss spends {steps_in_band} steps in the band "
@@ -90,13 +84,12 @@ def _band_table(result) -> str:
            "band below (steps in band / below {dwell_ratio_smaller_lrs:range}). The structureless control at the large "
            "lr does not reach its optimum H(π) either: it ends {control_final_gap_over_band:range} band half-widths "
            "above it (plateau.structureless-control-plateaus-at-optimum).",
-    group=GROUP,
+    reads=PLATEAU,
     scope=EXTENSION,
     controls=[Positive("control_plateau_detected_smaller_lrs",
                        "the structureless language (optimum = H(π)) at the smaller peak lrs, where it reaches the optimum")],
 )
-def test_no_warmup_plateau(ctx):
-    cfg, result = _result(ctx)
+def test_no_warmup_plateau(ctx, cfg, result):
     ctx.figure(exp.figure_loss_curves(result), "sticky-plateau-loss-curves",
                f"V = {cfg.V}, D = {cfg.D}, batch {cfg.batch}: exact loss against step, without warmup (red) and with "
                f"{cfg.warmup_steps}-step linear warmup (blue), one line per seed; H(π) dashed, the optimum dotted, the "
@@ -138,9 +131,9 @@ def test_no_warmup_plateau(ctx):
     statement=OWN_TEST + f"At the large peak lr ({CI.lrs[-1]:g}, α = {POST_ALPHA:g}) the loss stays in the band around "
                          f"H(π) at least {LONGER_RATIO:g}× as many steps without warmup as with "
                          f"{CI.warmup_steps}-step warmup (paired seeds), on average over seeds.",
-    setup={**setup(CI), "judged at": f"α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, both arms",
+    setup=lambda cfg: {"judged at": f"α = {POST_ALPHA:g}, peak lr {cfg.lrs[-1]:g}, both arms",
            "seed count of the judged setting": (
-               f"{CI.judged_seeds} paired seeds (the other settings: {CI.n_seeds}): at {CI.n_seeds} seeds the interval "
+               f"{cfg.judged_seeds} paired seeds (the other settings: {cfg.n_seeds}): at {cfg.n_seeds} seeds the interval "
                "of the excess straddled 0 at every seed offset; n is the smallest whose expected one-sided 95% "
                "half-width t(0.95, n − 1)·sd/√n is at most half the mean, at the spread of the excess over seeds 0–6 "
                "(the note re-derives it from this run's seeds)")},
@@ -158,11 +151,10 @@ def test_no_warmup_plateau(ctx):
                        f"the same pair of arms at {SMALLEST_LR}: no large early steps, so the hypothesis's mechanism is "
                        "absent and warmup only delays the descent")],
     expected=REPRODUCED,
-    group=GROUP,
+    reads=PLATEAU,
     scope=EXTENSION,
 )
-def test_longer_without_warmup(ctx):
-    cfg, result = _result(ctx)
+def test_longer_without_warmup(ctx, cfg, result):
     ctx.note("What the band time measures here: neither arm plateaus (plateau.no-warmup-sticks-at-unigram-entropy); "
              "both cross the band in a few evaluations on the way down, and the difference is how fast each crosses it "
              "(the run without warmup crosses at the full peak lr, the warmup arm part-way up its ramp). The band "
@@ -201,7 +193,7 @@ def test_longer_without_warmup(ctx):
     statement=OWN_TEST + f"As α changes ({', '.join(f'{a:g}' for a in CI.alphas)}), the sticky level of the run "
                          f"without warmup at the large peak lr ({CI.lrs[-1]:g}) stays within the band around that "
                          "language's H(π), in every seed.",
-    setup={**setup(CI), "judged at": f"every α, peak lr {CI.lrs[-1]:g}, no warmup"},
+    setup=lambda cfg: {"judged at": f"every α, peak lr {cfg.lrs[-1]:g}, no warmup"},
     criterion=AtMost("largest_sticky_offset_over_I", BAND, claimed="sticky level = H(π)",
                      why=f"fixed before measuring: the sticky level is the loss where the run spends the most steps per "
                          f"unit loss (bins of {CI.level_bin_fraction:g} · I centred on H(π) + k · width, step 0 left "
@@ -218,11 +210,10 @@ def test_longer_without_warmup(ctx):
            "outside the band. It does move with α, but so does the optimum: per unit change of H(π) the level moves "
            "{sticky_level_slope_on_unigram_entropy:range}, per unit change of the optimum "
            "{sticky_level_slope_on_optimum:range}; α alone cannot tell the two apart.",
-    group=GROUP,
+    reads=PLATEAU,
     scope=EXTENSION,
 )
-def test_sticky_level_follows_entropy(ctx):
-    cfg, result = _result(ctx)
+def test_sticky_level_follows_entropy(ctx, cfg, result):
     keys = [(a, True) for a in cfg.alphas]
     offsets = np.stack([result.stats[k, NO_WARMUP, cfg.lrs[-1]].sticky_offset / result.languages[k].scale for k in keys])
     levels = np.stack([result.stats[k, NO_WARMUP, cfg.lrs[-1]].sticky_offset + result.languages[k].unigram_entropy
@@ -248,7 +239,7 @@ def test_sticky_level_follows_entropy(ctx):
     statement=OWN_TEST + f"Control of the detector: on the structureless language (P = 1πᵀ, α = {POST_ALPHA:g}), where "
                          f"H(π) is the optimum, the run without warmup at the large peak lr ({CI.lrs[-1]:g}) is a "
                          "plateau at H(π) by the criterion of plateau.no-warmup-sticks-at-unigram-entropy, in every seed.",
-    setup={**setup(CI), "judged at": f"structureless α = {POST_ALPHA:g}, peak lr {CI.lrs[-1]:g}, no warmup",
+    setup=lambda cfg: {"judged at": f"structureless α = {POST_ALPHA:g}, peak lr {cfg.lrs[-1]:g}, no warmup",
            "band of the control": f"H(π) ± {BAND:g} · I of the structured α = {POST_ALPHA:g} language (its own I is 0)"},
     criterion=AtLeast("plateau_detected", 1.0, claimed="plateau at H(π)",
                       why=PLATEAU_WHY + "; with no structure there is nothing to escape to, so a working detector on a "
@@ -265,11 +256,10 @@ def test_sticky_level_follows_entropy(ctx):
            "At the smaller peak lrs the detector fires where the model reaches the optimum (plateau detected "
            "{plateau_detected_smaller_lrs}, x-dependence in band {x_dependence_in_band_smaller_lrs:range} of I). So at "
            "the large lr the loss level is set by the lr's noise, not by H(π).",
-    group=GROUP,
+    reads=PLATEAU,
     scope=EXTENSION,
 )
-def test_control_plateaus_at_optimum(ctx):
-    cfg, result = _result(ctx)
+def test_control_plateaus_at_optimum(ctx, cfg, result):
     key = (POST_ALPHA, False)
     lang = result.languages[key]
     s = result.stats[key, NO_WARMUP, cfg.lrs[-1]]

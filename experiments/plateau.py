@@ -32,6 +32,7 @@ from functools import cache
 
 import numpy as np
 
+from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec
 from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.training import train
@@ -41,7 +42,7 @@ from toy_claims.models.zipf_bigram import MAX_MI_FRACTION, ZipfBigram
 
 __all__ = [
     "STREAMS", "ARMS", "NO_WARMUP", "WARMUP", "PlateauConfig", "CONFIGS", "Language", "Curves", "BandStats",
-    "PlateauResult", "run", "setup", "band_stats", "figure_loss_curves",
+    "PlateauResult", "run", "setup", "PLATEAU", "band_stats", "figure_loss_curves",
 ]
 
 STREAMS = ("init", "data")  # lab.seeds: init tables and minibatch streams draw from disjoint seeds
@@ -292,3 +293,6 @@ def figure_loss_curves(result: PlateauResult):
     axes[0, 0].legend(fontsize=6)
     fig.tight_layout()
     return fig
+
+
+PLATEAU = Experiment("plateau", CONFIGS, STREAMS, run, setup)  # what the study's claims read

@@ -9,6 +9,7 @@ re-exports the criteria, verdicts and ``Source``.
 
 from __future__ import annotations
 
+import functools
 import string
 import sys
 import time
@@ -28,6 +29,7 @@ from toy_claims.harness.verdicts import (
     SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
+from toy_claims.lab.experiment import Experiment
 from toy_claims.models.validation import require, require_choice, require_int, require_type
 
 __all__ = [
@@ -45,7 +47,7 @@ def claim(
     id: str,
     source: Source,
     statement: str,
-    setup: dict[str, Any],
+    setup: dict[str, Any] | Callable[[Any], dict[str, Any]],
     criterion: Criterion | None,
     expected: str,
     reason: str = "",
@@ -55,8 +57,15 @@ def claim(
     scope: str,
     evidence: str = EMPIRICAL,
     controls: tuple[Control, ...] | list[Control] = (),
+    reads: Experiment | None = None,
 ):
     """Register a claim and turn its measuring function into its pytest check.
+
+    A claim that ``reads`` an experiment (``lab.experiment.Experiment``) is measured by ``f(ctx, config, result)``:
+    the config of the run's scale and the experiment's result at the run's seed offset and device, run once for all
+    the claims that read it (the experiment's name is their group). Its setup table is the experiment's at the run's
+    scale followed by ``setup``: a dict, or a function of the config. A claim that reads nothing is measured by
+    ``f(ctx)`` and declares its whole ``setup`` dict.
 
     The decorated function takes a ``ClaimContext`` and returns ``{name: number
     or per-seed list}``. ``group`` names an experiment shared by several claims:
@@ -85,6 +94,12 @@ def claim(
     require_type(source, "source", Source, "a Source(file, section, quote)")
     require_type(statement, "statement", str, "a str")
     require(statement.strip() != "", "statement", "a non-empty sentence", statement)
+    require_type(reads, "reads", (Experiment, type(None)), "None or a lab.experiment.Experiment")
+    if reads is not None:
+        require(group in (None, reads.name), "group", f"None (it is the experiment's name, {reads.name!r})", group)
+        require("ci" in reads.configs, "reads", "an experiment with a ci config", reads)
+        group, setup_at = reads.name, _bound_setup(reads, setup)
+        setup = setup_at("ci")
     require_type(setup, "setup", dict, "a dict name -> builtin value (the setup table)")
     for key, value in setup.items():
         require_type(key, "setup keys", str, "names (str)")
@@ -113,10 +128,11 @@ def claim(
     require(not controls or criterion is not None, "controls", "empty for an observation (no criterion to calibrate)", controls)
     require(not controls or evidence == EMPIRICAL, "controls", "empty for an identity (it needs none)", controls)
 
-    def decorate(measure: Callable[[ClaimContext], dict[str, Any]]):
+    def decorate(measure: Callable[..., dict[str, Any]]):
         require(callable(measure), "the decorated function", "a callable ClaimContext -> measured dict", measure)
-        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason, measure, expected_at,
-                  scope, evidence, controls)
+        c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason,
+                  measure if reads is None else _reading(reads, measure), expected_at, scope, evidence, controls,
+                  setup_at=None if reads is None else setup_at)
         register(c)
 
         def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
@@ -142,6 +158,30 @@ def claim(
         return pytest.mark.parametrize("claim_group", [group], ids=[f"{id}{GROUP_SEPARATOR}{group}" if group else id])(test)
 
     return decorate
+
+
+def _bound_setup(experiment: Experiment, extra: dict[str, Any] | Callable[[Any], dict[str, Any]]):
+    """The setup table of a claim that reads ``experiment``, at a scale: the experiment's, then the claim's own."""
+    require(isinstance(extra, dict) or callable(extra), "setup", "a dict, or a function of the experiment's config "
+            "returning one, for a claim that reads an experiment", extra)
+
+    def setup_at(scale: str) -> dict[str, Any]:
+        config = experiment.config(scale)
+        own = extra(config) if callable(extra) else extra
+        require_type(own, "setup", dict, "a dict name -> builtin value (the claim's rows of the setup table)")
+        return {**experiment.setup(config), **own}
+
+    return setup_at
+
+
+def _reading(experiment: Experiment, extract: Callable[..., dict[str, Any]]) -> Callable[[ClaimContext], dict[str, Any]]:
+    """A claim's measurement from the experiment it reads: ``extract(ctx, config, result)``."""
+
+    @functools.wraps(extract)
+    def measure(ctx: ClaimContext) -> dict[str, Any]:
+        return extract(ctx, experiment.config(ctx.scale), experiment.result(ctx.scale, ctx.seed_offset, ctx.device))
+
+    return measure
 
 
 def _check_template(reason: str) -> None:
@@ -221,6 +261,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         verdict, error = ERROR, traceback.format_exc(limit=8)
     return {
         **claim_head(c),
+        "setup": c.setup_of(ctx.scale),
         "expected": c.pinned(ctx.scale),
         "reason": reason,
         "controls": controls,

@@ -52,10 +52,16 @@ class Claim:
     scope: str = ""  # what the verdict is about: source, analog, stand-in or extension (harness.verdicts.SCOPES)
     evidence: str = "empirical"  # empirical (a measurement) or identity (algebra / exact computation)
     controls: tuple[Control, ...] = ()  # settings judged by the same criterion in the same run
+    setup_at: Callable[[str], dict[str, Any]] | None = field(default=None, compare=False, repr=False)  # the setup
+    # table of a run at a scale, for a claim bound to an experiment (``setup`` is the ci scale's)
 
     def pinned(self, scale: str) -> str:
         """The expected verdict of a run at ``scale``."""
         return self.expected_at.get(scale, self.expected)
+
+    def setup_of(self, scale: str) -> dict[str, Any]:
+        """The setup table of a run at ``scale``."""
+        return self.setup if self.setup_at is None else to_builtin(self.setup_at(scale))
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -91,7 +97,7 @@ def register(c: Claim) -> None:
 
 def claim_head(c: Claim) -> dict[str, Any]:
     """The claim's definition as builtins: what every record of it starts with (and the module that defines it)."""
-    return {**{k: v for k, v in asdict(c).items() if k != "measure"}, "module": c.measure.__module__}
+    return {**{k: v for k, v in asdict(c).items() if k not in ("measure", "setup_at")}, "module": c.measure.__module__}
 
 
 def row_key(row: dict[str, Any]) -> str:

@@ -277,3 +277,48 @@ def test_good_definitions_are_accepted_and_controls_are_stored_as_a_tuple():
     control = Positive("x_exact", "exact")
     _define("unit.controls-tuple", controls=[control])(lambda ctx: {"x": 0.5, "x_exact": 0.0})
     assert get_claim("unit.controls-tuple").controls == (control,)
+
+
+# claims that read an experiment (lab.experiment) -----------------------------------------------------------------
+
+def _experiment(runs: list) -> "Experiment":
+    from toy_claims.lab.experiment import Experiment
+
+    def run(config, seeds, device):
+        runs.append((config, seeds("draw", 2), device))
+        return {"value": config["n"] + seeds("draw", 1)[0]}
+
+    return Experiment("toy-exp", {"ci": {"n": 1}, "paper": {"n": 100}}, ("draw",), run,
+                      lambda config: {"n": config["n"], "model": "a toy"})
+
+
+def test_claims_reading_one_experiment_share_its_group_and_one_run_per_scale_offset_and_device():
+    runs: list = []
+    exp = _experiment(runs)
+
+    def declare(name):
+        @claim(id=f"bound.{name}", source=SRC, statement="s", setup=lambda config: {"judged": f"n = {config['n']}"},
+               criterion=None, expected=OBSERVATION, scope="extension", reads=exp)
+        def test(ctx, config, result):
+            return {"value": result["value"], "n": config["n"]}
+        return test
+
+    checks = [declare("a"), declare("b")]
+    assert [m.args[0] for check in checks for m in check.pytestmark if m.name == "parametrize"] == ["claim_group"] * 2
+    assert all(m.kwargs["ids"][0].endswith("@toy-exp") for check in checks for m in check.pytestmark
+               if m.name == "parametrize")
+    head = get_claim("bound.a")
+    assert head.setup == {"n": 1, "model": "a toy", "judged": "n = 1"}  # the declared table: the ci scale's
+    records = [run_claim(get_claim(f"bound.{n}"), ClaimContext(seed_offset=s, scale=scale))
+               for n in "ab" for s, scale in ((0, "ci"), (7, "ci"), (0, "paper"))]
+    assert len(runs) == 3 and {r[0]["n"] for r in runs} == {1, 100}  # each (scale, offset) once, for both claims
+    paper = records[2]
+    assert paper["setup"] == {"n": 100, "model": "a toy", "judged": "n = 100"} and paper["measured"]["n"] == 100
+    assert records[1]["measured"]["value"] == records[0]["measured"]["value"] + 7  # the offset's seed streams
+
+
+def test_a_claim_reading_an_experiment_cannot_name_another_group():
+    exp = _experiment([])
+    with pytest.raises(ValueError, match=r"^group must be None \(it is the experiment's name, 'toy-exp'\)"):
+        claim(id="bound.c", source=SRC, statement="s", setup={}, criterion=None, expected=OBSERVATION,
+              scope="extension", reads=exp, group="other")

@@ -32,7 +32,11 @@ def test_the_readme_training_claim_measures_from_its_experiment(monkeypatch):
     assert record["error"] is None, record["error"]
     assert record["verdict"] == record["expected"] == "reproduced" and record["controls"][0]["calibrated"]
     assert len(record["measured"]["final_gap_nats"]) == module.CONFIGS["ci"].n_seeds
-    assert module.run.cache_info().currsize == 1  # memoised: a second claim of the group would not train again
+    assert record["setup"] == {**module.setup(module.CONFIGS["ci"]), "judged": "every seed's final gap"}
+    [ids] = [m.kwargs["ids"] for m in module.test_adam_fits_zipf.pytestmark if m.name == "parametrize"]
+    assert ids == ["example.adam-fits-zipf@example-fit"]  # the experiment's name is the claim's group
+    again = run_claim(get_claim("example.adam-fits-zipf"), ClaimContext())
+    assert module.run.cache_info().currsize == 1 and again["measured"] == record["measured"]  # one run per offset
 
 
 FOREIGN_PROBE = '''
