@@ -26,7 +26,7 @@ from toy_claims.harness.notes import render_measured
 from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
-    SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative,
+    SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
@@ -35,7 +35,7 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "EMPIRICAL", "IDENTITY",
-    "Source", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
+    "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
 

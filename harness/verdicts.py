@@ -30,7 +30,7 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
-    "KINDS", "LEVEL", "Criterion", "Approx", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
+    "KINDS", "LEVEL", "Criterion", "Approx", "Quoted", "QUOTED_TOLERANCE", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "seeds_needed",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
     "Control", "Positive", "Negative", "calibrate",
@@ -114,6 +114,17 @@ def Approx(quantity: str, target: float, tol: float, *, why: str, claimed: str |
     require(math.isfinite(target - tol) and math.isfinite(target + tol), "target, tol",
             "small enough that target ± tol is finite", (target, tol))
     return Criterion(quantity, "approx", target - tol, target + tol, claimed or f"≈ {target:g}", why, log)
+
+
+QUOTED_TOLERANCE = 0.05  # ± this fraction of a number a source quotes with "≈" or to a few significant figures
+
+
+def Quoted(quantity: str, value: float, *, why: str, rel: float = QUOTED_TOLERANCE, claimed: str | None = None,
+           log: bool = False) -> Criterion:
+    """≈ ``value`` within ± ``rel`` of it: the tolerance of a number the source quotes (``why`` says its rounding)."""
+    require_real(value, "value")
+    require_real(rel, "rel", lo=0)
+    return Approx(quantity, value, rel * abs(value), why=why, claimed=claimed, log=log)
 
 
 def AtMost(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False) -> Criterion:

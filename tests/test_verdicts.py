@@ -271,3 +271,12 @@ def test_a_criterion_describes_its_region_and_scale_in_the_report():
         "geometric mean of `r` ≥ 2 (95% interval over seeds)")
     assert Approx("h", 7.57, 0.005, claimed="c", why="w").describe() == "|mean of `h` − 7.57| ≤ 0.005 (95% interval over seeds)"
     assert Between("b", 1.0, 3.0, claimed="c", why="w").describe() == "1 ≤ mean of `b` ≤ 3 (95% interval over seeds)"
+
+
+def test_quoted_is_approx_within_a_fraction_of_the_quoted_value():
+    from toy_claims.harness.verdicts import Quoted
+
+    assert Quoted("r", 95.0, why="w") == Approx("r", 95.0, 0.05 * 95.0, why="w")  # the idiom it names, bit for bit
+    assert (Quoted("r", -2.0, why="w", rel=0.1).lo, Quoted("r", -2.0, why="w", rel=0.1).hi) == (-2.2, -1.8)
+    with pytest.raises(ValueError, match="^rel must be"):
+        Quoted("r", 1.0, why="w", rel=-0.1)
