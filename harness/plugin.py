@@ -213,8 +213,9 @@ class ClaimsSession:
                 self.records[row_key(record)] = record
                 self.tests[row_key(record)] = report.nodeid.split("[")[0]
             self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (record["verdict"], record.get("estimate"))
-        elif report.failed and report.nodeid in self.heads:  # setup error, or an xdist worker that died
-            head = self.heads[report.nodeid]
+        elif report.failed and (head := self.heads.get(report.nodeid) or self.collected.get(report.nodeid)):
+            # a setup error, or an xdist worker that died (its last reports may die with it: then another worker's
+            # list of the claims it collected names the claim)
             opt = self.config.getoption
             record = _failed_before_measuring(head, report, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
             self.records.setdefault(row_key(record), record)
