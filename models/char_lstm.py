@@ -291,7 +291,7 @@ class CharLSTM(nn.Module):
             windows[r, CONTEXT_LENGTH - len(row):] = torch.tensor(row, dtype=torch.long)
         return windows.to(device)
 
-    # -- text in, probabilities out -------------------------------------------------------------------------------------
+    # -- text in, probabilities out ------------------------------------------------------------------------------------
     def encode(self, text: str, name: str = "text") -> list[int]:
         """The ids of ``text``'s characters; a character outside the vocabulary is a ValueError naming ``name``."""
         require_type(text, name, str, "a string")

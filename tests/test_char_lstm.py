@@ -187,7 +187,7 @@ def test_the_untrained_network_is_a_pure_function_of_its_seed():
     a, b, c = (CharLSTM(STAND_IN_VOCAB, seed=s) for s in (3, 3, 4))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert not torch.equal(a.unembedding, c.unembedding)
-    # Keras' initialisers: forget-gate bias 1, orthonormal recurrent rows (Keras layout), uniform(-0.05, 0.05) embeddings
+    # Keras' initialisers: forget-gate bias 1, orthonormal recurrent rows (Keras layout), embeddings in [-0.05, 0.05]
     for rnn in (a.rnn_1, a.rnn_2):
         assert torch.equal(rnn.bias_ih_l0[128:256], torch.ones(128, dtype=torch.float64))
         w = rnn.weight_hh_l0.T  # (u, 4u), Keras' recurrent kernel
