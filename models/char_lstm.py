@@ -296,8 +296,9 @@ class CharLSTM(nn.Module):
         """The ids of ``text``'s characters; a character outside the vocabulary is a ValueError naming ``name``."""
         require_type(text, name, str, "a string")
         unknown = sorted({c for c in text if c not in self.index})
-        require(not unknown, name, "characters of textgenrnn's vocabulary",
-                f"{shown(text)} with {', '.join(map(repr, unknown[:5]))} outside it")
+        if unknown:
+            raise ValueError(f"{name} must be characters of textgenrnn's vocabulary, got {shown(text)} with "
+                             f"{', '.join(map(repr, unknown[:5]))}{' ...' if len(unknown) > 5 else ''} outside it")
         return [self.index[c] for c in text]
 
     def log_probs(self, contexts: Sequence[str]) -> Tensor:
