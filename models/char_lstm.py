@@ -346,8 +346,8 @@ class CharLSTM(nn.Module):
 
 def load_char_lstm(*, dtype: torch.dtype = torch.float64) -> CharLSTM:
     """textgenrnn 2.0.0's pretrained network (CuDNN weights converted), frozen (no gradients), in ``dtype``: float64
-    holds the saved float32 weights exactly and computes without float32 rounding; float32 is about 6 times faster on
-    a CPU. Raises ``ModuleNotFoundError`` when textgenrnn or h5py is missing (the module docstring says how to install
+    holds the saved float32 weights exactly and computes without float32 rounding; float32 is several times faster on
+    a CPU (``benchmarks/bench_pretrained.py``). Raises ``ModuleNotFoundError`` when textgenrnn or h5py is missing (the module docstring says how to install
     them)."""
     dtype = _require_dtype(dtype)
     return CharLSTM.from_keras(textgenrnn_weights(), textgenrnn_vocab(), dtype=dtype).eval().requires_grad_(False)

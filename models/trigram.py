@@ -106,8 +106,8 @@ class TrigramLM:
         return self._model.prob([self._word(word, "word"), *self._history(history, "history")]) * LN_BASE
 
     def next_word_log_probs(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """ln P(w | history) for every vocabulary word w, one row per history -> (n, V) float64 (about 40 ms a row:
-        one NGramModel.prob call per word)."""
+        """ln P(w | history) for every vocabulary word w, one row per history -> (n, V) float64 (one NGramModel.prob
+        call per word: tens of milliseconds a row, ``benchmarks/bench_pretrained.py``)."""
         require_type(histories, "histories", (list, tuple), "a list or tuple of histories (lists of words)")
         require(len(histories) >= 1, "histories", "a non-empty list of histories", histories)
         rows = [self._history(h, f"histories[{k}]") for k, h in enumerate(histories)]
