@@ -65,7 +65,7 @@ __all__ = ["CONTEXT_LENGTH", "META", "PAD", "VOCAB_SIZE", "CharLSTM", "cudnn_lst
 
 DISTRIBUTION = "textgenrnn"
 VERSION = "2.0.0"
-INSTALL = f"pip install --no-deps {DISTRIBUTION}=={VERSION} (and the 'pretrained' extra for h5py)"
+INSTALL = f"pip install -e '.[pretrained]' && pip install --no-deps {DISTRIBUTION}=={VERSION}"  # README's commands
 WEIGHTS_FILE = "textgenrnn_weights.hdf5"
 VOCAB_FILE = "textgenrnn_vocab.json"
 WEIGHTS_SHA256 = "6a89ca4235ed9f00be7b2acd65d5fe4a099967d676bfe20afb696106286ffbca"  # textgenrnn 2.0.0's file
@@ -90,7 +90,8 @@ def _file(name: str):
     try:
         dist = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        raise ModuleNotFoundError(f"the pretrained character LSTM needs {DISTRIBUTION} {VERSION}: {INSTALL}",
+        raise ModuleNotFoundError(f"the pretrained character LSTM needs {DISTRIBUTION} {VERSION}, not installed: "
+                                  f"{INSTALL}",
                                   name=DISTRIBUTION) from None
     require(dist.version == VERSION, DISTRIBUTION, f"version {VERSION} (its weights are pinned): {INSTALL}",
             dist.version)
@@ -116,12 +117,12 @@ def textgenrnn_vocab() -> tuple[str, ...]:
 
 @cache
 def _weights() -> dict[str, np.ndarray]:
+    path = _file(WEIGHTS_FILE)
     try:
         import h5py
     except ModuleNotFoundError:
-        raise ModuleNotFoundError("the pretrained character LSTM reads its weights with h5py: pip install -e "
-                                  "'.[pretrained]'", name="h5py") from None
-    path = _file(WEIGHTS_FILE)
+        raise ModuleNotFoundError(f"the pretrained character LSTM reads its weights with h5py, not installed: "
+                                  f"{INSTALL}", name="h5py") from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     require(digest == WEIGHTS_SHA256, WEIGHTS_FILE, f"textgenrnn {VERSION}'s file (SHA-256 {WEIGHTS_SHA256[:12]}...)",
             f"a file of SHA-256 {digest[:12]}...")
@@ -347,7 +348,7 @@ class CharLSTM(nn.Module):
 def load_char_lstm(*, dtype: torch.dtype = torch.float64) -> CharLSTM:
     """textgenrnn 2.0.0's pretrained network (CuDNN weights converted), frozen (no gradients), in ``dtype``: float64
     holds the saved float32 weights exactly and computes without float32 rounding; float32 is several times faster on
-    a CPU (``benchmarks/bench_pretrained.py``). Raises ``ModuleNotFoundError`` when textgenrnn or h5py is missing (the module docstring says how to install
-    them)."""
+    a CPU (``benchmarks/bench_pretrained.py``). Raises ``ModuleNotFoundError``, saying what to install, when textgenrnn
+    or h5py is missing."""
     dtype = _require_dtype(dtype)
     return CharLSTM.from_keras(textgenrnn_weights(), textgenrnn_vocab(), dtype=dtype).eval().requires_grad_(False)

@@ -42,7 +42,7 @@ from toy_claims.models.validation import require, require_type
 __all__ = ["LN_BASE", "TrigramLM", "load_trigram"]
 
 VERSION = "5.1.1"
-INSTALL = f"pip install pocketsphinx=={VERSION} (the 'pretrained' extra)"
+INSTALL = f"pip install -e '.[pretrained]' (pocketsphinx=={VERSION})"  # the README's command
 MODEL_FILE = "model/en-us/en-us.lm.bin"  # inside the pocketsphinx package
 LN_BASE = math.log(1.0001)  # ln of the base of NGramModel.prob's integer logarithms
 LOG_ZERO = -536870912  # LogMath's zero: what prob returns for a word outside the vocabulary
@@ -78,7 +78,7 @@ class TrigramLM:
 
             import pocketsphinx
         except ModuleNotFoundError:
-            raise ModuleNotFoundError(f"the en-us trigram model needs pocketsphinx {VERSION}: {INSTALL}",
+            raise ModuleNotFoundError(f"the en-us trigram model needs pocketsphinx {VERSION}, not installed: {INSTALL}",
                                       name="pocketsphinx") from None
         from importlib import metadata
 
