@@ -16,6 +16,7 @@ must give the right value instead (``test_extreme_but_valid_inputs_...``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import math
@@ -63,6 +64,7 @@ from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.sequence_training import per_token_kl, train_sequence_model
 from toy_claims.lab.training import log_spaced_steps, resolve_device, train
 from toy_claims.models.cbow import CBOWMember, CBOWStack, TopicCorpus, cbow_examples
+from toy_claims.models.char_lstm import CharLSTM, cudnn_lstm_to_lstm, load_char_lstm
 from toy_claims.models.datasets import LowRankBigram, ZipfUnigram, power_law_rank_weights
 from toy_claims.models.embedding import EmbedUnembed, EmbedUnembedStack, Member, init_table
 from toy_claims.models.hmm import HiddenMarkovLanguage
@@ -70,6 +72,7 @@ from toy_claims.models.isan import ISAN, isan_logit_rank_bound
 from toy_claims.models.language import EnglishBigram, english_bigram_counts, symspell_lines
 from toy_claims.models.markov import ReducibleChainError, stationary_distribution
 from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
+from toy_claims.models.trigram import load_trigram
 from toy_claims.models.zipf_bigram import ZipfBigram
 
 NAN, INF = math.nan, math.inf
@@ -177,6 +180,33 @@ def _two_figures(first: str, second: str) -> None:
     ctx = ClaimContext()
     ctx.figure(_figure(), first, "c")
     ctx.figure(_figure(), second, "c")
+
+
+# textgenrnn's vocabulary has this shape (PAD, 463 characters, META); the untrained network over it checks its inputs
+# as the pretrained one does, without the package.
+_STAND_IN_VOCAB = ("", *(chr(0x100 + i) for i in range(463)), "<s>")
+
+
+@functools.cache
+def _char_lstm() -> CharLSTM:
+    return CharLSTM(_STAND_IN_VOCAB)
+
+
+def _keras_arrays(**override: np.ndarray) -> dict[str, np.ndarray]:
+    """Zero arrays of the shapes of textgenrnn's weights (CuDNN biases), keyed as textgenrnn_weights() keys them."""
+    shapes = {"embedding/embeddings": (465, 100), "rnn_1/kernel": (100, 512), "rnn_1/recurrent_kernel": (128, 512),
+              "rnn_1/bias": (1024,), "rnn_2/kernel": (128, 512), "rnn_2/recurrent_kernel": (128, 512),
+              "rnn_2/bias": (1024,), "attention/attention_W": (356, 1), "output/kernel": (356, 465),
+              "output/bias": (465,)}
+    return {key: np.zeros(shape) for key, shape in shapes.items()} | {k.replace("__", "/"): v for k, v in override.items()}
+
+
+def _trigram():
+    """The en-us trigram model; the row is skipped without pocketsphinx (the 'pretrained' extra)."""
+    try:
+        return load_trigram()
+    except ModuleNotFoundError as exc:
+        pytest.skip(str(exc))
 
 # (id, call, exception, regex naming the parameter)
 ROWS = [
@@ -418,6 +448,83 @@ ROWS = [
     ("TransformerConfig d_model beyond int64", lambda: TransformerConfig(d_model=10**400), ValueError,
      r"^d_model must be an integer >= 1 that fits in int64"),
     ("Transformer seed string", lambda: Transformer(TransformerConfig(), seed="0"), ValueError, rf"^seed must be {SEED_RANGE}"),
+    # models.char_lstm, trigram
+    ("CharLSTM vocab of another size", lambda: CharLSTM(("", "a", "<s>")), ValueError,
+     r"^vocab must be textgenrnn's vocabulary: '', 463 characters, '<s>'"),
+    ("CharLSTM vocab list", lambda: CharLSTM(list(_STAND_IN_VOCAB)), TypeError,
+     r"^vocab must be textgenrnn's vocabulary: a tuple of 465 strings"),
+    ("CharLSTM seed negative", lambda: CharLSTM(_STAND_IN_VOCAB, seed=-1), ValueError, rf"^seed must be {SEED_RANGE}"),
+    ("CharLSTM dtype int64", lambda: CharLSTM(_STAND_IN_VOCAB, dtype=torch.int64), ValueError,
+     r"^dtype must be torch.float32 or torch.float64"),
+    ("load_char_lstm dtype string (before the package is looked for)", lambda: load_char_lstm(dtype="float64"),
+     ValueError, r"^dtype must be torch.float32 or torch.float64"),
+    ("CharLSTM.from_keras not a dict", lambda: CharLSTM.from_keras([], _STAND_IN_VOCAB), TypeError,
+     r"^arrays must be a dict of Keras weight arrays"),
+    ("CharLSTM.from_keras a layer missing", lambda: CharLSTM.from_keras({}, _STAND_IN_VOCAB), ValueError,
+     r"^arrays must be textgenrnn's weights \(textgenrnn_weights\(\)\), got \"a dict lacking \['embedding/embeddings'"),
+    ("CharLSTM.from_keras a list where an array belongs",
+     lambda: CharLSTM.from_keras(_keras_arrays(output__bias=[0.0] * 465), _STAND_IN_VOCAB), TypeError,
+     r"^arrays\['output/bias'\] must be a numpy array"),
+    ("CharLSTM.from_keras an output of 464 classes",
+     lambda: CharLSTM.from_keras(_keras_arrays(output__bias=np.zeros(464)), _STAND_IN_VOCAB), ValueError,
+     r"^arrays\['output/bias'\] must be of shape \(465,\)"),
+    ("CharLSTM.from_keras a bias of neither 4u nor 8u",
+     lambda: CharLSTM.from_keras(_keras_arrays(rnn_1__bias=np.zeros(100)), _STAND_IN_VOCAB), ValueError,
+     r"^arrays\['rnn_1/bias'\] must be of shape \(512,\)"),
+    ("cudnn_lstm_to_lstm a CPU LSTM's bias", lambda: cudnn_lstm_to_lstm(np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(8)),
+     ValueError, r"^bias must be a CuDNN bias of shape \(8u = 16,\)"),
+    ("cudnn_lstm_to_lstm recurrent kernel square", lambda: cudnn_lstm_to_lstm(np.zeros((3, 8)), np.zeros((8, 8)),
+                                                                               np.zeros(16)),
+     ValueError, r"^recurrent_kernel must be a \(u, 4u\) array"),
+    ("cudnn_lstm_to_lstm kernel of another width", lambda: cudnn_lstm_to_lstm(np.zeros((3, 6)), np.zeros((2, 8)),
+                                                                              np.zeros(16)),
+     ValueError, r"^kernel must be a \(d, 4u = 8\) array"),
+    ("cudnn_lstm_to_lstm kernel list", lambda: cudnn_lstm_to_lstm([[0.0]], np.zeros((2, 8)), np.zeros(16)), TypeError,
+     r"^kernel must be a numpy array"),
+    ("CharLSTM.log_probs a lone string (it would be read as its characters)", lambda: _char_lstm().log_probs("\u0100"),
+     TypeError, r"^contexts must be a list or tuple of strings"),
+    ("CharLSTM.log_probs no contexts", lambda: _char_lstm().log_probs([]), ValueError,
+     r"^contexts must be a non-empty list of strings"),
+    ("CharLSTM.log_probs a character outside the vocabulary", lambda: _char_lstm().log_probs(["", "abc"]), ValueError,
+     r"^contexts\[1\] must be characters of textgenrnn's vocabulary, got 'abc' with 'a', 'b', 'c' outside it"),
+    ("CharLSTM.log_probs a context of 40 characters", lambda: _char_lstm().log_probs(["\u0100" * 40]), ValueError,
+     r"^contexts\[0\] must be at most 39 characters \(the model reads 40 ids: '<s>' and the context\)"),
+    ("CharLSTM.log_probs an int context", lambda: _char_lstm().log_probs([3]), TypeError,
+     r"^contexts\[0\] must be a string"),
+    ("CharLSTM.next_token_log_probs the padding id", lambda: _char_lstm().next_token_log_probs(torch.tensor([[5, 0]])),
+     ValueError, r"^prefixes must be ids in \[1, 465\): 0 is the padding id"),
+    ("CharLSTM.next_token_log_probs id 465", lambda: _char_lstm().next_token_log_probs(torch.tensor([[465]])),
+     ValueError, r"^prefixes must be token ids in \[0, V=465\)"),
+    ("CharLSTM.next_token_log_probs 40 ids ('<s>' would fall out of the window)",
+     lambda: _char_lstm().next_token_log_probs(torch.ones(1, 40, dtype=torch.long)), ValueError,
+     r"^prefixes length must be <= 39"),
+    ("CharLSTM.next_token_log_probs float ids", lambda: _char_lstm().next_token_log_probs(torch.ones(1, 2)), ValueError,
+     r"^prefixes must be an integer \(n, t\) tensor of token ids"),
+    ("CharLSTM forward a window of 39", lambda: _char_lstm()(torch.ones(1, 39, dtype=torch.long)), ValueError,
+     r"^ids must be a \(n, 40\) tensor"),
+    ("CharLSTM.text_log_probs empty", lambda: _char_lstm().text_log_probs(""), ValueError,
+     r"^text must be a non-empty string"),
+    ("CharLSTM.text_log_probs bytes", lambda: _char_lstm().text_log_probs(b"\x01"), TypeError, r"^text must be a string"),
+    ("CharLSTM.encode a character outside the vocabulary", lambda: _char_lstm().encode("\u0100x"), ValueError,
+     r"^text must be characters of textgenrnn's vocabulary, got '\u0100x' with 'x' outside it"),
+    ("CharLSTM.bits_per_character an empty text", lambda: _char_lstm().bits_per_character(["\u0100", ""]), ValueError,
+     r"^texts\[1\] must be a non-empty string"),
+    ("CharLSTM.bits_per_character a lone string", lambda: _char_lstm().bits_per_character("\u0100"), TypeError,
+     r"^texts must be a list or tuple of strings"),
+    ("TrigramLM.log_prob a capitalised word", lambda: _trigram().log_prob("The", ("one", "of")), ValueError,
+     r"^word must be a word of the model's vocabulary of 72547 words \(the vocabulary is lowercase: 'the' is in it\)"),
+    ("TrigramLM.log_prob an int word", lambda: _trigram().log_prob(3), TypeError, r"^word must be a word \(a string\)"),
+    ("TrigramLM.log_prob a lone string history (it would be read as its letters)", lambda: _trigram().log_prob("the", "one of"),
+     TypeError, r"^history must be a list or tuple of words \(a lone string is not a history\)"),
+    ("TrigramLM.log_prob an unknown history word (pocketsphinx silently shortens the history)",
+     lambda: _trigram().log_prob("the", ("one", "ofx")), ValueError, r"^history\[1\] must be a word of the model's"),
+    ("TrigramLM.next_word_log_probs no histories", lambda: _trigram().next_word_log_probs([]), ValueError,
+     r"^histories must be a non-empty list of histories"),
+    ("TrigramLM.next_word_log_probs one history, not a list of them",
+     lambda: _trigram().next_word_log_probs(("one", "of")), TypeError,
+     r"^histories\[0\] must be a list or tuple of words"),
+    ("TrigramLM.next_word_log_probs an unknown word", lambda: _trigram().next_word_log_probs([("xyzzyq", "of")]),
+     ValueError, r"^histories\[0\]\[0\] must be a word of the model's vocabulary"),
     ("Transformer.next_token_log_probs prefix too long", lambda: _transformer().next_token_log_probs(torch.zeros(1, 4, dtype=torch.long)),
      ValueError, r"^prefixes length must be <= block_size - 1 = 3"),
     ("Transformer.next_token_log_probs BOS id inside a prefix", lambda: _transformer().next_token_log_probs(torch.tensor([[4]])),
@@ -1034,11 +1141,13 @@ def test_the_table_covers_one_row_per_case():
 # carries results (logs, results, fits), protocols and base classes, the error type, and the validation helpers that
 # every row goes through anyway.
 _SCOPE = ["models.datasets", "models.embedding", "models.cbow", "models.hmm", "models.isan", "models.language",
-          "models.markov", "models.sequence", "models.zipf_bigram", "lab.optim", "lab.loop", "lab.training",
+          "models.markov", "models.sequence", "models.zipf_bigram", "models.char_lstm", "models.trigram", "lab.optim",
+          "lab.loop", "lab.training",
           "lab.sequence_training", "lab.cbow_training", "lab.logit_matrix", "lab.lingen", "lab.metrics", "lab.seeds",
           "harness.verdicts", "harness.claims", "harness.drift", "harness.context"]
 _NOT_ENTRY_POINTS = {"TokenPairDataset", "ReducibleChainError", "TrainLog", "SequenceLanguage", "SequenceTrainLog",
-                     "CBOWLog", "LogitMatrix", "PowerLawFit"}
+                     "CBOWLog", "LogitMatrix", "PowerLawFit",
+                     "textgenrnn_vocab", "textgenrnn_weights", "TrigramLM"}  # they take no input (load_trigram has rows)
 
 
 def _names_called(code: types.CodeType) -> set[str]:
