@@ -32,8 +32,8 @@ from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.verdicts import (
-    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, calibrate, interval, judge, per_seed,
-    seeds_needed,
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
+    per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
@@ -772,6 +772,8 @@ ROWS = [
     ("Approx target NaN", lambda: Approx("x", NAN, 0.1, why="w"), ValueError, r"^target must be a finite number"),
     ("Approx tol NaN", lambda: Approx("x", 1.0, NAN, why="w"), ValueError, r"^tol must be a finite number >= 0"),
     ("Approx quantity int", lambda: Approx(1, 1.0, 0.1, why="w"), TypeError, r"^quantity must be the measured key"),
+    ("Quoted value NaN", lambda: Quoted("x", NAN, why="w"), ValueError, r"^value must be a finite number"),
+    ("Quoted rel negative", lambda: Quoted("x", 1.0, why="w", rel=-0.1), ValueError, r"^rel must be a finite number >= 0"),
     ("Criterion lo NaN", lambda: Criterion("x", "between", NAN, 1.0, "c", "w"), ValueError, r"^lo must be a number"),
     ("Criterion kind unknown", lambda: Criterion("x", "about", 0.0, 1.0, "c", "w"), ValueError, r"^kind must be one of"),
     ("judge measured string", lambda: judge(CRIT, {"x": "0.5"}), TypeError, r"^measured 'x' must be a real number"),
