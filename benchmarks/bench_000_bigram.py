@@ -4,9 +4,9 @@ Run: ``python benchmarks/bench_000_bigram.py [--steps 300] [--skip-claims]``  (o
 
 * The claims are measured in-process, claim by claim, as a pytest worker does
   (``timing.time_claim_modules``); the first claim of a group pays for its experiment.
-* The sweep is Observation 2's (``experiments.bigram.ScalingConfig``: V = 100, R = 20,
+* The sweep is Observation 2's (``experiments.bigram_scaling.ScalingConfig``: V = 100, R = 20,
   N = 1..20, the claims' recipe) trained (a) as one stack of 20 members with
-  ``experiments.bigram.train_sweep`` and (b) as 20 one-member stacks in a loop.
+  ``experiments.bigram_sweep.train_sweep`` and (b) as 20 one-member stacks in a loop.
   Both must end at the same gaps (the members are independent).
 """
 
@@ -19,11 +19,12 @@ import numpy as np
 
 from timing import pin_one_thread, time_claim_modules
 
-from toy_claims.experiments.bigram import MAIN, STREAMS, Arm, ScalingConfig, train_sweep
+from toy_claims.experiments.bigram_scaling import ScalingConfig
+from toy_claims.experiments.bigram_sweep import MAIN, STREAMS, Arm, train_sweep
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.datasets import LowRankBigram
 
-CLAIM_MODULES = ["claims.test_000_bigram", "claims.test_000_bigram_language"]
+CLAIM_MODULES = [f"claims.test_000_bigram_{part}" for part in ("critical", "scaling", "logit_scale", "language")]
 
 
 def time_sweep(steps: int) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Source 000's motivating question on real English: is the bigram logit matrix of language low rank?
 
-The analysis (construction, spectra, truncations) is ``experiments.bigram_language``;
+Both claims read ``experiments.bigram_language.LANGUAGE`` (construction, spectra, truncations);
 without the optional ``symspellpy`` package these observations are ``skipped``.
 """
 
@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import pytest
 
-from toy_claims.experiments.bigram_language import CONFIGS, STREAMS, energy_captured, figure_spectrum, run, setup
+from toy_claims.experiments.bigram_language import LANGUAGE, energy_captured, figure_spectrum
 from toy_claims.harness.claims import EXTENSION, OBSERVATION, Source, claim
 from toy_claims.harness.notes import table
+from toy_claims.lab.experiment import Experiment
 
 FILE = "000_cfd314f0efaca259.txt"
 SOURCE = Source(FILE, "Motivation", "Does this suggest that language itself possesses some kind of low-rank structure?")
-CI = CONFIGS["ci"]
 
 
-def _measure(ctx):
-    """This run's config (every scale runs the one size the source has) and its result."""
+def _run_or_skip(config, seeds, device):
+    """The experiment's run, or a skipped claim without the optional package it reads (an experiment has no pytest)."""
     pytest.importorskip("symspellpy")
-    config = CONFIGS.get(ctx.scale, CI)
-    return config, run(config, ctx.seed_streams(*STREAMS), ctx.device)
+    return LANGUAGE.run(config, seeds, device)
+
+
+READS = Experiment(LANGUAGE.name, LANGUAGE.configs, LANGUAGE.streams, _run_or_skip, LANGUAGE.setup)  # LANGUAGE, or skip
 
 
 @claim(
@@ -29,15 +31,15 @@ def _measure(ctx):
     source=SOURCE,
     statement="How fast the singular values of real English bigram logits (top 100 words) decay, and how much of the "
               "matrix a rank-R approximation captures: the post asks and makes no claim.",
-    setup={**setup(CI), "spectrum fit": f"σ_i ∝ i^-γ by least squares in log-log over i = {CI.spectrum_fit[0]}.."
-                                        f"{CI.spectrum_fit[1]} (the leading half, fixed in advance)",
-           "captured": "Σ_{i ≤ R} σ_i² / Σ σ_i² (squared Frobenius norm of the best rank-R approximation)"},
+    setup=lambda cfg: {"spectrum fit": f"σ_i ∝ i^-γ by least squares in log-log over i = {cfg.spectrum_fit[0]}.."
+                                       f"{cfg.spectrum_fit[1]} (the leading half, fixed in advance)",
+                       "captured": "Σ_{i ≤ R} σ_i² / Σ σ_i² (squared Frobenius norm of the best rank-R approximation)"},
     criterion=None,
     expected=OBSERVATION,
+    reads=READS,
     scope=EXTENSION,
 )
-def test_language_singular_values(ctx):
-    cfg, result = _measure(ctx)
+def test_language_singular_values(ctx, cfg, result):
     fits, spectra = result.fits, result.spectra
     ctx.note(table([[k, f"{fits[k].exponent:.2f} [{fits[k].ci_low:.2f}, {fits[k].ci_high:.2f}]" if k in fits else "",
                      f"{result.effective_ranks[k]:.1f}"] + [f"{energy_captured(s, r):.3f}" for r in cfg.ranks]
@@ -66,15 +68,15 @@ def test_language_singular_values(ctx):
     statement="How much of the English bigram loss a rank-R logit matrix gives up: the KL gap of the best rank-R "
               "(Frobenius) approximation of the centred log P, an upper bound on what width N = R can reach. The post "
               "makes no claim.",
-    setup={**setup(CI), "ranks": list(CI.ranks),
-           "gap": "exact π-weighted KL Σ_x π_x KL(P[x] ‖ softmax(rank-R truncation[x])) (dataset.loss_gap), relative to "
-                  "L0 = Σ_x π_x H(P[x])"},
+    setup=lambda cfg: {"ranks": list(cfg.ranks),
+                       "gap": "exact π-weighted KL Σ_x π_x KL(P[x] ‖ softmax(rank-R truncation[x])) (dataset.loss_gap), "
+                              "relative to L0 = Σ_x π_x H(P[x])"},
     criterion=None,
     expected=OBSERVATION,
+    reads=READS,
     scope=EXTENSION,
 )
-def test_language_rank_r_loss_gap(ctx):
-    cfg, result = _measure(ctx)
+def test_language_rank_r_loss_gap(ctx, cfg, result):
     rows, out = [], {}  # the headline (first key) is the post's R = 20 at the main smoothing
     for f, k in zip(cfg.absent_fractions, cfg.english):
         gaps = result.relative_gaps[k]

@@ -27,14 +27,15 @@ import pytest
 import torch
 
 from toy_claims.experiments import (
-    bigram, bigram_language, logit_rank, plateau, rank_collapse, rank_collapse_analytic, unigram, unigram_language,
+    bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, logit_rank, plateau, rank_collapse,
+    rank_collapse_analytic, unigram, unigram_language,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.verdicts import (
-    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, calibrate, interval, judge, per_seed,
-    seeds_needed,
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
+    per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
@@ -879,6 +880,8 @@ ROWS = [
     ("Approx target NaN", lambda: Approx("x", NAN, 0.1, why="w"), ValueError, r"^target must be a finite number"),
     ("Approx tol NaN", lambda: Approx("x", 1.0, NAN, why="w"), ValueError, r"^tol must be a finite number >= 0"),
     ("Approx quantity int", lambda: Approx(1, 1.0, 0.1, why="w"), TypeError, r"^quantity must be the measured key"),
+    ("Quoted value NaN", lambda: Quoted("x", NAN, why="w"), ValueError, r"^value must be a finite number"),
+    ("Quoted rel negative", lambda: Quoted("x", 1.0, why="w", rel=-0.1), ValueError, r"^rel must be a finite number >= 0"),
     ("Criterion lo NaN", lambda: Criterion("x", "between", NAN, 1.0, "c", "w"), ValueError, r"^lo must be a number"),
     ("Criterion kind unknown", lambda: Criterion("x", "about", 0.0, 1.0, "c", "w"), ValueError, r"^kind must be one of"),
     ("judge measured string", lambda: judge(CRIT, {"x": "0.5"}), TypeError, r"^measured 'x' must be a real number"),
@@ -1029,30 +1032,35 @@ ROWS = [
     ("drift.describe without moved (was: KeyError)", lambda: drift.describe({}), ValueError,
      r"^drift must be the result of compare \(a dict with a 'moved' list\)"),
     # experiments configs
-    ("bigram Recipe peak_lr zero", lambda: bigram.Recipe(peak_lr=0.0), ValueError, r"^peak_lr must be a finite number > 0"),
-    ("bigram Recipe final_factor above 1", lambda: bigram.Recipe(final_factor=2.0), ValueError,
+    ("bigram_sweep Recipe peak_lr zero", lambda: bigram_sweep.Recipe(peak_lr=0.0), ValueError, r"^peak_lr must be a finite number > 0"),
+    ("bigram_sweep Recipe final_factor above 1", lambda: bigram_sweep.Recipe(final_factor=2.0), ValueError,
      r"^final_factor must be a finite number in \[0, 1\]"),
-    ("bigram CriticalConfig R above V", lambda: bigram.CriticalConfig(V=5, R=6), ValueError, r"^R must be an integer in \[1, 5\]"),
-    ("bigram CriticalConfig widths a list (unhashable: runs are memoised)", lambda: bigram.CriticalConfig(widths=[1, 2]),
-     TypeError, r"^widths must be a non-empty tuple"),
-    ("bigram CriticalConfig a width zero", lambda: bigram.CriticalConfig(widths=(1, 0)), ValueError,
+    ("bigram_critical CriticalConfig R above V", lambda: bigram_critical.CriticalConfig(V=5, R=6), ValueError, r"^R must be an integer in \[1, 5\]"),
+    ("bigram_critical CriticalConfig widths a list (unhashable: runs are memoised)",
+     lambda: bigram_critical.CriticalConfig(widths=[1, 2]), TypeError, r"^widths must be a non-empty tuple"),
+    ("bigram_critical CriticalConfig a width zero", lambda: bigram_critical.CriticalConfig(widths=(1, 0)), ValueError,
      r"^widths\[1\] must be an integer >= 1"),
-    ("bigram CriticalConfig recipe a dict", lambda: bigram.CriticalConfig(recipe={}), TypeError, r"^recipe must be a Recipe"),
-    ("bigram ScalingConfig per_token_figure_width beyond R", lambda: bigram.ScalingConfig(R=5, robust_widths=(1,),
-                                                                                          per_token_widths=(2,),
-                                                                                          per_token_figure_width=6),
+    ("bigram_critical CriticalConfig recipe a dict", lambda: bigram_critical.CriticalConfig(recipe={}), TypeError,
+     r"^recipe must be a Recipe"),
+    ("bigram_scaling ScalingConfig per_token_figure_width beyond R",
+     lambda: bigram_scaling.ScalingConfig(R=5, robust_widths=(1,), per_token_widths=(2,), per_token_figure_width=6),
      ValueError, r"^per_token_figure_width must be an integer in \[1, 5\]"),
-    ("bigram ScalingConfig robust width beyond R", lambda: bigram.ScalingConfig(R=5, robust_widths=(1, 9)), ValueError,
+    ("bigram_scaling ScalingConfig robust width beyond R", lambda: bigram_scaling.ScalingConfig(R=5, robust_widths=(1, 9)),
+     ValueError,
      r"^robust_widths\[1\] must be an integer in \[1, 5\]"),
-    ("bigram RankWeightsConfig alpha zero (the base sweep already is)", lambda: bigram.RankWeightsConfig(alphas=(0.0,)),
-     ValueError, r"^alphas\[0\] must be a finite number > 0"),
-    ("bigram LogitScaleConfig scales not increasing", lambda: bigram.LogitScaleConfig(scales=(2.0, 1.0)), ValueError,
+    ("bigram_scaling ScalingConfig rank-weight alpha zero (the main sweep already is)",
+     lambda: bigram_scaling.ScalingConfig(rank_weight_alphas=(0.0,)), ValueError,
+     r"^rank_weight_alphas\[0\] must be a finite number > 0"),
+    ("bigram_logit_scale LogitScaleConfig scales not increasing",
+     lambda: bigram_logit_scale.LogitScaleConfig(scales=(2.0, 1.0)), ValueError,
      r"^scales must be strictly increasing"),
-    ("bigram LogitScaleConfig a scale NaN", lambda: bigram.LogitScaleConfig(scales=(NAN,)), ValueError,
+    ("bigram_logit_scale LogitScaleConfig a scale NaN", lambda: bigram_logit_scale.LogitScaleConfig(scales=(NAN,)),
+     ValueError,
      r"^scales\[0\] must be a finite number > 0"),
-    ("bigram Configs critical a ScalingConfig", lambda: bigram.Configs(critical=bigram.ScalingConfig()), TypeError,
-     r"^critical must be a CriticalConfig"),
-    ("bigram Arm init_seed negative", lambda: bigram.Arm("main", 2, -1), ValueError, rf"^init_seed must be {SEED_RANGE}"),
+    ("bigram_scaling ScalingConfig recipe a dict", lambda: bigram_scaling.ScalingConfig(recipe={}), TypeError,
+     r"^recipe must be a Recipe"),
+    ("bigram_sweep Arm init_seed negative", lambda: bigram_sweep.Arm("main", 2, -1), ValueError,
+     rf"^init_seed must be {SEED_RANGE}"),
     ("bigram_language LanguageConfig absent fraction 1", lambda: bigram_language.LanguageConfig(absent_fractions=(0.5, 1.0)),
      ValueError, r"^absent_fractions\[1\] must be a finite number in \(0, 1\)"),
     ("bigram_language LanguageConfig rank beyond V", lambda: bigram_language.LanguageConfig(V=10, R_toy=5, ranks=(1, 20),
@@ -1171,8 +1179,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
         defined_here = [name for name in module.__all__ if callable(getattr(module, name))
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
-    for module in (bigram, bigram_language, logit_rank, plateau, rank_collapse, rank_collapse_analytic, unigram,
-                   unigram_language):  # the experiments' configs
+    for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, logit_rank, plateau,
+                   rank_collapse, rank_collapse_analytic, unigram, unigram_language):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
                    and (name.endswith("Config") or name in ("Configs", "Recipe", "Arm", "CollapseVariant"))]
