@@ -6,7 +6,8 @@ because the original corpus is not available: one batched run
 weight decay, tied and untied, three init scales, a weak Frobenius penalty (tied
 and untied), plain SGD -- on every seed, and every claim reads its numbers off that run through a
 function of the result (``JUDGED``), which benchmarks/bench_003_rank_collapse.py
---robustness applies to runs at other recipes.
+--robustness applies to runs at other recipes. Every claim reads that run as
+``experiments.rank_collapse.RANK_COLLAPSE``.
 
 r_eff is scale-invariant, so at init it is the same for every init scale (see
 claims/test_003_rank_collapse.py); every claim here is therefore measured
@@ -27,25 +28,23 @@ from typing import Callable
 import numpy as np
 
 from toy_claims.experiments.rank_collapse import (
-    CONFIGS, LARGE_INIT, STREAMS, WEIGHT_DECAY, TrainingResult, collapse_threshold,
+    CONFIGS, LARGE_INIT, RANK_COLLAPSE, WEIGHT_DECAY, TrainingResult, collapse_threshold,
     figure_r_eff_over_epochs, figure_spectra, figure_spectral_progress, gpt_scale, near_zero_rows, progress_ratio,
-    r_eff, row_moves, run, settings, setup, sigma1, top5_share, unseen_shared_direction, used_rows_health,
+    r_eff, row_moves, settings, sigma1, top5_share, unseen_shared_direction, used_rows_health,
 )
 from toy_claims.harness.claims import (
-    IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, AtMost, Negative, Positive, Source, claim,
+    IDENTITY, REFUTED, REPRODUCED, SOURCE, STAND_IN, AtLeast, AtMost, Negative, Positive, Quoted, Source, claim,
 )
 from toy_claims.harness.notes import mean_sd, table
 
 FILE = "003_4b50897c6c97817a.txt"
 OBSERVES = "What §A13 specifically observes"
-GROUP = "rank-collapse-cbow"
-CONFIG = CONFIGS["ci"]  # the note's own sizes: every scale runs them
-COLLAPSE = collapse_threshold(CONFIG)  # the note: "If r_eff drops below 0.3 × min(V, d), you have collapse."
+CI = CONFIGS["ci"]  # the note's own sizes (the only scale): what the statements and criteria quote
+COLLAPSE = collapse_threshold(CI)  # the note: "If r_eff drops below 0.3 × min(V, d), you have collapse."
 NEAR_ZERO = 0.01  # the note's "||E[i]|| < 0.01 (effectively unused)"
 BARELY = 0.1  # "barely move" / "stay near init": displacement at most 10% of the row's init norm (our reading)
 CHANGED = 1.05  # "higher"/"lower" read as outside this source's ±5% band for ≈ (a ratio of 1 is "the same", as at init)
 RANK_32 = 32  # positive control of the collapse test: the trained E truncated to rank 32 has r_eff ≤ 32 < 38.4
-SETUP = setup(CONFIG)
 INIT_CONTROL = "the untrained table at init (same members, checkpoint 0)"
 ROBUSTNESS_NOTE = (
     "Robustness (benchmarks/bench_003_rank_collapse.py --robustness re-judges every claim of this file on runs with "
@@ -58,13 +57,9 @@ JUDGED: dict[str, Callable[[TrainingResult], dict]] = {}  # claim id -> the numb
 
 
 def training_claim(extract: Callable[[TrainingResult], dict], **declaration):
-    """``@claim`` for a claim of the shared run, judged on ``extract(result)`` (kept in JUDGED for re-judging)."""
+    """``@claim`` for a claim that reads the shared run, judged on ``extract(result)`` (kept in JUDGED for re-judging)."""
     JUDGED[declaration["id"]] = extract
-    return claim(group=GROUP, **declaration)
-
-
-def _result(ctx) -> TrainingResult:
-    return run(CONFIG, ctx.seed_streams(*STREAMS), ctx.device)
+    return claim(reads=RANK_COLLAPSE, **declaration)
 
 
 def _table(result: TrainingResult, metrics: dict[str, Callable[[TrainingResult, int], float]], names=None) -> str:
@@ -107,8 +102,8 @@ def a13_collapsed(result: TrainingResult) -> dict:
     id="rank-collapse.a13-collapsed-31.7",
     source=Source(FILE, OBSERVES, "r_eff after 10 epochs : 31.7 (collapsed)"),
     statement="On the stand-in corpus, the 512×128 CBOW embedding has effective rank ≈ 31.7 after 10 epochs (no weight decay).",
-    setup={**SETUP, "measured": "after 10 epochs, untied (CBOW), no weight decay: the canonical run"},
-    criterion=Approx("r_eff_after", 31.7, 0.05 * 31.7, why="the note quotes one decimal; ±5% is generous for rounding"),
+    setup=lambda cfg: {"measured": "after 10 epochs, untied (CBOW), no weight decay: the canonical run"},
+    criterion=Quoted("r_eff_after", 31.7, why="the note quotes one decimal; ±5% is generous for rounding"),
     controls=[Negative("r_eff_init", INIT_CONTROL)],
     expected=REFUTED,
     reason="Not reproduced on the stand-in: its trained E keeps r_eff {r_eff_after:range} (from {r_eff_init:mean} at init, "
@@ -121,13 +116,12 @@ def a13_collapsed(result: TrainingResult) -> dict:
            "only tied embeddings at AdamW lr 1e-2 with batch 16 fall below it, further with weight decay 0.1.",
     scope=STAND_IN,
 )
-def test_a13_collapsed(ctx):
-    result = _result(ctx)
+def test_a13_collapsed(ctx, cfg, result):
     _corpus_note(ctx, result)
     ctx.note(ROBUSTNESS_NOTE)
     ctx.note(_table(result, {"r_eff at init": lambda r, k: r_eff(r.sv[0, k]), "r_eff after 10 epochs": _after(r_eff)}))
-    ctx.figure(figure_r_eff_over_epochs(result, CONFIG, marks={"31.7": 31.7, "58.3": 58.3}), "r-eff-over-epochs",
-               f"r_eff of the whole 512×128 E over the 10 epochs, mean of {CONFIG.seeds} seeds (stand-in corpus).")
+    ctx.figure(figure_r_eff_over_epochs(result, cfg, marks={"31.7": 31.7, "58.3": 58.3}), "r-eff-over-epochs",
+               f"r_eff of the whole 512×128 E over the 10 epochs, mean of {cfg.seeds} seeds (stand-in corpus).")
     return a13_collapsed(result)
 
 
@@ -145,7 +139,7 @@ def a13_below_threshold(result: TrainingResult) -> dict:
     source=Source(FILE, "Diagnostic: how to spot it", "If r_eff drops below 0.3 × min(V, d), you have collapse."),
     statement="On the stand-in corpus, the 10-epoch CBOW embedding is collapsed by the note's own test "
               "(r_eff < 0.3·min(512, 128) = 38.4), as its §A13 table labels 31.7 'collapsed'.",
-    setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay"},
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, no weight decay"},
     criterion=AtMost("r_eff_after", COLLAPSE, claimed="< 38.4", why="the note's threshold 0.3 × min(V, d)"),
     controls=[Negative("r_eff_init", INIT_CONTROL),
               Positive(f"r_eff_after_truncated_to_rank_{RANK_32}",
@@ -158,8 +152,8 @@ def a13_below_threshold(result: TrainingResult) -> dict:
            "above it across the robustness sweep (window, corpus length, batch, lr).",
     scope=STAND_IN,
 )
-def test_a13_below_threshold(ctx):
-    return a13_below_threshold(_result(ctx))
+def test_a13_below_threshold(ctx, cfg, result):
+    return a13_below_threshold(result)
 
 
 def a13_wd(result: TrainingResult) -> dict:
@@ -172,8 +166,8 @@ def a13_wd(result: TrainingResult) -> dict:
     id="rank-collapse.a13-wd-58.3",
     source=Source(FILE, OBSERVES, "r_eff after 10 epochs + WD=0.1 : 58.3 (much better)"),
     statement="On the stand-in corpus, with AdamW weight decay 0.1 on the embedding, r_eff after 10 epochs is ≈ 58.3.",
-    setup={**SETUP, "measured": "after 10 epochs, untied, weight decay 0.1 on E"},
-    criterion=Approx("r_eff_after_wd", 58.3, 0.05 * 58.3, why="the note quotes one decimal; ±5% is generous for rounding"),
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, weight decay 0.1 on E"},
+    criterion=Quoted("r_eff_after_wd", 58.3, why="the note quotes one decimal; ±5% is generous for rounding"),
     controls=[Negative("r_eff_init", INIT_CONTROL)],
     expected=REFUTED,
     reason="Not reproduced on the stand-in (whose step 0 already misses the note's: {r_eff_init:range} vs 92.4): r_eff "
@@ -181,8 +175,8 @@ def a13_wd(result: TrainingResult) -> dict:
            "over 990 steps at lr 1e-3, and it shrinks the never-used rows as much as the used ones.",
     scope=STAND_IN,
 )
-def test_a13_wd(ctx):
-    return a13_wd(_result(ctx))
+def test_a13_wd(ctx, cfg, result):
+    return a13_wd(result)
 
 
 WD_GAIN = 1 + 0.5 * (58.3 / 31.7 - 1)  # half of the note's relative gain
@@ -204,7 +198,7 @@ def wd_much_better(result: TrainingResult) -> dict:
     source=Source(FILE, OBSERVES, "r_eff after 10 epochs + WD=0.1 : 58.3 (much better)"),
     statement="On the stand-in corpus, weight decay 0.1 on the embedding raises the trained r_eff 'much': by at least "
               "half the note's own relative gain (58.3 / 31.7 = ×1.84).",
-    setup={**SETUP, "measured": "after 10 epochs, ratio r_eff(wd 0.1) / r_eff(wd 0) for the same seed (same init and batches)"},
+    setup=lambda cfg: {"measured": "after 10 epochs, ratio r_eff(wd 0.1) / r_eff(wd 0) for the same seed (same init and batches)"},
     criterion=AtLeast("rank_ratio_wd", WD_GAIN, claimed="×1.84 ('much better')",
                       why=f"half of the note's log-free gain: 1 + (1.84 − 1)/2 = {WD_GAIN:.2f}", log=True),
     controls=[Negative("rank_ratio_wd_at_init", "the same pair at init, before decay has acted (ratio 1)")],
@@ -214,8 +208,8 @@ def wd_much_better(result: TrainingResult) -> dict:
            "Decay pulls rarely-updated rows toward 0, which removes their share of the spectrum.",
     scope=STAND_IN,
 )
-def test_wd_much_better(ctx):
-    return wd_much_better(_result(ctx))
+def test_wd_much_better(ctx, cfg, result):
+    return wd_much_better(result)
 
 
 def _near_zero(result: TrainingResult, setting: str) -> list[int]:
@@ -233,8 +227,8 @@ def a13_dead_rows(result: TrainingResult) -> dict:
     id="rank-collapse.a13-dead-rows-380",
     source=Source(FILE, OBSERVES, "Tokens with ||E[i]|| < 0.01 (effectively unused): 380 / 512"),
     statement="On the stand-in corpus, after 10 epochs with weight decay 0.1, about 380 of the 512 rows have norm < 0.01.",
-    setup={**SETUP, "measured": "after 10 epochs, untied, weight decay 0.1 (only decay can bring an unused row to 0)"},
-    criterion=Approx("near_zero_rows_wd", 380, 0.05 * 380, why="the note quotes a count; ±5% is generous for '~140 used'"),
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, weight decay 0.1 (only decay can bring an unused row to 0)"},
+    criterion=Quoted("near_zero_rows_wd", 380, why="the note quotes a count; ±5% is generous for '~140 used'"),
     controls=[Negative("near_zero_rows_at_init", INIT_CONTROL),
               Positive("near_zero_rows[untied+‖E‖²]", "a setting that empties the ~372 never-used rows (the Frobenius "
                                                        "penalty under Adam): the count the note describes")],
@@ -245,8 +239,7 @@ def a13_dead_rows(result: TrainingResult) -> dict:
            "empties them (`near_zero_rows[untied+‖E‖²]`).",
     scope=STAND_IN,
 )
-def test_a13_dead_rows(ctx):
-    result = _result(ctx)
+def test_a13_dead_rows(ctx, cfg, result):
     ctx.note(_table(result, {"rows with ‖E[i]‖ < 0.01": lambda r, k: near_zero_rows(r, k, NEAR_ZERO),
                              "median row norm": lambda r, k: r.ET[k].norm(dim=1).median()}))
     return a13_dead_rows(result)
@@ -263,8 +256,8 @@ def a13_top5(result: TrainingResult) -> dict:
     id="rank-collapse.a13-top5-84pct",
     source=Source(FILE, OBSERVES, "Top-5 singular values capture : 84% of variance"),
     statement="On the stand-in corpus, the top 5 singular values of the 10-epoch embedding carry 84% of Σσ².",
-    setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay; variance = σ² of the uncentred E, as the note's SVD"},
-    criterion=Approx("top5_variance_share", 0.84, 0.05 * 0.84, why="the note quotes a whole percent; ±5% relative is generous"),
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, no weight decay; variance = σ² of the uncentred E, as the note's SVD"},
+    criterion=Quoted("top5_variance_share", 0.84, why="the note quotes a whole percent; ±5% relative is generous"),
     controls=[Negative("top5_variance_share_at_init", INIT_CONTROL)],
     expected=REFUTED,
     reason="Not reproduced on the stand-in: the canonical run's top 5 carry {top5_variance_share:.0%} of Σσ². The share depends on tying and rate: tied "
@@ -272,10 +265,9 @@ def a13_top5(result: TrainingResult) -> dict:
            "of plausible setups but not of this one.",
     scope=STAND_IN,
 )
-def test_a13_top5(ctx):
-    result = _result(ctx)
+def test_a13_top5(ctx, cfg, result):
     ctx.note(_table(result, {"top-5 share of Σσ²": _after(top5_share), "σ₁": _after(sigma1)}))
-    ctx.figure(figure_spectra(result, CONFIG), "spectra", "Singular values of E at init and after training, with and "
+    ctx.figure(figure_spectra(result, cfg), "spectra", "Singular values of E at init and after training, with and "
                                                           "without weight decay (first seed, stand-in corpus).")
     return a13_top5(result)
 
@@ -301,7 +293,7 @@ def larger_init(result: TrainingResult) -> dict:
     source=Source(FILE, "Init magnitude", "Larger init pushes the spectrum closer to uniform."),
     statement="On the stand-in corpus, r_eff after training increases with the init scale "
               "(GPT std 0.02 < Kaiming 1/√d < 4× Kaiming).",
-    setup={**SETUP, "init scales": f"{gpt_scale(CONFIG):.3f} (uniform with GPT's std 0.02), 1 (the note's), "
+    setup=lambda cfg: {"init scales": f"{gpt_scale(cfg):.3f} (uniform with GPT's std 0.02), 1 (the note's), "
                                    f"{LARGE_INIT:g}; same seed = same init up to scale, so r_eff at init is identical",
            "measured": "after 10 epochs (at init r_eff does not depend on the scale)"},
     criterion=AtLeast("min_rank_ratio_step", CHANGED, claimed="r_eff rises with init scale",
@@ -312,8 +304,8 @@ def larger_init(result: TrainingResult) -> dict:
     expected=REPRODUCED,
     scope=STAND_IN,
 )
-def test_larger_init(ctx):
-    return larger_init(_result(ctx))
+def test_larger_init(ctx, cfg, result):
+    return larger_init(result)
 
 
 def gpt_init(result: TrainingResult) -> dict:
@@ -327,7 +319,7 @@ def gpt_init(result: TrainingResult) -> dict:
     id="rank-collapse.gpt-init-slightly-smaller",
     source=Source(FILE, "Init magnitude", "some implementations use N(0, 0.02) (GPT-style) which is slightly smaller"),
     statement="GPT-style N(0, 0.02) is only slightly smaller than Kaiming-uniform 1/√d at d = 128 (std ratio ≥ 0.75).",
-    setup={"d": CONFIG.d, "Kaiming-uniform std": "bound/√3 = 1/√(3·128) = 0.051", "measured": "the std ratio (exact) and, "
+    setup=lambda cfg: {"d": cfg.d, "Kaiming-uniform std": f"bound/√3 = 1/√(3·{cfg.d}) = {1 / np.sqrt(3 * cfg.d):.3f}", "measured": "the std ratio (exact) and, "
            "on the stand-in, its effect on r_eff after 10 epochs"},
     criterion=AtLeast("std_ratio_gpt_to_kaiming", 0.75, claimed="'slightly smaller'", why="'slightly' read as within a factor 4/3", log=True),
     expected=REFUTED,
@@ -336,8 +328,8 @@ def gpt_init(result: TrainingResult) -> dict:
     scope=SOURCE,
     evidence=IDENTITY,
 )
-def test_gpt_init(ctx):
-    return gpt_init(_result(ctx))
+def test_gpt_init(ctx, cfg, result):
+    return gpt_init(result)
 
 
 SIGMA1_PREVENTED = 0.5
@@ -364,7 +356,7 @@ def wd_caps_sigma1(result: TrainingResult) -> dict:
     source=Source(FILE, "Weight decay tuned high",
                   "weight_decay = 0.1 on the embedding (Phase 17 standard) keeps the top singular values from running away."),
     statement="On the stand-in corpus, weight decay 0.1 prevents most of the growth of σ₁(E) over training.",
-    setup={**SETUP, "measured": "after 10 epochs: (σ₁ without wd − σ₁ with wd) / (σ₁ without wd − σ₁ at init), "
+    setup=lambda cfg: {"measured": "after 10 epochs: (σ₁ without wd − σ₁ with wd) / (σ₁ without wd − σ₁ at init), "
                                 "same seed"},
     criterion=AtLeast("sigma1_growth_prevented", SIGMA1_PREVENTED, claimed="'keeps from running away'",
                       why="'keeps from running away' read as preventing at least half of σ₁'s growth; the note gives no number"),
@@ -380,8 +372,8 @@ def wd_caps_sigma1(result: TrainingResult) -> dict:
            "growth only at AdamW lr 1e-2 with batch 16, far less elsewhere.",
     scope=STAND_IN,
 )
-def test_wd_caps_sigma1(ctx):
-    return wd_caps_sigma1(_result(ctx))
+def test_wd_caps_sigma1(ctx, cfg, result):
+    return wd_caps_sigma1(result)
 
 
 def wd_most_effective(result: TrainingResult) -> dict:
@@ -400,7 +392,7 @@ def wd_most_effective(result: TrainingResult) -> dict:
     source=Source(FILE, "Weight decay tuned high", "Empirically this is the most effective single trick."),
     statement="On the stand-in corpus, weight decay 0.1 raises the trained r_eff more than the other single remedies "
               "the note lists that apply at fixed V, d: a larger init (×4) and a weak Frobenius penalty on E.",
-    setup={**SETUP, "remedies": f"AdamW wd {WEIGHT_DECAY:g} on E; init × {LARGE_INIT:g}; loss + {CONFIG.l2:g}·‖E‖_F² "
+    setup=lambda cfg: {"remedies": f"AdamW wd {WEIGHT_DECAY:g} on E; init × {LARGE_INIT:g}; loss + {cfg.l2:g}·‖E‖_F² "
                                 "('weakly')",
            "measured": "after 10 epochs: r_eff(wd) − max(r_eff(init×4), r_eff(penalty)), same seed"},
     criterion=AtLeast("wd_margin_over_other_remedies", 0.0, claimed="most effective", why="'most effective' = the largest r_eff"),
@@ -413,8 +405,8 @@ def wd_most_effective(result: TrainingResult) -> dict:
            "lowers r_eff because under Adam its sign-like steps drive the ~372 never-used rows to zero.",
     scope=STAND_IN,
 )
-def test_wd_most_effective(ctx):
-    return wd_most_effective(_result(ctx))
+def test_wd_most_effective(ctx, cfg, result):
+    return wd_most_effective(result)
 
 
 def used_rows_healthy(result: TrainingResult) -> dict:
@@ -433,7 +425,7 @@ def used_rows_healthy(result: TrainingResult) -> dict:
     source=Source(FILE, OBSERVES, "the used tokens have healthy embeddings as long as weight decay is on"),
     statement="On the stand-in corpus, weight decay is what keeps the used tokens' rows healthy: their r_eff, relative to "
               "its ceiling min(#used, d), is higher with weight decay 0.1 than without.",
-    setup={**SETUP, "measured": "after 10 epochs, untied; rows of the slots seen in the training stream; paired difference "
+    setup=lambda cfg: {"measured": "after 10 epochs, untied; rows of the slots seen in the training stream; paired difference "
                                 "ratio of r_eff / min(#used, d) with and without weight decay (same seed, init and batches)"},
     criterion=AtLeast("used_rows_health_ratio_wd", CHANGED, claimed="healthy 'as long as weight decay is on'",
                       why="'as long as weight decay is on' = decay makes the used rows healthier: the ratio outside this "
@@ -446,8 +438,7 @@ def used_rows_healthy(result: TrainingResult) -> dict:
            "(`used_rows_r_eff_over_ceiling[…]`), too close to 0.5 to call either way.",
     scope=STAND_IN,
 )
-def test_used_rows_healthy(ctx):
-    result = _result(ctx)
+def test_used_rows_healthy(ctx, cfg, result):
     ctx.note(_table(result, {"used rows: r_eff / min(#used, d)": used_rows_health}))
     return used_rows_healthy(result)
 
@@ -480,7 +471,7 @@ def penalty_with_tied(result: TrainingResult) -> dict:
                   "Discouraged by Phase 17 because it interacts badly with tied-LM-head softmax."),
     statement="On the stand-in corpus, the weak ‖E‖_F² penalty costs a tied-head CBOW more held-out fit than an untied one "
               "(same seed, init and batches).",
-    setup={**SETUP, "penalty": f"loss + {CONFIG.l2:g}·‖E‖_F² ('weakly'), tied and untied, no weight decay",
+    setup=lambda cfg: {"penalty": f"loss + {cfg.l2:g}·‖E‖_F² ('weakly'), tied and untied, no weight decay",
            "measured": "after 10 epochs: the penalty's cost in held-out KL to the generator (penalised − unpenalised, "
                        "same seed), tied over untied",
            "alternative": f"the same ratio for AdamW weight decay {WEIGHT_DECAY:g}, the shrinkage the note recommends"},
@@ -498,8 +489,7 @@ def penalty_with_tied(result: TrainingResult) -> dict:
     expected=REPRODUCED,
     scope=STAND_IN,
 )
-def test_penalty_with_tied(ctx):
-    result = _result(ctx)
+def test_penalty_with_tied(ctx, cfg, result):
     measured = penalty_with_tied(result)
     ctx.note("Per seed the ratio is "
              + ", ".join(f"×{v:.2f}" for v in measured["penalty_cost_ratio_tied_to_untied"])
@@ -532,8 +522,8 @@ def rare_rows(result: TrainingResult) -> dict:
     id="rank-collapse.mech-rare-rows-barely-move",
     source=Source(FILE, "1. Frequency-imbalanced gradients", "Rare tokens' embeddings barely move from init."),
     statement="On the stand-in corpus, the rows of the rarest 10% of the used tokens move by at most 10% of their init norm.",
-    setup={**SETUP, "measured": "after 10 epochs, untied, AdamW; median over the rarest 10% of seen slots",
-           "alternative": f"plain SGD lr {CONFIG.sgd_lr:g} (the note's 'gradient ... proportional to how often')"},
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, AdamW; median over the rarest 10% of seen slots",
+           "alternative": f"plain SGD lr {cfg.sgd_lr:g} (the note's 'gradient ... proportional to how often')"},
     criterion=AtMost("rare_row_move", BARELY, claimed="'barely move'", why="'barely' read as ≤ 10% of the init norm"),
     controls=[Positive("unseen_row_max_move", "rows of never-seen slots, which get no gradient (untied): they do not "
                                               "move by construction"),
@@ -545,8 +535,7 @@ def rare_rows(result: TrainingResult) -> dict:
            "What stays at init is the rows of never-seen slots (rank-collapse.mech-unseen-rows-stay-at-init).",
     scope=STAND_IN,
 )
-def test_rare_rows(ctx):
-    result = _result(ctx)
+def test_rare_rows(ctx, cfg, result):
     ctx.note("Relative displacement ‖E_T[i] − E_0[i]‖ / ‖E_0[i]‖ after 10 epochs (rare / frequent: median over the 10% "
              "of seen slots with the fewest / most occurrences; unseen: max over the slots that never occur):\n\n"
              + _table(result, {rows: (lambda r, k, rows=rows: row_moves(r, k)[rows]) for rows in ("rare", "frequent", "unseen")}))
@@ -566,7 +555,7 @@ def unseen_rows(result: TrainingResult) -> dict:
     source=Source(FILE, "A worked numerical illustration", "Their rows stay near init."),
     statement="On the stand-in corpus, in an untied CBOW without weight decay, the rows of slots that never occur stay "
               "at init (move by at most 10% of their norm).",
-    setup={**SETUP, "measured": "after 10 epochs, untied, no weight decay; max over never-seen slots",
+    setup=lambda cfg: {"measured": "after 10 epochs, untied, no weight decay; max over never-seen slots",
            "alternative": "tied embeddings, where every row is also an output row"},
     criterion=AtMost("unseen_row_max_move", BARELY, claimed="'stay near init'", why="'near' read as ≤ 10% of the init norm"),
     controls=[Negative("unseen_row_max_move[tied]", "the same never-seen rows with tied embeddings (they get the output "
@@ -575,8 +564,7 @@ def unseen_rows(result: TrainingResult) -> dict:
     expected=REPRODUCED,
     scope=STAND_IN,
 )
-def test_unseen_rows(ctx):
-    result = _result(ctx)
+def test_unseen_rows(ctx, cfg, result):
     ctx.note("This holds only untied: with tied embeddings every row is also an output row, and the softmax pushes the "
              "never-seen rows away from init (see `unseen_row_max_move[tied]`).")
     return unseen_rows(result)
@@ -599,7 +587,7 @@ def tied_lower(result: TrainingResult) -> dict:
     version=2,
     source=Source(FILE, "2. Tied softmax pull", "Over many examples, this funnels the embedding into a low-rank subspace."),
     statement="On the stand-in corpus, tied embeddings end with a lower r_eff than untied ones (same seed, init and batches).",
-    setup={**SETUP, "measured": "after 10 epochs, no weight decay: r_eff(tied) / r_eff(untied) per seed"},
+    setup=lambda cfg: {"measured": "after 10 epochs, no weight decay: r_eff(tied) / r_eff(untied) per seed"},
     criterion=AtMost("rank_ratio_tied_to_untied", 1 / CHANGED, claimed="tied lower",
                      why="the note gives no size: 'lower' read as a ratio outside this source's ±5% band for ≈ (the "
                          "previous reading, ratio ≤ 1, was passed by the init, where both are the same table)", log=True),
@@ -607,8 +595,7 @@ def tied_lower(result: TrainingResult) -> dict:
     expected=REPRODUCED,
     scope=STAND_IN,
 )
-def test_tied_lower(ctx):
-    result = _result(ctx)
+def test_tied_lower(ctx, cfg, result):
     measured = tied_lower(result)
     ctx.note("The pull is visible directly: in the tied runs the never-seen rows (outputs only) all move along one shared "
              f"direction (`unseen_shared_direction[tied]` = {mean_sd(measured['unseen_shared_direction[tied]'])}), which "
@@ -631,27 +618,26 @@ def spectral_bias(result: TrainingResult) -> dict:
     source=Source(FILE, "3. Spectral bias of SGD", "The top singular directions move first; the bottom ones move slowly."),
     statement="On the stand-in corpus, under plain SGD, after 1 of 10 epochs E has covered a larger share of its final "
               "displacement along that displacement's top-5 singular directions than along its bottom half.",
-    setup={**SETUP, "optimizer": f"plain SGD lr {CONFIG.sgd_lr:g} (the note names SGD), untied, no weight decay",
+    setup=lambda cfg: {"optimizer": f"plain SGD lr {cfg.sgd_lr:g} (the note names SGD), untied, no weight decay",
            "measured": "c_i(t) = u_iᵀ(E_t − E_0)v_i / s_i for the SVD (u_i, s_i, v_i) of E_T − E_0; ratio of the mean c over "
-                       f"i ≤ 5 to the mean over i > {CONFIG.d // 2}, after epoch 1",
-           "alternative": f"AdamW lr {CONFIG.lr:g} (the recipe of the other claims) and lr {CONFIG.alt_lr:g}"},
+                       f"i ≤ 5 to the mean over i > {cfg.d // 2}, after epoch 1",
+           "alternative": f"AdamW lr {cfg.lr:g} (the recipe of the other claims) and lr {cfg.alt_lr:g}"},
     criterion=AtLeast("progress_ratio_top5_to_bottom", CHANGED, claimed="top moves first",
                       why="'first' = ahead at the first checkpoint, by more than this source's ±5% band for ≈ (the last "
                           "checkpoint, where both sets have covered all of their displacement, has ratio 1 and must not "
                           "pass; the previous reading, ratio ≥ 1, let it)", log=True),
     controls=[Negative("progress_ratio_top5_to_bottom_at_the_end", "the same SGD runs at the last checkpoint (ratio 1 by "
                                                                    "construction)"),
-              Negative("progress_ratio_top5_to_bottom[adamw]", f"AdamW lr {CONFIG.lr:g}, whose per-coordinate "
+              Negative("progress_ratio_top5_to_bottom[adamw]", f"AdamW lr {CI.lr:g}, whose per-coordinate "
                                                                "normalisation gives weak directions full-size steps")],
     expected=REPRODUCED,
     scope=STAND_IN,
 )
-def test_spectral_bias(ctx):
-    result = _result(ctx)
-    ctx.figure(figure_spectral_progress(result, CONFIG), "spectral-progress",
+def test_spectral_bias(ctx, cfg, result):
+    ctx.figure(figure_spectral_progress(result, cfg), "spectral-progress",
                "Progress along the top-5 and bottom-half singular directions of E_T − E_0 (first seed).")
-    ctx.note(f"The verdict hinges on the optimizer: plain SGD (the note's) and AdamW at lr {CONFIG.alt_lr:g} move the top "
-             f"directions first, but AdamW at lr {CONFIG.lr:g} -- the recipe of the other claims -- moves the bottom half "
+    ctx.note(f"The verdict hinges on the optimizer: plain SGD (the note's) and AdamW at lr {cfg.alt_lr:g} move the top "
+             f"directions first, but AdamW at lr {cfg.lr:g} -- the recipe of the other claims -- moves the bottom half "
              "first (ratio < 1), because Adam's per-coordinate normalisation gives weak directions full-size steps from the "
              "start. Under SGD it also weakens with the batch: in the robustness sweep, with batch 256 one seed falls below "
              "1 (inconclusive); with batch 64 every seed is above 1 at every other recipe.")

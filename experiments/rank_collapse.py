@@ -10,7 +10,7 @@ what the claims read: singular values of E at every epoch end, E at init and at
 the end, spectral progress, held-out KL and facts about each training stream.
 
 A recipe is a config: the robustness sweep of benchmarks/bench_003_rank_collapse.py
-is ``run`` with other ``TrainingConfig`` values.
+is ``run`` with other ``TrainingConfig`` values. The training claims read ``RANK_COLLAPSE`` (at the bottom).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from toy_claims.lab.cbow_training import train_cbow
+from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.metrics import effective_rank, power_law_fit
 from toy_claims.lab.metrics import effective_rank_from_singular_values as r_eff  # Roy & Vetterli, from singular values
 from toy_claims.lab.seeds import Seeds
@@ -32,7 +33,7 @@ __all__ = [
     "TrainingConfig", "TrainingResult", "CONFIGS", "STREAMS", "WEIGHT_DECAY", "LARGE_INIT",
     "run", "settings", "alternatives", "gpt_scale", "collapse_threshold", "setup",
     "r_eff", "top5_share", "sigma1", "used_rows_health", "row_moves", "near_zero_rows", "unseen_shared_direction",
-    "progress_ratio", "figure_r_eff_over_epochs", "figure_spectra", "figure_spectral_progress",
+    "progress_ratio", "figure_r_eff_over_epochs", "figure_spectra", "figure_spectral_progress", "RANK_COLLAPSE",
 ]
 
 STREAMS = ("run", "training text", "held-out text")  # lab.seeds: corpus and init share "run"; the order is fixed
@@ -313,3 +314,6 @@ def figure_spectral_progress(result: TrainingResult, config: TrainingConfig):
     ax.set_ylabel("share of the final displacement reached")
     ax.legend(fontsize=7)
     return fig
+
+
+RANK_COLLAPSE = Experiment("rank-collapse-cbow", CONFIGS, STREAMS, run, setup)  # what the training claims read

@@ -8,6 +8,7 @@
 
 All draw from one seed stream; r_eff is scale-invariant, so nothing here depends
 on the init scale. Everything is numpy on the CPU: these runs take no device.
+Each run is an experiment the claims read: ``SNIPPET``, ``INIT``, ``SPECTRA`` (one config, ``AnalyticConfig``, for the three).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from functools import cache
 
 import numpy as np
 
+from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.metrics import effective_rank
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.cbow import CBOWMember, CBOWStack
 from toy_claims.models.validation import require_int, require_ints, require_real, require_seed
 
 __all__ = ["AnalyticConfig", "CONFIGS", "STREAMS", "SnippetResult", "InitResult", "SpectraResult",
-           "run_snippet", "run_init", "run_spectra", "k_dominant_spectrum", "table_with_spectrum", "CENTRED", "NOT_CENTRED"]
+           "run_snippet", "run_init", "run_spectra", "k_dominant_spectrum", "table_with_spectrum", "CENTRED", "NOT_CENTRED",
+           "snippet_setup", "SNIPPET", "INIT", "SPECTRA"]
 
 STREAMS = ("tables",)  # lab.seeds: one stream; the snippet adds the note's own seed to it
 
@@ -171,3 +174,31 @@ def run_spectra(config: AnalyticConfig, seeds: Seeds) -> SpectraResult:
         {k: effective_rank(table_with_spectrum(k_dominant_spectrum(k, config.tail_variance), seed)) for k in config.ks},
         {k: effective_rank(table_with_spectrum(k_dominant_spectrum(k, config.thin_tail_variance), seed)) for k in config.ks},
     )
+
+
+# --------------------------------------------------------------------------- what the claims read
+
+
+def snippet_setup(config: AnalyticConfig) -> dict:
+    """The setup table of the snippet's claims, from the config."""
+    return {
+        "code": "the note's numpy snippet verbatim: default_rng(seed), E_init ~ U(±1/√128) of shape 512×128, "
+                "rows 0..49 replaced by a rank-8 product",
+        "seeds": f"{config.source_seed} (as written) and the next {config.snippet_seeds - 1}",
+        "effective rank": "Roy & Vetterli, singular values normalised by their sum (lab.metrics.effective_rank agrees)",
+    }
+
+
+def _own_rows(config: AnalyticConfig) -> dict:
+    """No shared rows: each claim of the run describes the part of it that it reads (its own setup rows)."""
+    return {}
+
+
+def _no_device(run):
+    """``run(config, seeds)`` as an experiment's ``run(config, seeds, device)``: numpy on the CPU whatever the device."""
+    return lambda config, seeds, device: run(config, seeds)
+
+
+SNIPPET = Experiment("rank-collapse-snippet", CONFIGS, STREAMS, _no_device(run_snippet), snippet_setup)
+INIT = Experiment("rank-collapse-init", CONFIGS, STREAMS, _no_device(run_init), _own_rows)
+SPECTRA = Experiment("rank-collapse-spectra", CONFIGS, STREAMS, _no_device(run_spectra), _own_rows)

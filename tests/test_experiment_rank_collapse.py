@@ -92,3 +92,16 @@ def test_used_rows_health_reads_the_init_and_truncates():
     at_init = rc.used_rows_health(result, k, result.E0)
     assert at_init == pytest.approx(rc.used_rows_health(result, result.members("init×4")[0], result.E0), rel=1e-5)
     assert 0 < rc.used_rows_health(result, k, rank=2) <= 2 / ceiling + 1e-9
+
+
+def test_the_claims_read_one_experiment_per_run():
+    # the training claims' group is the experiment's name: the committed rows were measured in "rank-collapse-cbow"
+    assert rc.RANK_COLLAPSE.name == "rank-collapse-cbow" and rc.RANK_COLLAPSE.run is rc.run
+    assert rc.RANK_COLLAPSE.setup(rc.CONFIGS["ci"]) == rc.setup(rc.CONFIGS["ci"])
+    assert len({e.name for e in (rc.RANK_COLLAPSE, rca.SNIPPET, rca.INIT, rca.SPECTRA)}) == 4
+    config = rca.CONFIGS["ci"]
+    # the analytic runs take no device: any device reads the same memoised numpy run
+    assert rca.SNIPPET.result("ci", 3, "cuda") is rca.run_snippet(config, Seeds(rca.STREAMS, offset=3))
+    assert rca.SNIPPET.result("ci", 3, "cpu") is rca.SNIPPET.result("ci", 3, "cuda")
+    assert rca.snippet_setup(config)["seeds"] == "42 (as written) and the next 4"
+    assert rca.INIT.setup(config) == rca.SPECTRA.setup(config) == {}  # their claims each describe the part they read
