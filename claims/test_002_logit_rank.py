@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from toy_claims.experiments.isan_rank import CONFIGS as ISAN_CONFIGS, run as run_isan, setup as isan_setup
 from toy_claims.experiments.logit_rank import (
-    CONFIGS, GROWN, GRU_INIT, ISAN_CONFIGS, STREAMS, figure_lingen, figure_spectra, fit_range, isan_setup, lingen_means,
-    run, run_isan, run_panel, setup,
+    CONFIGS, GROWN, GRU_INIT, STREAMS, figure_lingen, figure_spectra, fit_range, lingen_means, run, run_panel, setup,
 )
 from toy_claims.harness.claims import ANALOG, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed
 from toy_claims.harness.notes import mean_sd, table

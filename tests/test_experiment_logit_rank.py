@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 import torch
 
 from toy_claims.experiments.logit_rank import (
-    CONFIGS, GROWN, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, fit_range,
-    PANEL_COSINES, isan_seeds, run, run_isan, run_panel, setup, sub_matrix,
+    CONFIGS, GROWN, STREAMS, LogitRankConfig, figure_lingen, figure_spectra, fit_range, PANEL_COSINES, run, run_panel,
+    setup, sub_matrix,
 )
 from toy_claims.lab.logit_matrix import extended_logit_matrix, sample_sequences
 from toy_claims.lab.seeds import STREAM_SPACING, Seeds
@@ -38,18 +38,6 @@ def test_config_rejects_sequences_longer_than_the_context():
     with pytest.raises(ValueError):
         LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
                         samples=2, random_draws=4, history_len=12)
-
-
-def test_isan_seeds_are_the_isan_stream_sliced_per_width():
-    seeds = Seeds(STREAMS, 3)
-    base = STREAMS.index("isan") * STREAM_SPACING + 3
-    assert isan_seeds(IsanConfig(), seeds, 4) == (base + 40, base + 41)
-    assert ISAN_CONFIGS["ci"] == ISAN_CONFIGS["paper"]
-
-
-def test_run_isan_bound_holds_on_a_tiny_isan():
-    result = run_isan(IsanConfig(dims=(2,), per_dim=1, n_histories=16, n_futures=4), Seeds(STREAMS))
-    assert result.dims == (2,) and max(result.beyond_bound) < 1e-12 < min(result.at_bound)
 
 
 def test_run_is_memoised_and_deterministic():
