@@ -53,4 +53,5 @@ if __name__ == "__main__":
     pin_one_thread()
     shared_basis_vs_loop()
     if not args.skip_claims:
-        time_claim_modules(["claims.test_002_logit_rank"])
+        time_claim_modules([f"claims.test_002_logit_rank_{part}" for part in ("spectrum", "transfer", "lingen",
+                                                                               "isan")])

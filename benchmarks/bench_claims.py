@@ -3,7 +3,7 @@
 The first claim of a group pays for its shared experiment (its controls and alternatives included: they train in
 the same batched stack). Prints wall and CPU seconds per claim and per module, and the total.
 
-    python benchmarks/bench_claims.py [claims.test_002_logit_rank …]
+    python benchmarks/bench_claims.py [claims.test_002_logit_rank_lingen …]
 """
 
 from __future__ import annotations

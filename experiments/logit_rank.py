@@ -6,8 +6,9 @@ training run per seed, and measures on each run: the spectra of extended logit
 matrices L_M(H, F) at init / early / mid / final checkpoints, the transfer of
 regression weights between histories across future sets, principal angles between
 column spaces, a float64 numerical rank, and Lingen against baselines along
-continuations sampled from the final model. ``run_isan`` measures the logit rank of
-random ISANs against their bound. A user with weights can run the same
+continuations sampled from the final model (``_run_seed`` composes one ``measure_*`` function per
+measured thing). ``LOGIT_RANK`` (at the bottom) is the experiment its claims read; the ISAN rank bound is
+``experiments.isan_rank``. A user with weights can run the same
 measurements on an LLM by passing its ``next_token_log_probs`` to
 ``lab.logit_matrix`` and ``lab.lingen``.
 """
@@ -23,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.lingen import regression_weights
 from toy_claims.lab.logit_matrix import (
     batched_log_probs,
@@ -39,15 +41,15 @@ from toy_claims.lab.optim import LRSchedule, OptimizerSpec
 from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.sequence_training import train_sequence_model
 from toy_claims.models.hmm import HiddenMarkovLanguage
-from toy_claims.models.isan import ISAN, isan_logit_rank_bound
+from toy_claims.models.isan import ISAN
 from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 from toy_claims.models.validation import require, require_int, require_ints, require_real, require_seed, require_type
 
 __all__ = [
-    "LogitRankConfig", "IsanConfig", "CONFIGS", "ISAN_CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range",
-    "sub_matrix",
-    "SeedRun", "LogitRankResult", "IsanResult", "PanelRun", "PANEL_COSINES", "run", "run_panel", "run_isan", "isan_seeds",
-    "figure_spectra", "figure_lingen", "setup", "isan_setup",
+    "LogitRankConfig", "CONFIGS", "STREAMS", "CHECKPOINTS", "GROWN", "fit_range", "sub_matrix",
+    "SeedRun", "LogitRankResult", "PanelRun", "PANEL_COSINES", "run", "run_panel",
+    "measure_spectra", "measure_transfer", "measure_column_spaces", "measure_float64_rank",
+    "figure_spectra", "figure_lingen", "setup", "shown_setup", "LOGIT_RANK",
 ]
 
 # lab.seeds: the order is fixed (append only). "random" (appended) draws the Gaussian reference matrices.
@@ -175,28 +177,6 @@ class LogitRankConfig:
         return dict(zip(CHECKPOINTS, (0, self.steps // 5, self.steps // 2, self.steps)))
 
 
-@dataclass(frozen=True)
-class IsanConfig:
-    """Random ISANs of several widths and the logit matrices measured on them (float64)."""
-
-    dims: tuple[int, ...] = (2, 4, 8, 16)  # hidden dimensions d
-    per_dim: int = 2  # ISANs (seeds) per width; seeds 10d .. 10d + per_dim - 1 of the isan stream
-    vocab_size: int = 32  # V
-    n_histories: int = 256  # |H|, histories sampled from each ISAN
-    n_futures: int = 64  # |F| futures sampled from each ISAN
-    history_len: int = 8  # tokens per history
-    future_len: int = 4  # tokens per future
-
-    def __post_init__(self) -> None:
-        require_int(self.per_dim, "per_dim", lo=1, hi=10)  # seeds 10d .. 10d + 9 belong to width d
-        require_ints(self.dims, "dims", lo=1)
-        require_int(self.vocab_size, "vocab_size", lo=2)
-        for name in ("n_histories", "n_futures"):
-            require_int(getattr(self, name), name, lo=1)
-        for name in ("history_len", "future_len"):
-            require_int(getattr(self, name), name, lo=0)
-
-
 CONFIGS = {
     "ci": LogitRankConfig(seeds=3, steps=250, n_histories=256, n_futures=64, basis=128, basis_sweep=(16, 32, 64),
                           targets=8, samples=8, random_draws=200, panel_seeds=11),
@@ -204,7 +184,6 @@ CONFIGS = {
     "paper": LogitRankConfig(seeds=5, steps=1000, n_histories=1000, n_futures=1000, basis=256,
                              basis_sweep=(16, 32, 64, 128), targets=16, samples=16, random_draws=400),
 }
-ISAN_CONFIGS = {"ci": IsanConfig(), "paper": IsanConfig()}  # exact rank: the ci sizes already suffice
 
 
 # --------------------------------------------------------------------------- results
@@ -256,17 +235,15 @@ class LogitRankResult:
     # (the negative control); "own" -> per j, its own weights (in-sample, the positive control); "init" -> per j, the
     # weights of the other seeds' init checkpoints.
     cross_model: dict[str, list[float]]
+    seeds: Seeds  # the seed streams the runs drew (their offset): what the seed panel draws its extra runs from
+    device: str  # where the runs trained
 
     def per_seed(self, get) -> list[float]:
         return [float(get(r)) for r in self.runs]
 
-
-@dataclass(frozen=True)
-class IsanResult:
-    config: IsanConfig
-    dims: tuple[int, ...]  # width of each measured ISAN
-    beyond_bound: tuple[float, ...]  # σ_(bound+1) / σ_1: zero to rounding when the bound holds
-    at_bound: tuple[float, ...]  # σ_bound / σ_1: well above zero when the bound is attained
+    def panel(self) -> tuple[PanelRun, ...]:
+        """The seed panel of these runs (``run_panel``): trained on first use, for the claims that need its spread."""
+        return run_panel(self.config, self.seeds, self.device)
 
 
 # --------------------------------------------------------------------------- experiment
@@ -415,81 +392,104 @@ def _probes(language: HiddenMarkovLanguage, cfg: LogitRankConfig, g: torch.Gener
     return H, F1, F2, nonsense_futures(cfg.vocab_size, cfg.n_futures, cfg.future_len, g)
 
 
+def _logit_matrices(fns: dict, language: HiddenMarkovLanguage, H: Tensor, F1: Tensor, seeds: dict[str, int],
+                    cfg: LogitRankConfig, device: str) -> dict[str, Tensor]:
+    """L_M(H, F) of every kept checkpoint, of the exact language and of an untrained GRU (the alternative init)."""
+    L = {name: _rows(fn, H, [F1]) for name, fn in fns.items()}
+    L["language"] = _rows(language.next_token_log_probs, H, [F1])
+    gru = GRULanguageModel(GRUConfig(vocab_size=cfg.vocab_size), seed=seeds["model"])
+    L[GRU_INIT] = _rows(_log_prob_fn(gru, device), H, [F1])
+    return L
+
+
+def measure_spectra(L: dict[str, Tensor], gaussian: Tensor, cfg: LogitRankConfig) -> dict:
+    """Singular values and power-law fits: of every matrix over ``cfg.fit_range``; of the GROWN ones on their half-size
+    sub-matrix; of the final model over other index ranges; of a Gaussian matrix of L_M's shape (no structure)."""
+    spectra = {name: singular_values(M).numpy() for name, M in L.items()}
+    lo, hi = cfg.fit_range
+    half_h, half_f = cfg.half_size
+    return {
+        "spectra": spectra,
+        "fits": {name: _spectrum_fit(sv, lo, hi) for name, sv in spectra.items()},
+        "half_fits": {name: _spectrum_fit(singular_values(sub_matrix(L[name], half_h, half_f, cfg.vocab_size)).numpy(),
+                                          *fit_range(half_h)) for name in GROWN},
+        "alt_fits": {f"{a}..{b}": _spectrum_fit(spectra["final"], a, b)["alpha"]
+                     for a, b in [(2, hi // 2), (2, 2 * hi), (4, hi)]},
+        "random_fit": _spectrum_fit(singular_values(gaussian).numpy(), lo, hi),
+    }
+
+
+def measure_transfer(L_final: Tensor, fresh: dict[str, Tensor], cfg: LogitRankConfig) -> dict:
+    """Held-out R² of the regression weights between histories fitted on F, applied to each F' of ``fresh`` (with the
+    oracle fitted on F' itself), on F in-sample, and given another held-out history's weights (the negative control)."""
+    b = cfg.basis
+    w = regression_weights(L_final[:b], L_final[b:])
+    transfer = {name: {"r2": _held_out_r2(M[:b], M[b:], w),
+                       "oracle_r2": _held_out_r2(M[:b], M[b:], regression_weights(M[:b], M[b:]))}
+                for name, M in fresh.items()}
+    transfer["same futures (in-sample)"] = {"r2": _held_out_r2(L_final[:b], L_final[b:], w)}
+    transfer["wrong history"] = {name: _held_out_r2(M[:b], M[b:], w.roll(1, dims=0)) for name, M in fresh.items()}
+    return {"transfer": transfer}
+
+
+def measure_column_spaces(L: dict[str, Tensor], fresh: dict[str, Tensor], gaussian: Tensor, cfg: LogitRankConfig,
+                          g_probes: torch.Generator, g_random: torch.Generator) -> dict:
+    """Principal-angle cosines (top ``angle_rank``) with the final model's column space: across futures (``fresh``),
+    along training, of Gaussian matrices (``gaussian`` and ``random_matrices`` - 1 more drawn from ``g_random``), and
+    the law of two uniformly random subspaces' mean cosine (``random_draws`` draws from ``g_probes``)."""
+    final, k = L["final"], cfg.angle_rank
+    cosines = {name: principal_angle_cosines(final, M, k).numpy() for name, M in fresh.items()}
+    cosines.update({f"{name} vs final": principal_angle_cosines(L[name], final, k).numpy()
+                    for name in ("init", "early", "mid")})
+    random_means = np.array([float(random_subspace_cosines(cfg.n_histories, k, g_probes).mean())
+                             for _ in range(cfg.random_draws)])
+    random_cosines = principal_angle_cosines(gaussian, final, k).numpy()
+    more = [float(principal_angle_cosines(torch.randn(*final.shape, generator=g_random, dtype=torch.float64), final,
+                                          k).mean()) for _ in range(cfg.random_matrices - 1)]
+    return {"cosines": cosines, "random_cos_mean": float(random_means.mean()),
+            "random_cos_q99": float(np.quantile(random_means, 0.99)), "random_cosines": random_cosines,
+            "random_matrix_cos": np.array([float(random_cosines.mean()), *more])}
+
+
+def measure_float64_rank(final_model, L_language: Tensor, H: Tensor, F1: Tensor, isan_seed: int, cfg: LogitRankConfig,
+                         g_random: torch.Generator, device: str) -> dict:
+    """Numerical ranks in float64: of the final model (on a quarter of F: float64 is slow), with its controls on the
+    same histories and futures (an ISAN as wide as the residual stream, rank <= d_model + 1 by construction; a Gaussian
+    matrix of the same shape drawn from ``g_random``, full rank), and of the exact language's L_M(H, F)."""
+    F64 = F1[: cfg.n_futures // 4]
+    L64 = _rows(_log_prob_fn(copy.deepcopy(final_model).double(), device), H, [F64])
+    sv64 = singular_values(L64).numpy()
+    isan = ISAN(cfg.vocab_size, d=cfg.model.d_model, seed=isan_seed)
+    return {"rank64": numerical_rank(L64, cfg.float64_rtol), "rank64_at_1e3": numerical_rank(L64, 1e-3),
+            "sv64_ratio": float(sv64[cfg.model.d_model + 1] / sv64[0]),
+            "language_rank": numerical_rank(L_language, cfg.float64_rtol),
+            "isan_rank64": numerical_rank(_rows(isan.next_token_log_probs, H, [F64]), cfg.float64_rtol),
+            "gaussian_rank64": numerical_rank(torch.randn(*L64.shape, generator=g_random, dtype=torch.float64),
+                                              cfg.float64_rtol)}
+
+
 def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRankConfig,
               device: str) -> tuple[SeedRun, dict]:
     """One training run and every measurement made on it, and what the cross-model check needs of it
     (the final and init log-prob functions and the probes H, F)."""
-    V = cfg.vocab_size
     log, fns = _train(seeds, language, cfg, device)
-    final, marks = fns["final"], cfg.checkpoints
-    g = torch.Generator().manual_seed(seeds["probes"])
-    H, F1, F2, F3 = _probes(language, cfg, g)
-
-    L = {name: _rows(fn, H, [F1]) for name, fn in fns.items()}
-    L["language"] = _rows(language.next_token_log_probs, H, [F1])
-    L[GRU_INIT] = _rows(_log_prob_fn(GRULanguageModel(GRUConfig(vocab_size=V), seed=seeds["model"]), device), H, [F1])
-    spectra = {name: singular_values(M).numpy() for name, M in L.items()}
-    lo, hi = cfg.fit_range
-    fits = {name: _spectrum_fit(sv, lo, hi) for name, sv in spectra.items()}
-    half_h, half_f = cfg.half_size
-    half_fits = {name: _spectrum_fit(singular_values(sub_matrix(L[name], half_h, half_f, V)).numpy(),
-                                     *fit_range(half_h)) for name in GROWN}
-    alt_ranges = [(2, hi // 2), (2, 2 * hi), (4, hi)]
-    alt_fits = {f"{a}..{b}": _spectrum_fit(spectra["final"], a, b)["alpha"] for a, b in alt_ranges}
+    final = fns["final"]
+    g_probes = torch.Generator().manual_seed(seeds["probes"])
+    H, F1, F2, F3 = _probes(language, cfg, g_probes)
+    L = _logit_matrices(fns, language, H, F1, seeds, cfg, device)
+    fresh = {"in-distribution": _rows(final, H, [F2]), "nonsense": _rows(final, H, [F3])}  # F' kinds (PANEL_COSINES)
     g_random = torch.Generator().manual_seed(seeds["random"])
     gaussian = torch.randn(*L["final"].shape, generator=g_random, dtype=torch.float64)
-    nonsense_basis = nonsense_futures(V, cfg.basis, cfg.history_len, g_random)  # drawn after, so gaussian is unchanged
-    random_fit = _spectrum_fit(singular_values(gaussian).numpy(), lo, hi)
-
-    L2, L3 = _rows(final, H, [F2]), _rows(final, H, [F3])
-    b = cfg.basis
-    w = regression_weights(L["final"][:b], L["final"][b:])
-    transfer = {}
-    for name, M in (("in-distribution", L2), ("nonsense", L3)):
-        oracle = regression_weights(M[:b], M[b:])
-        transfer[name] = {"r2": _held_out_r2(M[:b], M[b:], w), "oracle_r2": _held_out_r2(M[:b], M[b:], oracle)}
-    transfer["same futures (in-sample)"] = {"r2": _held_out_r2(L["final"][:b], L["final"][b:], w)}
-    cosines = {"in-distribution": principal_angle_cosines(L["final"], L2, cfg.angle_rank).numpy(),
-               "nonsense": principal_angle_cosines(L["final"], L3, cfg.angle_rank).numpy(),
-               "init vs final": principal_angle_cosines(L["init"], L["final"], cfg.angle_rank).numpy(),
-               "early vs final": principal_angle_cosines(L["early"], L["final"], cfg.angle_rank).numpy(),
-               "mid vs final": principal_angle_cosines(L["mid"], L["final"], cfg.angle_rank).numpy()}
-    transfer["wrong history"] = {name: _held_out_r2(M[:b], M[b:], w.roll(1, dims=0)) for name, M in
-                                 (("in-distribution", L2), ("nonsense", L3))}
-    random_means = np.array([float(random_subspace_cosines(cfg.n_histories, cfg.angle_rank, g).mean())
-                             for _ in range(cfg.random_draws)])
-
-    final64 = copy.deepcopy(log.checkpoints[marks["final"]]).double()
-    F64 = F1[: cfg.n_futures // 4]  # float64 is slow; a quarter suffices
-    L64 = _rows(_log_prob_fn(final64, device), H, [F64])
-    sv64 = singular_values(L64).numpy()
-    # Rank controls on the same histories and futures: an ISAN as wide as the residual stream (rank <= d_model + 1 by
-    # construction) and a Gaussian matrix of L64's shape (full rank).
-    isan = ISAN(V, d=cfg.model.d_model, seed=seeds["isan"])
-    isan_rank64 = numerical_rank(_rows(isan.next_token_log_probs, H, [F64]), cfg.float64_rtol)
-    # More Gaussian matrices (drawn after every earlier draw of the stream, so those are unchanged): the mean cosine of
-    # each with the final model's column space, for the random-overlap control; then the rank control's matrix.
-    random_matrix_cos = [float(principal_angle_cosines(torch.randn(*L["final"].shape, generator=g_random,
-                                                                   dtype=torch.float64), L["final"], cfg.angle_rank).mean())
-                         for _ in range(cfg.random_matrices - 1)]
-    gaussian_rank64 = numerical_rank(torch.randn(*L64.shape, generator=g_random, dtype=torch.float64), cfg.float64_rtol)
-
-    checkpoint_fns = {name: fns[name] for name in ("init", "early", "mid")}
-    lingen = _lingen(final, checkpoint_fns, language, H, F1, F3, nonsense_basis, cfg,
-                     torch.Generator().manual_seed(seeds["lingen"]))
-    random_cosines = principal_angle_cosines(gaussian, L["final"], cfg.angle_rank).numpy()
-    seed_run = SeedRun(
-        kl_curve=dict(zip(log.steps, log.kl)), spectra=spectra, fits=fits, half_fits=half_fits, alt_fits=alt_fits,
-        random_fit=random_fit,
-        transfer=transfer, cosines=cosines,
-        random_cos_mean=float(random_means.mean()), random_cos_q99=float(np.quantile(random_means, 0.99)),
-        rank64=numerical_rank(L64, cfg.float64_rtol), rank64_at_1e3=numerical_rank(L64, 1e-3),
-        sv64_ratio=float(sv64[cfg.model.d_model + 1] / sv64[0]),
-        language_rank=numerical_rank(L["language"], cfg.float64_rtol), lingen=lingen,
-        random_cosines=random_cosines,
-        random_matrix_cos=np.array([float(random_cosines.mean()), *random_matrix_cos]),
-        isan_rank64=isan_rank64, gaussian_rank64=gaussian_rank64,
-    )
+    nonsense_basis = nonsense_futures(cfg.vocab_size, cfg.basis, cfg.history_len, g_random)  # after: gaussian unchanged
+    # The generators' later draws come in this order (append new draws at the end, so old ones never move):
+    # g_probes: the random-subspace baseline; g_random: more Gaussian matrices, then the float64 rank control's.
+    spaces = measure_column_spaces(L, fresh, gaussian, cfg, g_probes, g_random)
+    rank = measure_float64_rank(log.checkpoints[cfg.checkpoints["final"]], L["language"], H, F1, seeds["isan"], cfg,
+                                g_random, device)
+    lingen = _lingen(final, {name: fns[name] for name in ("init", "early", "mid")}, language, H, F1, F3,
+                     nonsense_basis, cfg, torch.Generator().manual_seed(seeds["lingen"]))
+    seed_run = SeedRun(kl_curve=dict(zip(log.steps, log.kl)), **measure_spectra(L, gaussian, cfg),
+                       **measure_transfer(L["final"], fresh, cfg), **spaces, **rank, lingen=lingen)
     return seed_run, {"final": final, "init": fns["init"], "H": H, "F": F1}
 
 
@@ -529,7 +529,7 @@ def run(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> LogitRank
     language = _language(config)
     done = [_run_seed(s, language, config, device) for s in _seed_dicts(seeds, config.seeds)]
     cross = _cross_model([part for _, part in done], language, config) if config.seeds > 1 else {}
-    return LogitRankResult(config, tuple(r for r, _ in done), cross)
+    return LogitRankResult(config, tuple(r for r, _ in done), cross, seeds, device)
 
 
 # --------------------------------------------------------------------------- the seed panel
@@ -578,29 +578,6 @@ def run_panel(config: LogitRankConfig, seeds: Seeds, device: str = "cpu") -> tup
     return own + more
 
 
-def isan_seeds(config: IsanConfig, seeds: Seeds, d: int) -> tuple[int, ...]:
-    """The ISANs of width d: seeds 10d .. 10d + per_dim - 1 of the isan stream."""
-    return seeds("isan", 10 * d + config.per_dim)[10 * d:]
-
-
-@cache
-def run_isan(config: IsanConfig, seeds: Seeds) -> IsanResult:
-    """Singular-value ratios at and beyond the rank bound of random ISANs (float64, CPU)."""
-    dims, beyond, at = [], [], []
-    for d in config.dims:
-        for seed in isan_seeds(config, seeds, d):
-            isan = ISAN(config.vocab_size, d=d, seed=seed)
-            g = torch.Generator().manual_seed(seed)
-            H = sample_sequences(isan.next_token_log_probs, config.n_histories, config.history_len, g)
-            Fu = sample_sequences(isan.next_token_log_probs, config.n_futures, config.future_len, g)
-            sv = singular_values(extended_logit_matrix(isan.next_token_log_probs, H, Fu).values).numpy()
-            bound = isan_logit_rank_bound(isan)
-            dims.append(d)
-            beyond.append(float(sv[bound] / sv[0]))
-            at.append(float(sv[bound - 1] / sv[0]))
-    return IsanResult(config, tuple(dims), tuple(beyond), tuple(at))
-
-
 # --------------------------------------------------------------------------- setup tables
 
 
@@ -628,16 +605,12 @@ def setup(config: LogitRankConfig) -> dict[str, str]:
     }
 
 
-def isan_setup(config: IsanConfig) -> dict[str, str]:
-    """The setup table of the ISAN rank-bound claim, from the config."""
-    return {
-        "ISAN": f"models.isan.ISAN(V={config.vocab_size}, d, contraction 0.9), d in {config.dims}, {config.per_dim} "
-                "seeds each; h_t = A[z_t] h_(t-1) + b[z_t], logits W h_t + c; the affine offsets b, c add one to the "
-                "bound (derivation in models.isan.isan_logit_rank_bound)",
-        "matrix": f"float64; {config.n_histories} histories of {config.history_len} tokens and {config.n_futures} "
-                  f"futures of {config.future_len} tokens sampled from each ISAN, all {config.vocab_size} tokens per "
-                  "future",
-    }
+def shown_setup(config: LogitRankConfig) -> dict[str, str]:
+    """The setup table a claim row shows: ``setup(config)``, and beside a row whose value differs at the paper scale,
+    that value (``… (paper scale: …)``), so that a ci row says what the paper scale would change; a paper-scale row
+    shows its own values only."""
+    here, paper = setup(config), setup(CONFIGS["paper"])
+    return {k: v if v == paper[k] else f"{v} (paper scale: {paper[k]})" for k, v in here.items()}
 
 
 # --------------------------------------------------------------------------- figures
@@ -696,3 +669,6 @@ def figure_lingen(result: LogitRankResult, config: LogitRankConfig):
     ax2.set_ylabel("mean KL over steps")
     ax2.legend(fontsize=7)
     return fig
+
+
+LOGIT_RANK = Experiment("002-logit-rank", CONFIGS, STREAMS, run, shown_setup)  # what the source-002 toy claims read

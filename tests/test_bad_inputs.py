@@ -27,8 +27,8 @@ import pytest
 import torch
 
 from toy_claims.experiments import (
-    bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, logit_rank, plateau, rank_collapse,
-    rank_collapse_analytic, unigram, unigram_language,
+    bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, isan_rank, logit_rank, plateau,
+    rank_collapse, rank_collapse_analytic, unigram, unigram_language,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
@@ -1086,10 +1086,10 @@ ROWS = [
      r"^float64_rtol must be a finite number in \(0, 1\)"),
     ("logit_rank LogitRankConfig language_seed negative", lambda: _logit_rank_config(language_seed=-1), ValueError,
      rf"^language_seed must be {SEED_RANGE}"),
-    ("logit_rank IsanConfig per_dim float", lambda: logit_rank.IsanConfig(per_dim=1.5), ValueError,
+    ("isan_rank IsanConfig per_dim float", lambda: isan_rank.IsanConfig(per_dim=1.5), ValueError,
      r"^per_dim must be an integer in \[1, 10\]"),
-    ("logit_rank IsanConfig dims a list", lambda: logit_rank.IsanConfig(dims=[2]), TypeError, r"^dims must be a non-empty tuple"),
-    ("logit_rank IsanConfig vocab_size one", lambda: logit_rank.IsanConfig(vocab_size=1), ValueError,
+    ("isan_rank IsanConfig dims a list", lambda: isan_rank.IsanConfig(dims=[2]), TypeError, r"^dims must be a non-empty tuple"),
+    ("isan_rank IsanConfig vocab_size one", lambda: isan_rank.IsanConfig(vocab_size=1), ValueError,
      r"^vocab_size must be an integer >= 2"),
     ("plateau PlateauConfig an lr inf (was: accepted)", lambda: plateau.PlateauConfig(lrs=(1e-3, INF)), ValueError,
      r"^lrs\[1\] must be a finite number > 0"),
@@ -1179,8 +1179,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
         defined_here = [name for name in module.__all__ if callable(getattr(module, name))
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
-    for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, logit_rank, plateau,
-                   rank_collapse, rank_collapse_analytic, unigram, unigram_language):  # the experiments' configs
+    for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, isan_rank, logit_rank,
+                   plateau, rank_collapse, rank_collapse_analytic, unigram, unigram_language):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
                    and (name.endswith("Config") or name in ("Configs", "Recipe", "Arm", "CollapseVariant"))]

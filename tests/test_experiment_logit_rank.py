@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 import torch
 
 from toy_claims.experiments.logit_rank import (
-    CONFIGS, GROWN, ISAN_CONFIGS, STREAMS, IsanConfig, LogitRankConfig, figure_lingen, figure_spectra, fit_range,
-    PANEL_COSINES, isan_seeds, run, run_isan, run_panel, setup, sub_matrix,
+    CONFIGS, GROWN, LOGIT_RANK, STREAMS, LogitRankConfig, figure_lingen, figure_spectra, fit_range, PANEL_COSINES, run,
+    run_panel, setup, shown_setup, sub_matrix,
 )
 from toy_claims.lab.logit_matrix import extended_logit_matrix, sample_sequences
 from toy_claims.lab.seeds import STREAM_SPACING, Seeds
@@ -38,18 +38,6 @@ def test_config_rejects_sequences_longer_than_the_context():
     with pytest.raises(ValueError):
         LogitRankConfig(seeds=1, steps=250, n_histories=32, n_futures=8, basis=16, basis_sweep=(8,), targets=2,
                         samples=2, random_draws=4, history_len=12)
-
-
-def test_isan_seeds_are_the_isan_stream_sliced_per_width():
-    seeds = Seeds(STREAMS, 3)
-    base = STREAMS.index("isan") * STREAM_SPACING + 3
-    assert isan_seeds(IsanConfig(), seeds, 4) == (base + 40, base + 41)
-    assert ISAN_CONFIGS["ci"] == ISAN_CONFIGS["paper"]
-
-
-def test_run_isan_bound_holds_on_a_tiny_isan():
-    result = run_isan(IsanConfig(dims=(2,), per_dim=1, n_histories=16, n_futures=4), Seeds(STREAMS))
-    assert result.dims == (2,) and max(result.beyond_bound) < 1e-12 < min(result.at_bound)
 
 
 def test_run_is_memoised_and_deterministic():
@@ -141,3 +129,15 @@ def test_the_seed_panel_measures_its_extra_runs_as_the_full_run_would():
 def test_panel_seeds_must_be_a_count():
     with pytest.raises(ValueError, match="panel_seeds"):
         replace(TINY, panel_seeds=-1)
+
+
+def test_a_result_gives_its_seed_panel_at_its_own_seeds_and_device():
+    config, seeds = replace(TINY, panel_seeds=2), Seeds(STREAMS, 1)
+    assert run(config, seeds).panel() is run_panel(config, seeds, "cpu")
+
+
+def test_the_shown_setup_puts_the_paper_value_beside_a_ci_row_only():
+    ci, paper = shown_setup(CONFIGS["ci"]), shown_setup(CONFIGS["paper"])
+    assert paper == setup(CONFIGS["paper"]) and list(ci) == list(setup(CONFIGS["ci"]))
+    assert ci["steps"].endswith(f"(paper scale: {setup(CONFIGS['paper'])['steps']})")
+    assert LOGIT_RANK.setup is shown_setup and LOGIT_RANK.config("paper") is CONFIGS["paper"]

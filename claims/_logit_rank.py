@@ -1,0 +1,62 @@
+"""What the source-002 claim files share (``test_002_logit_rank_*.py``): the source file, the paper-scale wording, and
+the two rows and the note of the claims judged on the seed panel or against Gaussian random matrices.
+
+Not a claim file (pytest collects ``test_*.py`` only); nothing outside ``claims/`` imports it.
+"""
+
+from __future__ import annotations
+
+from toy_claims.experiments.logit_rank import CONFIGS, LogitRankConfig, LogitRankResult, shown_setup
+from toy_claims.harness.claims import seeds_needed
+from toy_claims.harness.notes import mean_sd
+
+__all__ = ["FILE", "CI", "PAPER", "PAPER_RUN", "at_scale", "panel_seeds", "panel_note", "random_matrices",
+           "random_matrix_cos_minus_q99"]
+
+FILE = "002_74f484c1e4bc42b8.txt"
+CI, PAPER = CONFIGS["ci"], CONFIGS["paper"]  # statements, reasons and criteria name the ci numbers
+# The paper-scale pins were measured at the tier's first size, before CONFIGS["paper"] became the source's
+# |H| = |F| = 1000; they stand until a GPU run at the current size re-measures them.
+PAPER_RUN = (f"the paper scale as first measured (|H| = 512, |F| = 128, {PAPER.steps} steps, {PAPER.seeds} seeds; once "
+             f"on an H100; not yet re-measured at the current |H| = {PAPER.n_histories}, |F| = {PAPER.n_futures})")
+
+
+def at_scale(config: LogitRankConfig) -> str:
+    """The scale ``config`` is the config of (ci, paper), for a setup row that names it."""
+    return next(scale for scale, c in CONFIGS.items() if c == config)
+
+
+def panel_seeds(config: LogitRankConfig) -> str:
+    """The seeds row of a claim judged on the seed panel (``LogitRankResult.panel``)."""
+    return (f"{shown_setup(config)['seeds']}. The judged quantity on a seed panel of "
+            f"{max(config.seeds, config.panel_seeds)} runs: these {config.seeds} and "
+            f"{config.panel_seeds - config.seeds} more, trained and measured the same way, measured only for it (its "
+            f"spread needs them; the controls stay on the {config.seeds}; paper scale: the "
+            f"{max(PAPER.seeds, PAPER.panel_seeds)} runs)")
+
+
+def panel_note(ctx, distances: list[float]) -> None:
+    """How many seeds the interval rule needs at the panel's spread of the judged quantity's distance to its bound."""
+    most = 1000
+    needed = seeds_needed(distances, most=most)
+    ctx.note(f"The judged quantity is measured on {len(distances)} runs (setup: seeds). At their spread of its distance "
+             f"to the bound ({mean_sd(distances)}) the rule of harness.verdicts.seeds_needed asks for "
+             + (f"n ≥ {needed} runs to decide." if needed <= most else f"more than {most} runs: the bound lies within "
+                "the spread's reach of the mean, and no affordable panel decides it."))
+
+
+def random_matrices(config: LogitRankConfig) -> dict[str, str]:
+    """The row of the claims whose control is Gaussian random matrices against the final model's column space."""
+    return {"random-matrix control": (
+        f"{config.random_matrices} Gaussian matrices of L_M's shape per seed against the final model's column space "
+        f"({config.seeds} × {config.random_matrices} values; paper scale {PAPER.seeds} × {PAPER.random_matrices}): a "
+        "Gaussian matrix's column space is uniformly random, so one draw's mean cosine follows the random baseline's "
+        "law, whose 99th percentile lies 2.33 of its sd above its mean (near-normal). With n values whose mean is z "
+        "standard errors off, the interval's far end lies (t(0.95, n−1) + z)·sd/√n from the population mean; for z = 3 "
+        "that stays below 2.33 sd from n = 5 on. One draw per seed (n = 3) does not, and its interval straddled the "
+        "line at some seed offsets; four per seed keep it well inside")}
+
+
+def random_matrix_cos_minus_q99(result: LogitRankResult) -> list[float]:
+    """Each Gaussian matrix's mean cosine with the final column space, minus its seed's random 99th percentile."""
+    return [float(c - r.random_cos_q99) for r in result.runs for c in r.random_matrix_cos]
