@@ -6,7 +6,8 @@ is a characteristic feature of natural language" and models it as p_i ∝ i^-α,
 curve of real English word counts shipped inside an installable package is
 fitted over a rank range fixed in advance: symspellpy's frequency dictionary
 (MIT; Google Books n-gram counts of 82,765 words) is the judged corpus, wordfreq
-(multi-source word frequencies) the cross-check. Without symspellpy the claims are
+(multi-source word frequencies) the cross-check; the corpus claims read the fits
+(``experiments.unigram_language.LANGUAGE``). Without symspellpy they are
 ``skipped``. The post's 'sticky plateau' remark is its hypothesis, recorded as an
 observation.
 """
@@ -15,43 +16,44 @@ from __future__ import annotations
 
 import pytest
 
-from toy_claims.experiments.unigram_language import CONFIGS, figure_rank_frequency, run, setup
+from toy_claims.experiments.unigram_language import LANGUAGE, figure_rank_frequency
 from toy_claims.harness.claims import (
     EXTENSION, IDENTITY, OBSERVATION, REFUTED, REPRODUCED, SOURCE, STAND_IN, Approx, AtLeast, Negative, Positive, Source,
     claim,
 )
 from toy_claims.harness.notes import table
+from toy_claims.lab.experiment import Experiment
 from toy_claims.models.datasets import ZipfUnigram
 
 FILE = "001_705556c020ca6848.txt"
 MOTIVATION = Source(FILE, "Problem setup",
                     "the Zipf (heavy-tailed) frequency distribution is a characteristic feature of natural language")
-SETUP = setup(CONFIGS["ci"])
 
 
-def _measured(ctx) -> dict[str, float]:
-    """Every fit of both corpora, and symspellpy's exponent over the two halves of the range (how much it drifts)."""
+def _run_or_skip(config, seeds, device):
+    """The experiment's run, or a skipped claim without symspellpy, the judged corpus (an experiment has no pytest)."""
     pytest.importorskip("symspellpy")
-    return run(CONFIGS[ctx.scale]).measured()
+    return LANGUAGE.run(config, seeds, device)
+
+
+READS = Experiment(LANGUAGE.name, LANGUAGE.configs, LANGUAGE.streams, _run_or_skip, LANGUAGE.setup)  # LANGUAGE, or skip
 
 
 @claim(
     id="unigram.english-words-heavy-tailed",
     source=MOTIVATION,
     statement="English word frequencies are heavy-tailed: over ranks 10..10^4 a power law describes them better than an exponential.",
-    setup=SETUP,
+    setup={},
     criterion=AtLeast("r2_power_law_minus_exponential", 0.0, claimed="power-law tail",
                       why="heavy-tailed against light-tailed is a comparison of the two fits on the same points; no threshold"),
     expected=REPRODUCED,
-    group="unigram-language",
+    reads=READS,
     scope=STAND_IN,
     controls=[Positive("planted_power_law_r2_minus_exponential", "the fitted power law itself, as counts"),
               Negative("planted_exponential_r2_minus_exponential", "an exponential through the same counts at ranks 10 and 10^4")],
 )
-def test_english_heavy_tailed(ctx):
-    measured = _measured(ctx)
-    cfg = CONFIGS[ctx.scale]
-    result = run(cfg)
+def test_english_heavy_tailed(ctx, cfg, result):
+    measured = result.measured()
     ctx.note(table([[name, *f.values()] for name, f in result.fits.items()], ["corpus", *result.fits["symspellpy"]]))
     if "wordfreq" not in result.fits:
         ctx.note("wordfreq is not installed: no cross-check.")
@@ -67,7 +69,7 @@ def test_english_heavy_tailed(ctx):
     id="unigram.english-words-single-power-law",
     source=MOTIVATION,
     statement="English word frequencies follow one power law p ∝ rank^-α over ranks 10..10^4 (R² ≥ 0.99 on log-log axes).",
-    setup=SETUP,
+    setup={},
     criterion=AtLeast("r2_power_law", 0.99, claimed="p_i ∼ i^-α",
                       why="the post models frequencies as one power law; we read that as a straight line on log-log axes "
                           "explaining ≥ 99% of the variance of log frequency over three decades"),
@@ -75,13 +77,13 @@ def test_english_heavy_tailed(ctx):
     reason="R² = {r2_power_law:.3f} (symspellpy; wordfreq's is measured beside it): the curve bends, its local "
            "exponent rising from {symspellpy_alpha_ranks_10_1000:.2f} over ranks 10..10^3 to "
            "{symspellpy_alpha_ranks_100_10000:.2f} over 10^2..10^4, so one exponent describes it only roughly.",
-    group="unigram-language",
+    reads=READS,
     scope=EXTENSION,
     controls=[Positive("planted_power_law_r2_power_law", "the fitted power law itself, as counts"),
               Negative("planted_exponential_r2_power_law", "an exponential through the same counts at ranks 10 and 10^4")],
 )
-def test_english_power_law(ctx):
-    measured = _measured(ctx)
+def test_english_power_law(ctx, cfg, result):
+    measured = result.measured()
     return {"r2_power_law": measured["symspellpy_r2_power_law"], **measured}
 
 
@@ -89,7 +91,7 @@ def test_english_power_law(ctx):
     id="unigram.english-words-zipf-alpha-1",
     source=MOTIVATION,
     statement="The fitted exponent of English word frequencies is the standard Zipf value α = 1 (ranks 10..10^4).",
-    setup=SETUP,
+    setup={},
     criterion=Approx("alpha", 1.0, 0.1, claimed="α = 1 (standard Zipf)",
                      why="the post: 'The case α = 1 corresponds to the standard Zipf distribution'; 'Zipf' read as an "
                          "exponent within 10% of 1"),
@@ -97,12 +99,12 @@ def test_english_power_law(ctx):
     reason="α = {alpha:.2f} (symspellpy; wordfreq's is measured beside it) over ranks 10..10^4: heavy-tailed "
            "and Zipf-like, but steeper than α = 1 by more than 10%; the exponent also depends on the rank range "
            "({symspellpy_alpha_ranks_10_1000:.2f} over ranks 10..10^3).",
-    group="unigram-language",
+    reads=READS,
     scope=EXTENSION,
     controls=[Positive("planted_zipf_alpha_1_alpha", "the standard Zipf law α = 1, as counts over the same ranks")],
 )
-def test_english_alpha(ctx):
-    measured = _measured(ctx)
+def test_english_alpha(ctx, cfg, result):
+    measured = result.measured()
     return {"alpha": measured["symspellpy_alpha"], **measured}
 
 

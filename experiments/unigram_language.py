@@ -4,7 +4,8 @@ symspellpy's frequency dictionary (MIT; Google Books n-gram counts of 82,765
 words) is the judged corpus, wordfreq (multi-source word frequencies) the
 cross-check when installed. Each is fitted with a power law and, as the
 light-tailed alternative, an exponential over a rank range fixed in advance.
-No training and no randomness: ``run(config)`` takes neither seeds nor a device.
+No training and no randomness: ``run`` ignores its seeds and device, and the fits
+are computed once per config (``fit_corpora``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from functools import cache
 
 import numpy as np
 
+from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
+from toy_claims.lab.seeds import Seeds
 from toy_claims.models.language import UNIGRAM_LIST, UNIGRAM_WORDS, symspell_lines
 from toy_claims.models.validation import require, require_index_range, require_type
 
-__all__ = ["LanguageConfig", "LanguageResult", "CONFIGS", "run", "setup", "rank_frequency_fits", "planted_laws",
-           "figure_rank_frequency"]
+__all__ = ["STREAMS", "LanguageConfig", "LanguageResult", "CONFIGS", "fit_corpora", "run", "setup", "LANGUAGE",
+           "rank_frequency_fits", "planted_laws", "figure_rank_frequency"]
+
+STREAMS = ("unused",)  # the fits draw no seed; lab.seeds asks every experiment for at least one stream
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def _wordfreq_frequencies(n: int) -> np.ndarray | None:
 
 
 @cache
-def run(config: LanguageConfig) -> LanguageResult:
+def fit_corpora(config: LanguageConfig) -> LanguageResult:
     """Fit both corpora (memoised). Raises ImportError without symspellpy."""
     import symspellpy  # noqa: F401 -- the judged corpus ships with it
 
@@ -109,7 +114,13 @@ def run(config: LanguageConfig) -> LanguageResult:
     return LanguageResult(fits, sub, counts, wf, planted)
 
 
+def run(config: LanguageConfig, seeds: Seeds, device: str = "cpu") -> LanguageResult:
+    """``fit_corpora(config)``, the same at every seed offset and device. Raises ImportError without symspellpy."""
+    return fit_corpora(config)
+
+
 def setup(config: LanguageConfig) -> dict:
+    """The setup table of the language claims, derived from the config."""
     lo, hi = config.ranks
     return {
         "corpus": f"symspellpy's bundled {UNIGRAM_LIST} (word counts from Google Books n-grams)",
@@ -138,3 +149,6 @@ def figure_rank_frequency(result: LanguageResult, config: LanguageConfig):
     ax.set_ylabel("relative frequency")
     ax.legend(fontsize=7)
     return fig
+
+
+LANGUAGE = Experiment("unigram-language", CONFIGS, STREAMS, run, setup)  # what the language claims read
