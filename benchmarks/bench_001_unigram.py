@@ -1,10 +1,11 @@
 """Benchmark of source 001's training and language claims.
 
-Prints the wall and CPU time of every claim of claims/test_001_unigram_training.py
-and claims/test_001_unigram_language.py measured in-process (one thread, as a
+Prints the wall and CPU time of every claim of the training files
+claims/test_001_unigram_{d1,collapse,scaling,decay}.py and of
+claims/test_001_unigram_language.py measured in-process (one thread, as a
 pytest worker runs them; the first claim of a group pays for its memoised
 experiment), the total per file, and batched against looped training of one sweep:
-the representation-collapse sweep of ``experiments.unigram`` (its main variant:
+the representation-collapse sweep of ``experiments.unigram_collapse`` (its main variant:
 lrs × seeds members, V = D = 100, batch 128) as one ``EmbedUnembedStack`` against
 one single-member stack per member.
 
@@ -18,18 +19,19 @@ import time
 
 from timing import pin_one_thread, time_claim_modules  # first: makes the repository importable when run as a script
 
-from toy_claims.experiments.unigram import BATCH, CONFIGS, STREAMS
+from toy_claims.experiments.unigram_collapse import CONFIGS
+from toy_claims.experiments.unigram_common import BATCH, STREAMS
 from toy_claims.lab.optim import OptimizerSpec
 from toy_claims.lab.seeds import Seeds
 from toy_claims.lab.training import train
 from toy_claims.models.embedding import EmbedUnembedStack, Member
 
-CLAIM_MODULES = ["claims.test_001_unigram_training", "claims.test_001_unigram_language"]
+CLAIM_MODULES = [f"claims.test_001_unigram_{name}" for name in ("d1", "collapse", "scaling", "decay", "language")]
 
 
 def time_batched_vs_loop(steps: int) -> None:
     """The collapse sweep's main variant for ``steps`` steps: one stack of every member, then a loop of one-member stacks."""
-    cfg = CONFIGS["ci"].collapse
+    cfg = CONFIGS["ci"]
     variant, seeds = cfg.variants[0], Seeds(STREAMS)
     init, data_seeds = seeds("init", variant.n_seeds), seeds("data", variant.n_seeds)
     members = [Member(cfg.D, seed=s, init_std=variant.init_std) for _ in cfg.lrs for s in init]

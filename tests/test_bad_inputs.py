@@ -28,7 +28,7 @@ import torch
 
 from toy_claims.experiments import (
     bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, isan_rank, logit_rank, plateau,
-    rank_collapse, rank_collapse_analytic, unigram, unigram_language,
+    rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
@@ -1110,26 +1110,25 @@ ROWS = [
      ValueError, r"^tail_variance must be a finite number in \(0, 1\)"),
     ("rank_collapse_analytic k_dominant_spectrum k 128 (division by zero)", lambda: rank_collapse_analytic.k_dominant_spectrum(128, 0.01),
      ValueError, r"^k must be an integer in \[1, 127\]"),
-    ("unigram D1Config order_seeds below n_seeds", lambda: unigram.D1Config(order_seeds=2), ValueError,
+    ("unigram_d1 D1Config order_seeds below n_seeds", lambda: unigram_d1.D1Config(order_seeds=2), ValueError,
      r"^order_seeds must be an integer >= 3"),
-    ("unigram D1Config a layernorm typo", lambda: unigram.D1Config(variants=(("tied", True, "none"), ("x", True, "afine"))),
+    ("unigram_d1 D1Config a layernorm typo", lambda: unigram_d1.D1Config(variants=(("tied", True, "none"), ("x", True, "afine"))),
      ValueError, r"^variants\[1\] layernorm must be one of .*Did you mean 'affine'"),
-    ("unigram D1Config no tied variant", lambda: unigram.D1Config(variants=(("untied", False, "none"),)), ValueError,
+    ("unigram_d1 D1Config no tied variant", lambda: unigram_d1.D1Config(variants=(("untied", False, "none"),)), ValueError,
      r"^variants must be a tuple with a variant \('tied', True, \.\.\.\)"),
-    ("unigram CollapseVariant init_std zero", lambda: unigram.CollapseVariant("v", 0.0, False, 1), ValueError,
+    ("unigram_collapse CollapseVariant init_std zero", lambda: unigram_collapse.CollapseVariant("v", 0.0, False, 1), ValueError,
      r"^init_std must be a finite number > 0"),
-    ("unigram CollapseVariant full_batch int", lambda: unigram.CollapseVariant("v", None, 1, 1), TypeError, r"^full_batch must be a bool"),
-    ("unigram CollapseConfig variants with one name twice", lambda: unigram.CollapseConfig(
-        variants=(unigram.CollapseVariant("v", None, False, 1),) * 2), ValueError, r"^variants must be distinct names"),
-    ("unigram ScalingConfig window beyond steps", lambda: unigram.ScalingConfig(steps=1000), ValueError,
+    ("unigram_collapse CollapseVariant full_batch int", lambda: unigram_collapse.CollapseVariant("v", None, 1, 1), TypeError, r"^full_batch must be a bool"),
+    ("unigram_collapse CollapseConfig variants with one name twice", lambda: unigram_collapse.CollapseConfig(
+        variants=(unigram_collapse.CollapseVariant("v", None, False, 1),) * 2), ValueError, r"^variants must be distinct names"),
+    ("unigram_scaling ScalingConfig window beyond steps", lambda: unigram_scaling.ScalingConfig(steps=1000), ValueError,
      r"^window must be a pair \(first, last\) of integers with 1 <= first < last <= 1000"),
-    ("unigram ScalingConfig a full-batch task of V one", lambda: unigram.ScalingConfig(full_batch_tasks=((1, 1.0),)), ValueError,
+    ("unigram_scaling ScalingConfig a full-batch task of V one", lambda: unigram_scaling.ScalingConfig(full_batch_tasks=((1, 1.0),)), ValueError,
      r"^full_batch_tasks\[0\] V must be an integer >= 2"),
-    ("unigram DecayConfig a reading shorter than its decay (was: decayed from step 0)",
-     lambda: unigram.DecayConfig(readings=(3000, 500)), ValueError, r"^readings\[1\] must be an integer >= 1000"),
-    ("unigram DecayConfig a reading off the evaluation grid (was: a lookup error after training)",
-     lambda: unigram.DecayConfig(readings=(3000, 2050)), ValueError, r"^readings, decay_steps must be multiples of eval_every = 100"),
-    ("unigram Configs decay a D1Config", lambda: unigram.Configs(decay=unigram.D1Config()), TypeError, r"^decay must be a DecayConfig"),
+    ("unigram_decay DecayConfig a reading shorter than its decay (was: decayed from step 0)",
+     lambda: unigram_decay.DecayConfig(readings=(3000, 500)), ValueError, r"^readings\[1\] must be an integer >= 1000"),
+    ("unigram_decay DecayConfig a reading off the evaluation grid (was: a lookup error after training)",
+     lambda: unigram_decay.DecayConfig(readings=(3000, 2050)), ValueError, r"^readings, decay_steps must be multiples of eval_every = 100"),
 ]
 
 
@@ -1180,7 +1179,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
     for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, isan_rank, logit_rank,
-                   plateau, rank_collapse, rank_collapse_analytic, unigram, unigram_language):  # the experiments' configs
+                   plateau, rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay,
+                   unigram_language, unigram_scaling):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
                    and (name.endswith("Config") or name in ("Configs", "Recipe", "Arm", "CollapseVariant"))]
