@@ -27,14 +27,15 @@ import pytest
 import torch
 
 from toy_claims.experiments import (
-    bigram, bigram_language, logit_rank, plateau, rank_collapse, rank_collapse_analytic, unigram, unigram_language,
+    bigram, bigram_language, logit_rank, plateau, pretrained_logit_rank, pretrained_rank, rank_collapse,
+    rank_collapse_analytic, unigram, unigram_language,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.verdicts import (
-    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, calibrate, interval, judge, per_seed,
-    seeds_needed,
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
+    per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
@@ -42,6 +43,7 @@ from toy_claims.lab.logit_matrix import (
     batched_log_probs,
     centred_log_probs,
     extended_logit_matrix,
+    logit_matrix_from_log_probs,
     nonsense_futures,
     numerical_rank,
     principal_angle_cosines,
@@ -704,6 +706,10 @@ ROWS = [
     ("train_cbow no context tokens", lambda: _train_cbow_two(width=0), ValueError,
      r"^contexts must be at least one context token per example"),
     # lab.logit_matrix, lab.lingen
+    ("logit_matrix_from_log_probs a 2-D table", lambda: logit_matrix_from_log_probs(torch.zeros(2, 3)), ValueError,
+     r"^log_probs must be an \(\|H\|, \|F\|, V\) tensor, got \(2, 3\)"),
+    ("logit_matrix_from_log_probs a list", lambda: logit_matrix_from_log_probs([[[0.0]]]), TypeError,
+     r"^log_probs must be an \(\|H\|, \|F\|, V\) tensor"),
     ("extended_logit_matrix top_k zero", lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
                                                                       torch.zeros(1, 0, dtype=torch.long), top_k=0),
      ValueError, r"^top_k must be an integer in \[1, 4\]"),
@@ -876,6 +882,7 @@ ROWS = [
     ("seeds_needed one value", lambda: seeds_needed([1.0]), ValueError, r"^values must be at least two seeds' values"),
     ("seeds_needed fraction 0", lambda: seeds_needed([1.0, 2.0], fraction_of_mean=0), ValueError, r"^fraction_of_mean must be"),
     ("Between lo above hi", lambda: Between("x", 2.0, 1.0, why="w", claimed="c"), ValueError, r"^lo, hi must be lo <= hi"),
+    ("Quoted value NaN", lambda: Quoted("x", NAN, why="w"), ValueError, r"^value must be a finite number"),
     ("Approx target NaN", lambda: Approx("x", NAN, 0.1, why="w"), ValueError, r"^target must be a finite number"),
     ("Approx tol NaN", lambda: Approx("x", 1.0, NAN, why="w"), ValueError, r"^tol must be a finite number >= 0"),
     ("Approx quantity int", lambda: Approx(1, 1.0, 0.1, why="w"), TypeError, r"^quantity must be the measured key"),
@@ -1096,6 +1103,13 @@ ROWS = [
      r"^length must be long enough for one batch of examples"),
     ("rank_collapse TrainingConfig sgd_lr zero", lambda: rank_collapse.TrainingConfig(sgd_lr=0.0), ValueError,
      r"^sgd_lr must be a finite number > 0"),
+    ("pretrained_logit_rank config longer than the window",
+     lambda: pretrained_logit_rank.PretrainedLogitRankConfig(history_len=30, future_len=10), ValueError,
+     r"^history_len \+ future_len must be <= 39"),
+    ("pretrained_logit_rank config judged rank not on the curve",
+     lambda: pretrained_logit_rank.PretrainedLogitRankConfig(judged_rank=3), ValueError, r"^judged_rank must be one of kl_ranks"),
+    ("pretrained_rank config no seeds", lambda: pretrained_rank.PretrainedRankConfig(n_seeds=0), ValueError,
+     r"^n_seeds must be an integer >= 1"),
     ("rank_collapse_analytic AnalyticConfig k of all 128 values (no tail)", lambda: rank_collapse_analytic.AnalyticConfig(ks=(128,)),
      ValueError, r"^ks\[0\] must be an integer in \[1, 127\]"),
     ("rank_collapse_analytic AnalyticConfig tail_variance 1", lambda: rank_collapse_analytic.AnalyticConfig(tail_variance=1.0),
@@ -1171,8 +1185,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
         defined_here = [name for name in module.__all__ if callable(getattr(module, name))
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
-    for module in (bigram, bigram_language, logit_rank, plateau, rank_collapse, rank_collapse_analytic, unigram,
-                   unigram_language):  # the experiments' configs
+    for module in (bigram, bigram_language, logit_rank, plateau, pretrained_logit_rank, pretrained_rank, rank_collapse,
+                   rank_collapse_analytic, unigram, unigram_language):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
                    and (name.endswith("Config") or name in ("Configs", "Recipe", "Arm", "CollapseVariant"))]
