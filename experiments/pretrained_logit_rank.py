@@ -136,8 +136,9 @@ class PretrainedLogitRankConfig:
 
 
 CONFIGS = {
-    # ~30 CPU-s on one thread: per seed five 256 × 128 tables of 465 log-probs (trained on F, F' and nonsense,
-    # untrained on F and F'), each ~2 s in float32 with prefix caching.
+    # ~38 CPU-s on one thread: per seed five 256 × 128 tables of 465 log-probs (trained on F, F' and nonsense,
+    # untrained on F and F'), each ~2 s in float32 with prefix caching, and the trained table alone for the 5 more
+    # draws of the exponent's seed panel.
     "ci": PretrainedLogitRankConfig(),
     # The paper's |H| = |F| = 1000, in float64: meant for a GPU and not yet run.
     "paper": PretrainedLogitRankConfig(n_histories=1000, n_futures=1000, dtype="float64", judged_rank=32,
