@@ -26,7 +26,7 @@ from toy_claims.harness.notes import render_measured
 from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
-    SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
+    PRETRAINED, SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
@@ -34,7 +34,7 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
-    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "EMPIRICAL", "IDENTITY",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY",
     "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
@@ -73,7 +73,8 @@ def claim(
     so that the experiment's memo serves them all. ``expected`` is the pin at the
     ci scale; ``expected_at`` pins another verdict for a scale whose run measures
     otherwise (``{"paper": REFUTED}``), and the reason must say what was measured there.
-    ``scope`` says what the verdict is about (``SOURCE``, ``ANALOG``, ``STAND_IN``, ``EXTENSION``); ``evidence`` is
+    ``scope`` says what the verdict is about (``SOURCE``, ``ANALOG``, ``STAND_IN``, ``EXTENSION``,
+    ``PRETRAINED``); ``evidence`` is
     ``EMPIRICAL`` or ``IDENTITY`` (an algebraic identity or exact computation: no control needed, tallied apart);
     ``controls`` (``Positive``/``Negative`` on measured keys) calibrate the criterion in the same run: a control on
     the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
@@ -179,7 +180,13 @@ def _reading(experiment: Experiment, extract: Callable[..., dict[str, Any]]) -> 
 
     @functools.wraps(extract)
     def measure(ctx: ClaimContext) -> dict[str, Any]:
-        return extract(ctx, experiment.config(ctx.scale), experiment.result(ctx.scale, ctx.seed_offset, ctx.device))
+        try:
+            result = experiment.result(ctx.scale, ctx.seed_offset, ctx.device)
+        except ModuleNotFoundError as exc:
+            if exc.name in experiment.optional:  # an optional package missing: skipped, never an error
+                pytest.skip(str(exc))
+            raise
+        return extract(ctx, experiment.config(ctx.scale), result)
 
     return measure
 

@@ -49,7 +49,7 @@ class Claim:
     reason: str  # why the expected verdict is what it is when it is not "reproduced"
     measure: Callable[..., dict[str, Any]] = field(compare=False, repr=False)
     expected_at: dict[str, str] = field(default_factory=dict)  # scale -> pin, where that scale measures otherwise
-    scope: str = ""  # what the verdict is about: source, analog, stand-in or extension (harness.verdicts.SCOPES)
+    scope: str = ""  # what the verdict is about: source, analog, stand-in, extension or pretrained (harness.verdicts.SCOPES)
     evidence: str = "empirical"  # empirical (a measurement) or identity (algebra / exact computation)
     controls: tuple[Control, ...] = ()  # settings judged by the same criterion in the same run
     setup_at: Callable[[str], dict[str, Any]] | None = field(default=None, compare=False, repr=False)  # the setup

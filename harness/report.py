@@ -372,7 +372,8 @@ def summary_rows(doc: dict[str, Any]) -> list[list[str]]:
 
 
 _SCOPE_WORDS = {"source": "the source's own setup", "analog": "a toy analog of an LLM-scale claim",
-                "stand-in": "a stand-in for data the source does not give", "extension": "the suite's own question"}
+                "stand-in": "a stand-in for data the source does not give", "extension": "the suite's own question",
+                "pretrained": "a small real pretrained model that is not the source's"}
 _VERDICT_ORDER = ("reproduced", "refuted", "inconclusive", "observation", "uncalibrated", "error", "skipped")
 
 
@@ -460,6 +461,7 @@ def _headlines(claims: list[dict[str, Any]]) -> list[str]:
         if c["verdict"] in ("refuted", "inconclusive", "uncalibrated", "error") or _agreement(c) == "✗":
             wording = ("not reproduced on the stand-in" if c.get("scope") == "stand-in" and c["verdict"] == "refuted" else
                        "not reproduced on the toy analog" if c.get("scope") == "analog" and c["verdict"] == "refuted" else
+                       "not reproduced on the small pretrained model" if c.get("scope") == "pretrained" and c["verdict"] == "refuted" else
                        c["verdict"])
             lines.append(f"- {_MARK.get(c['verdict'], c['verdict'])} [`{row_key(c)}`](#{_anchor(row_key(c))}) "
                          f"({_scope(c)}): {wording} — {c['headline']}")

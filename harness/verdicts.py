@@ -32,7 +32,7 @@ __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
     "KINDS", "LEVEL", "Criterion", "Approx", "Quoted", "QUOTED_TOLERANCE", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "seeds_needed",
-    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
     "Control", "Positive", "Negative", "calibrate",
 ]
 
@@ -45,7 +45,8 @@ SOURCE = "source"  # the source's own setup (its model, its data, its numbers)
 ANALOG = "analog"  # a toy analog of a claim the source makes at LLM scale
 STAND_IN = "stand-in"  # the source's setup on a stand-in for data it does not give
 EXTENSION = "extension"  # the suite's own question, asked next to a source sentence
-SCOPES = (SOURCE, ANALOG, STAND_IN, EXTENSION)
+PRETRAINED = "pretrained"  # a small real pretrained model that is not the source's (not a toy trained here)
+SCOPES = (SOURCE, ANALOG, STAND_IN, EXTENSION, PRETRAINED)
 # What kind of evidence: a measurement of a trained or sampled system, or an algebraic identity / exact computation.
 EMPIRICAL, IDENTITY = "empirical", "identity"
 EVIDENCE = (EMPIRICAL, IDENTITY)

@@ -29,6 +29,8 @@ class Experiment(Generic[Config, Result]):
     streams: tuple[str, ...]  # the seed streams the run draws (lab.seeds)
     run: Callable[[Config, Seeds, str], Result]
     setup: Callable[[Config], dict[str, Any]]
+    # Optional packages the run needs (ModuleNotFoundError.name): without one, the claims that read it are skipped
+    optional: tuple[str, ...] = ()
     _results: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

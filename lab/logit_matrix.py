@@ -28,6 +28,7 @@ __all__ = [
     "batched_log_probs",
     "centred_log_probs",
     "extended_logit_matrix",
+    "logit_matrix_from_log_probs",
     "nonsense_futures",
     "numerical_rank",
     "principal_angle_cosines",
@@ -104,7 +105,25 @@ def _extended(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, top_k:
     require(top_k is None or tokens is None, "top_k", "None when tokens are given", top_k)
     if tokens is not None:
         require_token_ids(tokens, "tokens", None, dims=2, shape="(|F|, k) tensor")
-    centred = _centred(log_prob_fn, histories, futures, batch_size, h_name)  # (|H|, |F|, V)
+    return _columns(_centred(log_prob_fn, histories, futures, batch_size, h_name), top_k, tokens)
+
+
+def logit_matrix_from_log_probs(log_probs: Tensor, top_k: int | None = None, tokens: Tensor | None = None) -> LogitMatrix:
+    """L_M(H, F) (or L_{M,k} with ``top_k``, or ``tokens``' columns) from log Pr[z | h∘f] given as (|H|, |F|, V):
+    what ``extended_logit_matrix`` builds, for a model that computes the whole table itself (the pretrained char LSTM
+    continues every future from each history's state: ``models.char_lstm.CharLSTM.continuation_log_probs``)."""
+    require_type(log_probs, "log_probs", torch.Tensor, "an (|H|, |F|, V) tensor")
+    require(log_probs.dim() == 3 and min(log_probs.shape) >= 1, "log_probs", "an (|H|, |F|, V) tensor",
+            tuple(log_probs.shape))
+    require(top_k is None or tokens is None, "top_k", "None when tokens are given", top_k)
+    if tokens is not None:
+        require_token_ids(tokens, "tokens", None, dims=2, shape="(|F|, k) tensor")
+    log_probs = log_probs.double()
+    return _columns(log_probs - log_probs.mean(dim=2, keepdim=True), top_k, tokens)
+
+
+def _columns(centred: Tensor, top_k: int | None, tokens: Tensor | None) -> LogitMatrix:
+    """The (|H|, |F| k) matrix of centred (|H|, |F|, V) log-probs at the top-k tokens per future, or at ``tokens``."""
     n_h, n_f, V = centred.shape
     if tokens is None:
         k = V if top_k is None else require_int(top_k, "top_k", lo=1, hi=V)

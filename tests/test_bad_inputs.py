@@ -28,7 +28,8 @@ import torch
 
 from toy_claims.experiments import (
     bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, isan_rank, logit_rank, plateau,
-    rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling,
+    pretrained_logit_rank, pretrained_rank, rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1,
+    unigram_decay, unigram_language, unigram_scaling,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
@@ -43,6 +44,7 @@ from toy_claims.lab.logit_matrix import (
     batched_log_probs,
     centred_log_probs,
     extended_logit_matrix,
+    logit_matrix_from_log_probs,
     nonsense_futures,
     numerical_rank,
     principal_angle_cosines,
@@ -705,6 +707,10 @@ ROWS = [
     ("train_cbow no context tokens", lambda: _train_cbow_two(width=0), ValueError,
      r"^contexts must be at least one context token per example"),
     # lab.logit_matrix, lab.lingen
+    ("logit_matrix_from_log_probs a 2-D table", lambda: logit_matrix_from_log_probs(torch.zeros(2, 3)), ValueError,
+     r"^log_probs must be an \(\|H\|, \|F\|, V\) tensor, got \(2, 3\)"),
+    ("logit_matrix_from_log_probs a list", lambda: logit_matrix_from_log_probs([[[0.0]]]), TypeError,
+     r"^log_probs must be an \(\|H\|, \|F\|, V\) tensor"),
     ("extended_logit_matrix top_k zero", lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
                                                                       torch.zeros(1, 0, dtype=torch.long), top_k=0),
      ValueError, r"^top_k must be an integer in \[1, 4\]"),
@@ -1104,6 +1110,13 @@ ROWS = [
      r"^length must be long enough for one batch of examples"),
     ("rank_collapse TrainingConfig sgd_lr zero", lambda: rank_collapse.TrainingConfig(sgd_lr=0.0), ValueError,
      r"^sgd_lr must be a finite number > 0"),
+    ("pretrained_logit_rank config longer than the window",
+     lambda: pretrained_logit_rank.PretrainedLogitRankConfig(history_len=30, future_len=10), ValueError,
+     r"^history_len \+ future_len must be <= 39"),
+    ("pretrained_logit_rank config judged rank not on the curve",
+     lambda: pretrained_logit_rank.PretrainedLogitRankConfig(judged_rank=3), ValueError, r"^judged_rank must be one of kl_ranks"),
+    ("pretrained_rank config no seeds", lambda: pretrained_rank.PretrainedRankConfig(n_seeds=0), ValueError,
+     r"^n_seeds must be an integer >= 1"),
     ("rank_collapse_analytic AnalyticConfig k of all 128 values (no tail)", lambda: rank_collapse_analytic.AnalyticConfig(ks=(128,)),
      ValueError, r"^ks\[0\] must be an integer in \[1, 127\]"),
     ("rank_collapse_analytic AnalyticConfig tail_variance 1", lambda: rank_collapse_analytic.AnalyticConfig(tail_variance=1.0),
@@ -1179,8 +1192,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
     for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, isan_rank, logit_rank,
-                   plateau, rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay,
-                   unigram_language, unigram_scaling):  # the experiments' configs
+                   plateau, pretrained_logit_rank, pretrained_rank, rank_collapse, rank_collapse_analytic,
+                   unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
                    and (name.endswith("Config") or name in ("Configs", "Recipe", "Arm", "CollapseVariant"))]

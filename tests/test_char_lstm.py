@@ -200,3 +200,27 @@ def test_the_untrained_network_runs_without_the_package():
     log_probs = model.next_token_log_probs(torch.tensor([[1, 2, 3]]))
     assert log_probs.shape == (1, VOCAB_SIZE) and float(log_probs.exp().sum()) == pytest.approx(1.0)
     assert model.next_token_log_probs(torch.empty(0, 5, dtype=torch.long)).shape == (0, VOCAB_SIZE)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("lengths", [(24, 8), (1, 1), (0, 3), (30, 9)])
+def test_continuing_futures_from_each_history_state_is_the_plain_forward(model, dtype, lengths):
+    """Prefix caching (each history run once, every future continued from its LSTM states and attention parts)
+    against next_token_log_probs of every concatenation, on the pretrained and an untrained network."""
+    g = torch.Generator().manual_seed(1)
+    a, b = lengths
+    histories, futures = torch.randint(1, VOCAB_SIZE, (5, a), generator=g), torch.randint(1, VOCAB_SIZE, (7, b), generator=g)
+    pairs = torch.cat([histories.repeat_interleave(7, dim=0), futures.repeat(5, 1)], dim=1)
+    atol = 1e-10 if dtype == torch.float64 else 1e-4  # log-probs reach -30: rounding of the sums in another order
+    for net in (model.to(dtype), CharLSTM(model.vocab, seed=2, dtype=dtype)):
+        cached = net.continuation_log_probs(histories, futures, batch_size=14)  # chunks of 2 histories
+        plain = net.next_token_log_probs(pairs).reshape(5, 7, VOCAB_SIZE)
+        assert cached.dtype == torch.float64 and torch.allclose(cached, plain, rtol=0, atol=atol)
+    model.to(torch.float64)
+
+
+def test_continuation_refuses_what_the_window_cannot_hold(model):
+    with pytest.raises(ValueError, match="history \\+ future length"):
+        model.continuation_log_probs(torch.ones(2, 30, dtype=torch.long), torch.ones(3, 10, dtype=torch.long))
+    with pytest.raises(ValueError, match="padding"):
+        model.continuation_log_probs(torch.zeros(2, 3, dtype=torch.long), torch.ones(3, 2, dtype=torch.long))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from toy_claims.harness.claims import (
-    ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
+    ERROR, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, SKIPPED, Approx, AtLeast, AtMost, Between, ClaimContext, Source,
     Positive, claim, get_claim, judge, run_claim,
 )
 from toy_claims.harness.registry import to_builtin
@@ -322,3 +322,22 @@ def test_a_claim_reading_an_experiment_cannot_name_another_group():
     with pytest.raises(ValueError, match=r"^group must be None \(it is the experiment's name, 'toy-exp'\)"):
         claim(id="bound.c", source=SRC, statement="s", setup={}, criterion=None, expected=OBSERVATION,
               scope="extension", reads=exp, group="other")
+
+
+def test_an_experiment_whose_optional_package_is_missing_skips_its_claims_and_any_other_missing_module_errs():
+    from toy_claims.lab.experiment import Experiment
+
+    def run(config, seeds, device):
+        raise ModuleNotFoundError(f"needs {config['needs']}: pip install it", name=config["needs"])
+
+    for needs, verdict in (("somepkg", SKIPPED), ("other", ERROR)):
+        exp = Experiment(f"needs-{needs}", {"ci": {"needs": needs}}, ("draw",), run, lambda config: {},
+                         optional=("somepkg",))
+
+        @claim(id=f"bound.needs-{needs}", source=SRC, statement="s", setup={}, criterion=None, expected=OBSERVATION,
+               scope="extension", reads=exp)
+        def test(ctx, config, result):
+            return {"value": 1.0}
+
+        record = run_claim(get_claim(f"bound.needs-{needs}"), ClaimContext())
+        assert record["verdict"] == verdict and f"needs {needs}: pip install it" in record["error"]

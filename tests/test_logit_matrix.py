@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from toy_claims.lab.logit_matrix import (
     centred_log_probs,
     extended_logit_matrix,
+    logit_matrix_from_log_probs,
     nonsense_futures,
     numerical_rank,
     principal_angle_cosines,
@@ -149,3 +150,20 @@ def test_nonsense_futures_are_uniform_over_the_vocabulary():
     assert futures.shape == (2000, 5) and futures.min() >= 0 and futures.max() < 4
     freq = torch.bincount(futures.flatten(), minlength=4) / futures.numel()
     assert (freq - 0.25).abs().max() < 0.02  # 10,000 draws: sd of each frequency is 0.004
+
+
+def test_a_matrix_from_a_models_own_table_of_log_probs_is_the_one_extended_logit_matrix_builds():
+    lang = HiddenMarkovLanguage(V=6, hidden_states=3, seed=0)
+    g = torch.Generator().manual_seed(0)
+    H, F = lang.sample(5, 3, g), lang.sample(4, 2, g)
+    pairs = torch.cat([H.repeat_interleave(4, dim=0), F.repeat(5, 1)], dim=1)
+    table = lang.next_token_log_probs(pairs).reshape(5, 4, -1)  # (|H|, |F|, V)
+    for kwargs in ({}, {"top_k": 3}):
+        expected = extended_logit_matrix(lang.next_token_log_probs, H, F, **kwargs)
+        got = logit_matrix_from_log_probs(table, **kwargs)
+        assert torch.equal(got.values, expected.values) and torch.equal(got.tokens, expected.tokens)
+    tokens = expected.tokens.flip(1)
+    assert torch.equal(logit_matrix_from_log_probs(table, tokens=tokens).values,
+                       extended_logit_matrix(lang.next_token_log_probs, H, F, tokens=tokens).values)
+    with pytest.raises(ValueError, match="^log_probs must be an \\(\\|H\\|, \\|F\\|, V\\) tensor"):
+        logit_matrix_from_log_probs(table[0])
