@@ -315,7 +315,7 @@ def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, m
     (suite.path / "figs/claims_figures").write_text("a file where the figures go")
     _rows_at(suite.path / "rows", [{k: v for k, v in _row().items() if k != "id"}])
     _rows_at(suite.path / "source", [{**_row(), "source": "f.txt"}])
-    result = suite.runpytest_subprocess("-n", "0", "--claims-report", path)
+    result = suite.runpytest_inprocess("-n", "0", "--claims-report", path)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
 
@@ -396,13 +396,18 @@ from toy_claims.harness.claims import claim, Source, OBSERVATION
 @claim(scope="source", id="r.{name}", source=Source("f.txt", "S", "q"), statement="s", setup={{}}, criterion=None,
        expected=OBSERVATION)
 def test_one(ctx):
+    import pathlib
+    pathlib.Path("measured-{name}").write_text("")
     return {{"y": 1.0}}
 '''})
     with store.locked(pytester.path / "CLAIMS.md"):  # both runs end while a third writer holds the report
         runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", f"test_{name}.py"],
                                  cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 for name in ("a", "b")]
-        time.sleep(8)
+        deadline = time.time() + 60
+        while not all((pytester.path / f"measured-{name}").exists() for name in "ab") and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # both sessions reach their end and wait for the lock
     outs = [run.communicate(timeout=60)[0] for run in runs]
     assert all("waiting for" in out and "another run is writing this report" in out for out in outs), outs
     assert sorted(c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]) == ["r.a", "r.b"]
