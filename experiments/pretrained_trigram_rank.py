@@ -14,7 +14,8 @@ drawn words.
 **Logit matrix.** Columns: the ``columns`` words of largest unigram probability (one full distribution, the model's
 42 ms a row being too slow for every history); entry (h, w) = ln P(w | h) minus its mean over these columns (the
 trigram's ``log_prob``, exact up to the model's stored rounding). **Estimator**: the numerical rank (singular values
-above 1e-9 σ_1, ``lab.logit_matrix.numerical_rank``), the gap σ_{m+1}/σ_1 just past m = ``states``, and the power-law
+above 1e-9 σ_1, ``lab.logit_matrix.numerical_rank``), the gap σ_{m+1}/σ_1 just past m = ``states`` (above the tolerance exactly when the
+rank exceeds m), the number of distinct rows, and the power-law
 exponent over pretrained-logit-rank's window i = 2..|H|/4. A planted matrix with ``states`` distinct Gaussian rows
 (stream ``random``), each repeated ``per_state`` times, is what the estimator returns on a rank the construction fixes.
 """
@@ -74,7 +75,7 @@ CONFIGS = {
 
 @dataclass(frozen=True)
 class TrigramRankResult:
-    # per draw: matrix ("shared states", "distinct states", "planted") -> {"rank", "gap", "alpha"}
+    # per draw: matrix ("shared states", "distinct states", "planted") -> {"rank", "gap", "alpha", "distinct rows"}
     measures: tuple[dict[str, dict[str, float]], ...]
 
     def per_seed(self, matrix: str, key: str) -> list[float]:
@@ -95,7 +96,8 @@ def _measure(matrix: torch.Tensor, m: int) -> dict[str, float]:
     lo, hi = fit_window(matrix.shape[0])
     i = np.arange(lo, hi + 1)
     alpha = -power_law_fit(i, np.maximum(sv[lo - 1: hi], 1e-300)).exponent
-    return {"rank": float(numerical_rank(matrix, RANK_RTOL)), "gap": float(sv[m] / sv[0]), "alpha": float(alpha)}
+    return {"rank": float(numerical_rank(matrix, RANK_RTOL)), "gap": float(sv[m] / sv[0]), "alpha": float(alpha),
+            "distinct rows": float(len(torch.unique(matrix, dim=0)))}
 
 
 @cache
