@@ -28,8 +28,8 @@ import torch
 
 from toy_claims.experiments import (
     bigram_critical, bigram_language, bigram_logit_scale, bigram_scaling, bigram_sweep, isan_rank, logit_rank, plateau,
-    pretrained_logit_rank, pretrained_rank, rank_collapse, rank_collapse_analytic, unigram_collapse, unigram_d1,
-    unigram_decay, unigram_language, unigram_scaling,
+    pretrained_lingen, pretrained_logit_rank, pretrained_rank, pretrained_trigram_rank, rank_collapse,
+    rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling,
 )
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
@@ -1115,6 +1115,18 @@ ROWS = [
      r"^history_len \+ future_len must be <= 39"),
     ("pretrained_logit_rank config judged rank not on the curve",
      lambda: pretrained_logit_rank.PretrainedLogitRankConfig(judged_rank=3), ValueError, r"^judged_rank must be one of kl_ranks"),
+    ("pretrained_lingen config continuation past the window",
+     lambda: pretrained_lingen.PretrainedLingenConfig(history_len=30, future_len=9), ValueError,
+     r"^history_len \+ future_len must be <= 38"),
+    ("pretrained_lingen config judged truncation not measured",
+     lambda: pretrained_lingen.PretrainedLingenConfig(judged_truncation=5), ValueError,
+     r"^judged_truncation must be one of"),
+    ("pretrained_lingen config one target (no wrong-target control)",
+     lambda: pretrained_lingen.PretrainedLingenConfig(targets=1), ValueError, r"^targets must be >= 2"),
+    ("pretrained_trigram_rank config one history per state",
+     lambda: pretrained_trigram_rank.TrigramRankConfig(per_state=1), ValueError, r"^per_state must be >= 2"),
+    ("pretrained_trigram_rank config as many states as columns",
+     lambda: pretrained_trigram_rank.TrigramRankConfig(columns=16), ValueError, r"^states must be fewer than"),
     ("pretrained_rank config no seeds", lambda: pretrained_rank.PretrainedRankConfig(n_seeds=0), ValueError,
      r"^n_seeds must be an integer >= 1"),
     ("rank_collapse_analytic AnalyticConfig k of all 128 values (no tail)", lambda: rank_collapse_analytic.AnalyticConfig(ks=(128,)),
@@ -1192,7 +1204,8 @@ def test_every_public_entry_point_in_scope_has_a_row():
                         and getattr(getattr(module, name), "__module__", "") == module.__name__]
         missing += [f"{module_name}.{name}" for name in defined_here if name not in _NOT_ENTRY_POINTS | called]
     for module in (bigram_sweep, bigram_critical, bigram_scaling, bigram_logit_scale, bigram_language, isan_rank, logit_rank,
-                   plateau, pretrained_logit_rank, pretrained_rank, rank_collapse, rank_collapse_analytic,
+                   plateau, pretrained_lingen, pretrained_logit_rank, pretrained_rank, pretrained_trigram_rank,
+                   rank_collapse, rank_collapse_analytic,
                    unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling):  # the experiments' configs
         configs = [name for name, obj in vars(module).items() if inspect.isclass(obj) and dataclasses.is_dataclass(obj)
                    and obj.__module__ == module.__name__
