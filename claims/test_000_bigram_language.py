@@ -6,24 +6,12 @@ without the optional ``symspellpy`` package these observations are ``skipped``.
 
 from __future__ import annotations
 
-import pytest
-
 from toy_claims.experiments.bigram_language import LANGUAGE, energy_captured, figure_spectrum
 from toy_claims.harness.claims import EXTENSION, OBSERVATION, Source, claim
 from toy_claims.harness.notes import table
-from toy_claims.lab.experiment import Experiment
 
 FILE = "000_cfd314f0efaca259.txt"
 SOURCE = Source(FILE, "Motivation", "Does this suggest that language itself possesses some kind of low-rank structure?")
-
-
-def _run_or_skip(config, seeds, device):
-    """The experiment's run, or a skipped claim without the optional package it reads (an experiment has no pytest)."""
-    pytest.importorskip("symspellpy")
-    return LANGUAGE.run(config, seeds, device)
-
-
-READS = Experiment(LANGUAGE.name, LANGUAGE.configs, LANGUAGE.streams, _run_or_skip, LANGUAGE.setup)  # LANGUAGE, or skip
 
 
 @claim(
@@ -36,7 +24,7 @@ READS = Experiment(LANGUAGE.name, LANGUAGE.configs, LANGUAGE.streams, _run_or_sk
                        "captured": "Σ_{i ≤ R} σ_i² / Σ σ_i² (squared Frobenius norm of the best rank-R approximation)"},
     criterion=None,
     expected=OBSERVATION,
-    reads=READS,
+    reads=LANGUAGE,
     scope=EXTENSION,
 )
 def test_language_singular_values(ctx, cfg, result):
@@ -73,7 +61,7 @@ def test_language_singular_values(ctx, cfg, result):
                               "relative to L0 = Σ_x π_x H(P[x])"},
     criterion=None,
     expected=OBSERVATION,
-    reads=READS,
+    reads=LANGUAGE,
     scope=EXTENSION,
 )
 def test_language_rank_r_loss_gap(ctx, cfg, result):

@@ -135,7 +135,7 @@ def setup(config: LanguageConfig) -> dict:
     return {k: v.format(V=config.V, main=main, check=check) for k, v in _SETUP.items()}
 
 
-LANGUAGE = Experiment("bigram-language", CONFIGS, STREAMS, run, setup)  # what the language claims read
+LANGUAGE = Experiment("bigram-language", CONFIGS, STREAMS, run, setup, optional=("symspellpy",))  # what the language claims read
 
 
 def figure_spectrum(result: LanguageResult, config: LanguageConfig):

@@ -151,4 +151,4 @@ def figure_rank_frequency(result: LanguageResult, config: LanguageConfig):
     return fig
 
 
-LANGUAGE = Experiment("unigram-language", CONFIGS, STREAMS, run, setup)  # what the language claims read
+LANGUAGE = Experiment("unigram-language", CONFIGS, STREAMS, run, setup, optional=("symspellpy",))  # what the language claims read
