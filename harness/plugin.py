@@ -186,8 +186,7 @@ class ClaimsSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: dict[str, dict] = {}
-        self.heads: dict[str, dict] = {}  # nodeid -> claim definition, to name a claim whose worker died
-        self.collected: dict[str, dict] = {}  # nodeid -> claim definition, of every claim a worker collected
+        self.heads: dict[str, dict] = {}  # nodeid -> claim definition: to name a claim that failed, died or never ran
         self.crashed_workers = 0
         self.unwritten: list[str] = []  # what the session end could not write, for the summary
         self.recovered: list[str] = []  # what the start repaired of a killed run's report
@@ -204,7 +203,7 @@ class ClaimsSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
-        self.collected.update(props.get("claims_collected", {}))
+        self.heads.update(props.get("claims_collected", {}))  # a worker's first report: every claim it collected
         if "claim_head" in props:  # every phase's report of a claim check carries it
             self.heads[report.nodeid] = props["claim_head"]
         if "claim" in props:
@@ -213,7 +212,7 @@ class ClaimsSession:
                 self.records[row_key(record)] = record
                 self.tests[row_key(record)] = report.nodeid.split("[")[0]
             self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (record["verdict"], record.get("estimate"))
-        elif report.failed and (head := self.heads.get(report.nodeid) or self.collected.get(report.nodeid)):
+        elif report.failed and (head := self.heads.get(report.nodeid)):
             # a setup error, or an xdist worker that died (its last reports may die with it: then another worker's
             # list of the claims it collected names the claim)
             opt = self.config.getoption
@@ -237,7 +236,7 @@ class ClaimsSession:
         why = (f"not measured: pytest-xdist stopped after {self.crashed_workers} crashed workers "
                f"(--max-worker-restart {limit}) before this claim ran")
         records = [_not_measured(head, why, opt("--claims-seed"), opt("--claims-device"), opt("--claims-scale"))
-                   for head in self.collected.values()]
+                   for head in self.heads.values()]
         return [r for r in records if row_key(r) not in self.records]
 
     def _still_defined(self, row: dict) -> bool:

@@ -90,7 +90,7 @@ def pair_problems(md_path: Path) -> list[str]:
         return [f"{exc.filename}: cannot be read ({type(exc).__name__})"]
     found = _DIGEST.match(first)
     if found is None or found.group("json") != _sha(json_bytes):
-        return [f"{md_path.name} was not rendered from the {json_path.name} beside it (a write torn by a kill)"]
+        return [_torn(md_path)]
     doc = json.loads(json_bytes)
     paths = _figure_paths(doc)
     if found.group("figures") != _figures_digest(md_path.parent, dict.fromkeys(paths)):
@@ -125,7 +125,7 @@ def recover(md_path: Path) -> list[str]:
             if temps:
                 said.append(f"removed {len(temps)} temp file(s) of a killed write")
             problems = pair_problems(md_path)
-            if problems and problems[0].startswith(f"{md_path.name} was not rendered"):
+            if problems[:1] == [_torn(md_path)]:
                 doc = load_report(md_path.with_suffix(".json"))
                 write_report(md_path, doc, {})
                 said.append(f"{problems[0]}: rendered {md_path.name} again from it")
@@ -134,6 +134,10 @@ def recover(md_path: Path) -> list[str]:
     except ReportError:
         said.append(f"{lock_path(md_path)} is held by another run: not checked")
     return said
+
+
+def _torn(md_path: Path) -> str:
+    return f"{md_path.name} was not rendered from the {md_path.with_suffix('.json').name} beside it (a write torn by a kill)"
 
 
 _DIGEST = re.compile(r"^<!-- rendered from CLAIMS\.json sha256:(?P<json>[0-9a-f]{64})"

@@ -102,9 +102,7 @@ def extended_logit_matrix(log_prob_fn: LogProbFn, histories: Tensor, futures: Te
 
 def _extended(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, top_k: int | None, tokens: Tensor | None,
               batch_size: int, h_name: str) -> LogitMatrix:
-    require(top_k is None or tokens is None, "top_k", "None when tokens are given", top_k)
-    if tokens is not None:
-        require_token_ids(tokens, "tokens", None, dims=2, shape="(|F|, k) tensor")
+    _check_column_choice(top_k, tokens)
     return _columns(_centred(log_prob_fn, histories, futures, batch_size, h_name), top_k, tokens)
 
 
@@ -115,11 +113,16 @@ def logit_matrix_from_log_probs(log_probs: Tensor, top_k: int | None = None, tok
     require_type(log_probs, "log_probs", torch.Tensor, "an (|H|, |F|, V) tensor")
     require(log_probs.dim() == 3 and min(log_probs.shape) >= 1, "log_probs", "an (|H|, |F|, V) tensor",
             tuple(log_probs.shape))
+    _check_column_choice(top_k, tokens)
+    log_probs = log_probs.double()
+    return _columns(log_probs - log_probs.mean(dim=2, keepdim=True), top_k, tokens)
+
+
+def _check_column_choice(top_k: int | None, tokens: Tensor | None) -> None:
+    """Columns chosen by ``top_k`` or given as ``tokens``, never both."""
     require(top_k is None or tokens is None, "top_k", "None when tokens are given", top_k)
     if tokens is not None:
         require_token_ids(tokens, "tokens", None, dims=2, shape="(|F|, k) tensor")
-    log_probs = log_probs.double()
-    return _columns(log_probs - log_probs.mean(dim=2, keepdim=True), top_k, tokens)
 
 
 def _columns(centred: Tensor, top_k: int | None, tokens: Tensor | None) -> LogitMatrix:
