@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from claims._logit_rank import FILE
 from toy_claims.experiments.pretrained_lingen import CONFIGS, PRETRAINED_LINGEN, figure_lingen
 from toy_claims.harness.claims import PRETRAINED, REFUTED, REPRODUCED, AtMost, Negative, Positive, Source, claim
 from toy_claims.harness.notes import mean_sd, table
 
-FILE = "002_74f484c1e4bc42b8.txt"
 CI = CONFIGS["ci"]
 LINGEN_WHY = ("the source's words: Lingen achieves lower KL than the baseline, i.e. a KL ratio below 1 (as for the toy "
               "analog's Lingen claims); judged at the whole basis, which here does not span the target rows (the "

@@ -9,13 +9,13 @@ untrained control is the same network at Keras' init. Without textgenrnn or h5py
 
 from __future__ import annotations
 
+from claims._logit_rank import FILE
 from toy_claims.experiments.pretrained_logit_rank import PLANTED_ALPHA, PRETRAINED_LOGIT_RANK, figure_spectra
 from toy_claims.harness.claims import (
     INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Quoted, Source, claim,
 )
 from toy_claims.harness.notes import mean_sd, table
 
-FILE = "002_74f484c1e4bc42b8.txt"
 POWER_LAW_R2 = 0.95
 R2_WHY = ("the source gives no goodness of fit; as for the toy analog (logit-rank.power-law-decay), a log-log line over "
           "the pre-fixed rank window is a power law when it explains ≥ 95% of the variance of log σ_i")

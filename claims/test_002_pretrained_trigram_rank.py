@@ -9,11 +9,11 @@ is ``skipped``.
 
 from __future__ import annotations
 
+from claims._logit_rank import FILE
 from toy_claims.experiments.pretrained_trigram_rank import CONFIGS, PRETRAINED_TRIGRAM_RANK, RANK_RTOL
 from toy_claims.harness.claims import PRETRAINED, REPRODUCED, AtMost, Negative, Positive, Source, claim
 from toy_claims.harness.notes import mean_sd, table
 
-FILE = "002_74f484c1e4bc42b8.txt"
 CI = CONFIGS["ci"]
 
 
