@@ -2,7 +2,7 @@
 
 One optimizer per kind in use, one parameter group per setting (weight decay
 always explicit, on E only); the update order is the shared skeleton's
-(``lab.loop.run_steps``).
+(``lab.loop.run_steps``). A non-finite embedding at a checkpoint raises ``lab.loop.Diverged``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.loop import check_finite, check_steps, run_steps
 from toy_claims.lab.optim import OptimizerSpec, build_optimizer
 from toy_claims.lab.training import resolve_device
 from toy_claims.models.cbow import CBOWStack
@@ -89,6 +89,7 @@ def train_cbow(
 
     def record(step: int) -> None:
         snapshots.append(model.embeddings().detach().cpu().clone())
+        check_finite(snapshots[-1].abs().amax(dim=(1, 2)).numpy(), step, "the embedding table")
 
     run_steps(total, _optimizers(model), loss_at, observe=record, observe_at=at)
     return CBOWLog(steps=at, snapshots=snapshots, epoch_loss=losses.cpu().numpy(), steps_per_epoch=per_epoch)

@@ -3,6 +3,12 @@
 An engine supplies the loss of step ``t`` (one value per member: members are
 independent, so the summed loss trains each exactly as if it were alone) and what
 to record at the observation steps; the skeleton owns the order of operations.
+
+One divergence policy for every engine: a run whose measurement becomes non-finite
+is an error of the run, never data. Each engine passes what it measures at an
+observation step to ``check_finite``, which raises ``Diverged`` naming the step and
+the members; the claims that read the run get an ``error`` row with that message
+(an experiment never turns a divergence into NaN or into a verdict).
 """
 
 from __future__ import annotations
@@ -15,7 +21,21 @@ import torch
 from toy_claims.lab.optim import LRSchedule
 from toy_claims.models.validation import require, require_int, require_type
 
-__all__ = ["check_steps", "run_steps"]
+__all__ = ["Diverged", "check_finite", "check_steps", "run_steps"]
+
+
+class Diverged(FloatingPointError):
+    """A training run whose measurement became non-finite (NaN or inf): the run is an error, not a result."""
+
+
+def check_finite(values, step: int, what: str) -> None:
+    """Raise ``Diverged`` when any of ``values`` (one per member, or a scalar) measured at ``step`` is not finite;
+    the message names ``what`` was measured, the step and the members that diverged."""
+    require_type(what, "what", str, "a description of the measurement (a str)")
+    step = require_int(step, "step", lo=0)
+    bad = np.flatnonzero(~np.isfinite(np.atleast_1d(np.asarray(values, dtype=np.float64))))
+    if bad.size:
+        raise Diverged(f"training diverged: {what} is not finite at step {step} for member(s) {bad.tolist()}")
 
 
 def check_steps(steps_list, name: str, total: int | None, *, allow_empty: bool = False) -> list[int]:

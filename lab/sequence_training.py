@@ -13,6 +13,8 @@ over prefixes a Monte Carlo mean over a fixed set of sequences drawn from the
 language. It is the model's cross-entropy minus the language's entropy rate on
 those prefixes, with the sampling noise of log Pr[z_t] removed.
 
+A non-finite KL raises ``lab.loop.Diverged`` (one divergence policy for every engine).
+
 Checkpoints (frozen CPU copies of the model) are kept at requested steps, so a
 claim can compare init, early and final models of one run.
 """
@@ -28,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.loop import check_finite, check_steps, run_steps
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
 from toy_claims.lab.training import log_spaced_steps, resolve_device
 from toy_claims.models.validation import require, require_int, require_seed, require_token_ids, require_type
@@ -176,6 +178,7 @@ def train_sequence_model(
         if step in eval_at:
             log.steps.append(step)
             log.kl.append(per_token_kl(model, language, eval_sequences))
+            check_finite(log.kl[-1], step, "the per-token KL")
             _log.info("step %d/%d: per-token KL to the language %.4g nats", step, steps, log.kl[-1])
         if step in keep:
             log.checkpoints[step] = _frozen_copy(model)

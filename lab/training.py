@@ -8,7 +8,7 @@ Two regimes, because some effects exist only with minibatch noise:
 * ``batch_size=B``: fresh pairs (x, y) drawn from the dataset every step, as
   source 001 trains ("All data are drawn online").
 
-Evaluation is always exact (``dataset.loss_gap``, float64). Each member gets its
+Evaluation is always exact (``dataset.loss_gap``, float64); a non-finite gap raises ``lab.loop.Diverged``. Each member gets its
 own optimizer parameter group (learning rate, weight decay) and, in the
 minibatch regime, its own data stream seeded by ``data_seeds[k]``; members with
 the same data seed see the same batches, exactly as each would alone.
@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.loop import check_finite, check_steps, run_steps
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
 from toy_claims.models.validation import require, require_choice, require_int, require_seed, require_type
 from toy_claims.models.datasets import TokenPairDataset
@@ -46,11 +46,6 @@ class TrainLog:
     @property
     def final_gap(self) -> np.ndarray:
         return self.gaps[-1]
-
-    @property
-    def diverged(self) -> np.ndarray:
-        """Members whose loss became non-finite at some evaluation step."""
-        return ~np.isfinite(self.gaps).all(axis=0)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -136,6 +131,7 @@ def train(
     def evaluate(step: int) -> None:
         with torch.no_grad():
             gaps.append(dataset.loss_gap(model.logit_table()).cpu().numpy())
+            check_finite(gaps[-1], step, "the exact loss gap")
             _log.info("step %d/%d: %d members, median exact gap %.4g", step, steps, K, float(np.median(gaps[-1])))
             found = on_eval(model) if on_eval else {}
             require_type(found, "on_eval's result", dict, "a dict name -> value")

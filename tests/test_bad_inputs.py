@@ -52,7 +52,7 @@ from toy_claims.lab.logit_matrix import (
     sample_sequences,
     singular_values,
 )
-from toy_claims.lab.loop import check_steps, run_steps
+from toy_claims.lab.loop import check_finite, check_steps, run_steps
 from toy_claims.lab.metrics import (
     effective_rank,
     effective_rank_from_singular_values,
@@ -595,6 +595,8 @@ ROWS = [
      r"^foreach must be a bool or None"),
     ("run_steps schedule longer than the run", lambda: _run_steps(schedule=LRSchedule(decay_steps=2)), ValueError,
      r"^decay_steps must be <= the run's 1 steps"),
+    ("check_finite what not text", lambda: check_finite([1.0], 3, None), TypeError, r"^what must be a description"),
+    ("check_finite step negative", lambda: check_finite([1.0], -1, "gap"), ValueError, r"^step must be an integer >= 0"),
     ("check_steps name not text", lambda: check_steps([1], 3, 5), TypeError, r"^name must be the parameter's name"),
     ("check_steps total negative", lambda: check_steps([1], "s", -1), ValueError, r"^total must be an integer >= 0"),
     ("check_steps nested list", lambda: check_steps([[1]], "s", 5), ValueError, r"^s must be an integer in \[0, 5\]"),
@@ -1178,8 +1180,8 @@ _SCOPE = ["models.datasets", "models.embedding", "models.cbow", "models.hmm", "m
           "lab.sequence_training", "lab.cbow_training", "lab.logit_matrix", "lab.lingen", "lab.metrics", "lab.seeds",
           "harness.verdicts", "harness.claims", "harness.drift", "harness.context"]
 _NOT_ENTRY_POINTS = {"TokenPairDataset", "ReducibleChainError", "TrainLog", "SequenceLanguage", "SequenceTrainLog",
-                     "CBOWLog", "LogitMatrix", "PowerLawFit",
-                     "textgenrnn_vocab", "textgenrnn_weights", "TrigramLM"}  # they take no input (load_trigram has rows)
+                     "CBOWLog", "LogitMatrix", "PowerLawFit", "Diverged",
+                     "textgenrnn_vocab", "textgenrnn_weights", "TrigramLM"}  # they take no input or are exceptions (load_trigram has rows)
 
 
 def _names_called(code: types.CodeType) -> set[str]:
