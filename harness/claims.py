@@ -9,6 +9,7 @@ re-exports the criteria, verdicts and ``Source``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import string
 import sys
@@ -23,6 +24,8 @@ from toy_claims.harness import drift
 from toy_claims.harness.context import SCALES, ClaimContext
 from toy_claims.harness.environment import environment
 from toy_claims.harness.notes import render_measured
+from toy_claims.harness.readings import READING_DEPENDENT, Reading, agreement, judge_readings
+from toy_claims.harness.spec_curve import specification_caption, specification_curve
 from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
     ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
@@ -35,7 +38,8 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY",
-    "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "ClaimContext",
+    "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "Reading",
+    "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
 
@@ -58,6 +62,8 @@ def claim(
     evidence: str = EMPIRICAL,
     controls: tuple[Control, ...] | list[Control] = (),
     reads: Experiment | None = None,
+    readings: tuple[Reading, ...] | list[Reading] = (),
+    single_reading: str = "",
 ):
     """Register a claim and turn its measuring function into its pytest check.
 
@@ -78,6 +84,11 @@ def claim(
     ``EMPIRICAL`` or ``IDENTITY`` (an algebraic identity or exact computation: no control needed, tallied apart);
     ``controls`` (``Positive``/``Negative`` on measured keys) calibrate the criterion in the same run: a control on
     the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
+    ``readings`` are the other defensible readings of the sentence or of a setup choice the source leaves open
+    (``Reading(name, why, criterion, expected)``, ``harness.readings``): each is judged in the same run on the same
+    measurement and its pin checked like the claim's; readings that disagree make the claim reading-dependent (the
+    report shows their specification curve). ``single_reading`` says instead, in one line, why the sentence admits
+    only the criterion's reading.
     ``reason`` is a template over the measured quantities (``harness.notes.render_measured``:
     ``"R² at step 0 is {r2_init}"``), so the numbers it quotes are this run's; literal braces are doubled.
 
@@ -128,12 +139,17 @@ def claim(
     require(all(isinstance(k, Control) for k in controls), "controls", "Positive(...) or Negative(...) controls", controls)
     require(not controls or criterion is not None, "controls", "empty for an observation (no criterion to calibrate)", controls)
     require(not controls or evidence == EMPIRICAL, "controls", "empty for an identity (it needs none)", controls)
+    _check_readings(readings, single_reading, criterion)
+    require(reads is not None or all(r.config is None for r in readings), "readings",
+            "readings without a config for a claim that reads no experiment (only an experiment can run another config)",
+            [r.name for r in readings if r.config is not None])
 
     def decorate(measure: Callable[..., dict[str, Any]]):
         require(callable(measure), "the decorated function", "a callable ClaimContext -> measured dict", measure)
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason,
                   measure if reads is None else _reading(reads, measure), expected_at, scope, evidence, controls,
-                  setup_at=None if reads is None else setup_at)
+                  setup_at=None if reads is None else setup_at, readings=tuple(readings), single_reading=single_reading,
+                  remeasure=None if reads is None else _remeasure(reads, measure))
         register(c)
 
         def test(claims_context: ClaimContext, claims_baseline, record_property, claim_group: str | None) -> None:
@@ -147,6 +163,9 @@ def claim(
             assert record["verdict"] == record["expected"], (
                 f"claim {c.id} measured {record['verdict']!r}, pinned {record['expected']!r}: {record['headline']}"
             )
+            moved = [f"{r['name']!r} measured {r['verdict']!r}, pinned {r['expected']!r}"
+                     for r in record["readings"][1:] if r["verdict"] != r["expected"]]
+            assert not moved, f"claim {c.id}: reading " + "; ".join(moved)
             if record["drift"]["status"] == "drifted" and not claims_baseline.update:
                 pytest.fail(f"claim {c.id} drifted from its accepted measurements (a value changes when it "
                             f"{record['drift']['rule']}): {drift.describe(record['drift'])}. Accept with "
@@ -159,6 +178,18 @@ def claim(
         return pytest.mark.parametrize("claim_group", [group], ids=[f"{id}{GROUP_SEPARATOR}{group}" if group else id])(test)
 
     return decorate
+
+
+def _check_readings(readings, single_reading: str, criterion: Criterion | None) -> None:
+    """Readings are ``Reading``s of distinct names beside a criterion; ``single_reading`` is text, not beside them."""
+    require_type(readings, "readings", (tuple, list), "a tuple of Reading(...)")
+    require(all(isinstance(r, Reading) for r in readings), "readings", "a tuple of Reading(...) declarations", readings)
+    names = [r.name for r in readings]
+    require(len(set(names)) == len(names), "readings", "readings of distinct names", names)
+    require(not readings or criterion is not None, "readings", "empty for an observation (no criterion to read)",
+            names)
+    require_type(single_reading, "single_reading", str, "a str (why the sentence admits only one reading)")
+    require(not (readings and single_reading), "single_reading", "empty when readings are declared", single_reading)
 
 
 def _bound_setup(experiment: Experiment, extra: dict[str, Any] | Callable[[Any], dict[str, Any]]):
@@ -189,6 +220,39 @@ def _reading(experiment: Experiment, extract: Callable[..., dict[str, Any]]) -> 
         return extract(ctx, experiment.config(ctx.scale), result)
 
     return measure
+
+
+def _remeasure(experiment: Experiment, extract: Callable[..., dict[str, Any]]):
+    """A claim's measurement on another config of its experiment: ``remeasure(ctx, config_of)`` runs (once) the
+    config ``config_of(the scale's config)`` at the run's seed offset and device and extracts from it."""
+
+    def remeasure(ctx: ClaimContext, config_of: Callable[[Any], Any]) -> dict[str, Any]:
+        config = config_of(experiment.config(ctx.scale))
+        return extract(ctx, config, experiment.result_at(config, ctx.seed_offset, ctx.device))
+
+    return remeasure
+
+
+def _on_their_runs(c: Claim, ctx: ClaimContext, measured: dict[str, Any]) -> tuple[Reading, ...]:
+    """The claim's readings, each judged where it is measured: a reading that sets another config is measured on that
+    run, its quantities added to ``measured`` as ``"<quantity> [<reading>]"`` and its criterion and controls renamed
+    to them (nothing measured is lost, and drift and kernel noise gate them like the rest)."""
+    out = []
+    for r in c.readings:
+        if r.config is None:
+            out.append(r)
+            continue
+        other = _checked_measurement(to_builtin(c.remeasure(ctx, r.config)))
+        controls = c.controls if r.controls is None else r.controls
+        named = [r.criterion.quantity, *(k.quantity for k in controls)]
+        for q in named:
+            if q not in other:
+                raise KeyError(f"reading {r.name!r}: quantity {q!r} not measured on its run; measured: {sorted(other)}")
+            measured[f"{q} [{r.name}]"] = other[q]
+        out.append(dataclasses.replace(
+            r, criterion=dataclasses.replace(r.criterion, quantity=f"{r.criterion.quantity} [{r.name}]"),
+            controls=tuple(dataclasses.replace(k, quantity=f"{k.quantity} [{r.name}]") for k in controls)))
+    return tuple(out)
 
 
 def _check_template(reason: str) -> None:
@@ -250,7 +314,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     require_type(ctx, "ctx", ClaimContext, "a ClaimContext")
     start = time.perf_counter()
     measured: dict[str, Any] = {}
-    error, reason, controls, estimate = None, c.reason, [], None
+    error, reason, controls, estimate, readings = None, c.reason, [], None, []
     try:
         measured = _checked_measurement(to_builtin(c.measure(ctx)))
         verdict = judge(c.criterion, measured)
@@ -259,6 +323,11 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
             controls = calibrate(c.criterion, c.controls, measured)
             if verdict != ERROR and not all(k["calibrated"] for k in controls):
                 verdict = UNCALIBRATED
+        if c.readings:
+            readings = judge_readings(c.criterion, c.pinned(ctx.scale), c.controls, _on_their_runs(c, ctx, measured),
+                                      measured)
+            if agreement([r["verdict"] for r in readings]) == READING_DEPENDENT:
+                ctx.figure(specification_curve(readings), "readings", specification_caption(c.id))
         reason = render_measured(c.reason, measured)
         if verdict == ERROR:
             error = f"non-finite value of {c.criterion.quantity!r}: {measured[c.criterion.quantity]!r}"
@@ -273,6 +342,7 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
         "reason": reason,
         "controls": controls,
         "verdict": verdict,
+        "readings": readings,
         "measured": measured,
         "estimate": estimate,
         "headline": error.strip().splitlines()[-1] if error else _headline(c, measured, estimate),

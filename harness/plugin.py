@@ -192,7 +192,8 @@ class ClaimsSession:
         self.recovered: list[str] = []  # what the start repaired of a killed run's report
         self.doc: dict | None = None
         self.registered: dict[str, set[str]] = {}  # module -> claim ids it defines, from every process that collected it
-        self.sweep: dict[str, dict[int, tuple[str, dict | None]]] = {}  # row key -> seed offset -> (verdict, estimate)
+        self.sweep: dict[str, dict[int, tuple[str, dict | None, dict]]] = {}  # row key -> seed offset -> (verdict,
+        # estimate, reading name -> verdict)
         self.tests: dict[str, str] = {}  # row key -> its test function's node id (what a child run selects)
         self.evidence: list[str] = []  # what --claims-update measured besides the run, for the summary
         self.started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
@@ -211,7 +212,8 @@ class ClaimsSession:
             if record["seed_offset"] == self.config.getoption("--claims-seed"):
                 self.records[row_key(record)] = record
                 self.tests[row_key(record)] = report.nodeid.split("[")[0]
-            self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (record["verdict"], record.get("estimate"))
+            self.sweep.setdefault(row_key(record), {})[record["seed_offset"]] = (
+                record["verdict"], record.get("estimate"), {r["name"]: r["verdict"] for r in record["readings"][1:]})
         elif report.failed and (head := self.heads.get(report.nodeid)):
             # a setup error, or an xdist worker that died (its last reports may die with it: then another worker's
             # list of the claims it collected names the claim)
@@ -271,6 +273,9 @@ class ClaimsSession:
                 offsets = sorted(swept)
                 record["seed_sweep"] = {"offsets": offsets, "verdicts": [swept[k][0] for k in offsets],
                                         "intervals": [_interval(swept[k][1]) for k in offsets]}
+                if record["readings"]:  # each alternative reading's verdict at each offset
+                    record["seed_sweep"]["readings"] = {r["name"]: [swept[k][2].get(r["name"]) for k in offsets]
+                                                        for r in record["readings"][1:]}
         try:
             if self.config.getoption("--claims-update"):
                 self._measure_evidence(records, report.load_report(self.report_path.with_suffix(".json")))
@@ -348,6 +353,11 @@ class ClaimsSession:
                 if set(r["seed_sweep"]["verdicts"]) - {r["expected"], "skipped"}:
                     self.evidence.append(f"{row_key(r)}: the pin breaks at some seed offset "
                                          f"({', '.join(r['seed_sweep']['verdicts'])})")
+                for reading in r["readings"][1:]:
+                    verdicts = r["seed_sweep"].get("readings", {}).get(reading["name"], [])
+                    if set(verdicts) - {reading["expected"], "skipped"}:
+                        self.evidence.append(f"{row_key(r)}: the pin of reading {reading['name']!r} breaks at some "
+                                             f"seed offset ({', '.join(map(str, verdicts))})")
         self.evidence.append(f"seed sweep over {SWEEP} offsets: {len(records)} claim(s)")
 
     def _kernel_noise(self, records: list[dict], options: list[str], log) -> None:
@@ -397,7 +407,7 @@ class ClaimsSession:
         rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
         if self.config.getoption("--claims-seed-sweep") > 1:
-            flips = {k: v for k, v in self.sweep.items() if len({verdict for verdict, _ in v.values()}) > 1}
+            flips = {k: v for k, v in self.sweep.items() if len({verdict for verdict, *_ in v.values()}) > 1}
             terminalreporter.write_line(f"seed sweep: {len(flips)} of {len(self.sweep)} claims change verdict across "
                                         f"offsets {sorted({o for v in self.sweep.values() for o in v})}")
             for key, swept in sorted(flips.items()):

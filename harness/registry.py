@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from toy_claims.harness.readings import Reading
 from toy_claims.harness.verdicts import Control, Criterion
 
 __all__ = ["NAME", "Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
@@ -54,6 +55,10 @@ class Claim:
     controls: tuple[Control, ...] = ()  # settings judged by the same criterion in the same run
     setup_at: Callable[[str], dict[str, Any]] | None = field(default=None, compare=False, repr=False)  # the setup
     # table of a run at a scale, for a claim bound to an experiment (``setup`` is the ci scale's)
+    readings: tuple[Reading, ...] = ()  # other defensible readings, judged beside the criterion (harness.readings)
+    single_reading: str = ""  # or: why the sentence admits only the criterion's reading
+    # for a claim bound to an experiment: its measurement on another config, remeasure(ctx, config_of) (readings)
+    remeasure: Callable[..., dict[str, Any]] | None = field(default=None, compare=False, repr=False)
 
     def pinned(self, scale: str) -> str:
         """The expected verdict of a run at ``scale``."""
@@ -97,7 +102,8 @@ def register(c: Claim) -> None:
 
 def claim_head(c: Claim) -> dict[str, Any]:
     """The claim's definition as builtins: what every record of it starts with (and the module that defines it)."""
-    return {**{k: v for k, v in asdict(c).items() if k not in ("measure", "setup_at")}, "module": c.measure.__module__}
+    head = {k: v for k, v in asdict(c).items() if k not in ("measure", "setup_at", "readings", "remeasure")}
+    return {**head, "readings": [], "module": c.measure.__module__}  # a record's readings are judged ones
 
 
 def row_key(row: dict[str, Any]) -> str:

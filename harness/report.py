@@ -16,7 +16,12 @@ README:
                  "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
                  "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
-                 "seed_sweep"?: {"offsets": [int], "verdicts": [str], "intervals": [[low, high] | null]},  # --claims-seed-sweep
+                 "readings": [{"name", "why", "quantity", "criterion", "claimed", "expected", "verdict",   # the first
+                               "estimate": {"mean", "low", "high", "n", "log", "margin"} | null,       # is the
+                               "controls"}],                                          # claim's own criterion
+                 "single_reading": str,           # or why the sentence admits one reading only
+                 "seed_sweep"?: {"offsets": [int], "verdicts": [str], "intervals": [[low, high] | null],
+                                 "readings"?: {name: [str]}},  # --claims-seed-sweep
                  "kernel_noise"?: {name: number},  # largest move under other CPU kernels (--claims-update)
                  "drift"?: {"status": "drifted", "rule", "moved": [{"quantity", "from", "to", "tolerance", "excess", "why"}]},
                  "baseline"?}]}   # the accepted row, kept while a drift is not accepted (--claims-update)
@@ -46,12 +51,13 @@ import numpy as np
 from tabulate import tabulate
 
 from toy_claims.harness.drift import describe as describe_drift
+from toy_claims.harness.readings import READING_DEPENDENT, agreement
 from toy_claims.harness.registry import row_key
 from toy_claims.harness.verdicts import Criterion  # the one place that phrases criteria
 
 __all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
            "load_report", "is_unchanged", "load_run_log", "summary_rows",
-           "row_order", "figure_path", "row_problem", "render_problem", "shown"]
+           "row_order", "figure_path", "row_problem", "render_problem", "sentences", "shown"]
 
 SCHEMA = "toy-claims/report/v4"
 _OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
@@ -153,7 +159,7 @@ def _upgrade(doc: dict[str, Any]) -> dict[str, Any]:
     return {"schema": SCHEMA, "environment": env, "claims": rows}
 
 
-_MEASURED = ("verdict", "reason", "controls", "measured", "estimate", "headline", "notes", "figures", "error",
+_MEASURED = ("verdict", "reason", "controls", "readings", "measured", "estimate", "headline", "notes", "figures", "error",
              "environment", "seed_sweep", "kernel_noise")  # what a measurement determines; the rest is the definition
 
 
@@ -195,7 +201,8 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
             path = figure_path(key, fig["name"])
             figures[path] = base64.b64decode(fig["png_base64"])
             row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
-        if "seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]:
+        if ("seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]
+                and _sweep_covers(old["seed_sweep"], row)):
             row["seed_sweep"] = old["seed_sweep"]  # the sweep's evidence holds while this offset measures the same
         lost = row["verdict"] == "error" and old is not None and old["verdict"] not in ("error", "skipped")
         pending = "drift" in row or lost  # an error must not wipe out the accepted measurement
@@ -204,6 +211,11 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         rows[key] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=row_order)}
     return doc, figures
+
+
+def _sweep_covers(sweep: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether a seed sweep holds the verdicts of every alternative reading ``row`` declares (and no other)."""
+    return set(sweep.get("readings", {})) == {r["name"] for r in row.get("readings", [])[1:]}
 
 
 def _figures_named(key: str, row: dict[str, Any]) -> bool:
@@ -216,7 +228,12 @@ def is_unchanged(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
     """Whether ``record`` measured what its accepted row holds: no drift, the same verdict and control verdicts."""
     return ((record.get("drift") or {}).get("status") == "unchanged" and record["verdict"] == accepted.get("verdict")
             and [k.get("verdict") for k in record.get("controls", [])]
-            == [k.get("verdict") for k in accepted.get("controls", [])])
+            == [k.get("verdict") for k in accepted.get("controls", [])]
+            and _reading_verdicts(record) == _reading_verdicts(accepted))
+
+
+def _reading_verdicts(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(r["name"], r["verdict"], r["criterion"]) for r in row.get("readings", [])]
 
 
 _TRAILING = ("seed_sweep", "kernel_noise", "drift", "baseline")  # optional fields, always last and in this order
@@ -316,6 +333,9 @@ _OPTIONAL: dict[str, tuple[Any, str]] = {  # fields a row may lack, each checked
     "controls": (lambda v: isinstance(v, list) and all(isinstance(k, dict) and _is_text(k.get("quantity")) for k in v),
                  "a list of objects, each with a quantity"),
     "estimate": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+    "readings": (lambda v: isinstance(v, list) and all(isinstance(r, dict) and _is_text(r.get("name"))
+                                                       and _is_text(r.get("verdict")) for r in v),
+                 "a list of objects, each with a name and a verdict"),
     "seed_sweep": (lambda v: isinstance(v, dict), "an object"),
     "kernel_noise": (lambda v: isinstance(v, dict) and all(map(_is_number, v.values())), "an object of numbers"),
     "drift": (lambda v: isinstance(v, dict), "an object"),
@@ -409,7 +429,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "",
         "## Scoreboard",
         "",
-        "Verdicts per source and scope. Scope says what a verdict is about: "
+        "**Sentences.** Rows that quote one source sentence are readings of it, and so are the alternative readings a "
+        "row declares. A sentence is *robust* when every judged reading of it agrees, *reading-dependent* when "
+        "they differ (the sentence's verdict hinges on a choice the source leaves open); observations do not vote.",
+        "",
+        _sentence_scoreboard(claims),
+        "",
+        "**Rows** per source and scope. Scope says what a verdict is about: "
         + "; ".join(f"**{k}**, {v}" for k, v in _SCOPE_WORDS.items())
         + ". Identities (algebra or exact computation) are counted apart from empirical evidence.",
         "",
@@ -418,6 +444,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "## Headline findings",
         "",
         *_headlines(claims),
+        *_reading_dependent(claims),
         *_sweep_summary(claims),
         "",
         "## Summary",
@@ -433,6 +460,50 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for c in claims:
         out += ["", *_claim_section(c)]
     return "\n".join(out) + "\n"
+
+
+def sentences(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The source sentences the rows quote, in row order: {source, rows, votes: [(row key, reading, verdict)],
+    verdict}. A sentence's verdict is ``readings.agreement`` of every judged reading of every row quoting it."""
+    found: dict[tuple, dict[str, Any]] = {}
+    for c in claims:
+        if c["verdict"] == "skipped":
+            continue
+        s = found.setdefault(tuple(c["source"][k] for k in ("file", "section", "quote")),
+                             {"source": c["source"], "rows": [], "votes": []})
+        s["rows"].append(row_key(c))
+        readings = c.get("readings") or [{"name": "primary", "verdict": c["verdict"]}]
+        s["votes"] += [(row_key(c), r["name"], r["verdict"]) for r in readings if r["verdict"] != "observation"]
+    for s in found.values():
+        s["verdict"] = agreement([v for _, _, v in s["votes"]]) if s["votes"] else "observation"
+    return list(found.values())
+
+
+_SENTENCE_ORDER = ("reproduced", "refuted", READING_DEPENDENT, "inconclusive", "observation", "uncalibrated", "error")
+
+
+def _sentence_scoreboard(claims: list[dict[str, Any]]) -> str:
+    found = sentences(claims)
+    verdicts = [v for v in _SENTENCE_ORDER if any(s["verdict"] == v for s in found)]
+    names = {"reproduced": "robust reproduced", "refuted": "robust refuted"}
+    rows = [[f"`{source}`", *[sum(1 for s in found if s["source"]["file"][:3] == source and s["verdict"] == v) or ""
+                               for v in verdicts]] for source in sorted({s["source"]["file"][:3] for s in found})]
+    rows.append(["**all**", *[sum(1 for s in found if s["verdict"] == v) for v in verdicts]])
+    return tabulate(rows, headers=["source", *[names.get(v, v) for v in verdicts]], tablefmt="github")
+
+
+def _reading_dependent(claims: list[dict[str, Any]]) -> list[str]:
+    """Each reading-dependent sentence in one line: which readings go which way."""
+    lines = []
+    for s in sentences(claims):
+        if s["verdict"] == READING_DEPENDENT:
+            ways = {}
+            for key, name, verdict in s["votes"]:
+                ways.setdefault(verdict, []).append(f"`{key}`" + ("" if name == "primary" else f" ({name})"))
+            quote = s["source"]["quote"]
+            lines.append(f"- ◐ “{_cell(quote if len(quote) <= 90 else quote[:87] + '…')}” (`{s['source']['file'][:3]}` "
+                         f"§{_cell(s['source']['section'])}): " + "; ".join(f"{v}: {', '.join(w)}" for v, w in ways.items()))
+    return ["", "**Reading-dependent sentences**", "", *lines] if lines else []
 
 
 def _scoreboard(claims: list[dict[str, Any]]) -> str:
@@ -514,6 +585,7 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
               k.get("verdict", ""), "✓" if k.get("calibrated") else "✗ wrong side" if "calibrated" in k else ""]
              for k in c["controls"]], headers=["control", "setting", "quantity", "value", "criterion says", "calibrated"],
             tablefmt="github"), ""]
+    lines += _readings_section(c)
     if c["error"]:
         lines += ["**Error.**", "", "```", c["error"].rstrip(), "```", ""]
     if _drifted(c):
@@ -531,6 +603,26 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
     for fig in c["figures"]:
         lines += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
     return lines
+
+
+def _readings_section(c: dict[str, Any]) -> list[str]:
+    """The claim's readings, each judged on this run's measurement; or why its sentence admits one reading only."""
+    if not c.get("readings"):
+        return [f"**One reading.** {c['single_reading']}", ""] if c.get("single_reading") else []
+    together = agreement([r["verdict"] for r in c["readings"]])
+    verdict = ("**reading-dependent**: the verdict hinges on a choice the source leaves open"
+               if together == READING_DEPENDENT else f"robust: every reading says {together}")
+    rows = [[_cell(r["name"]), _cell(r["why"]), _cell(r["criterion"]), _reading_estimate(r),
+             r["verdict"] + ("" if r["verdict"] == r["expected"] else f" ✗ (pinned {r['expected']})")]
+            for r in c["readings"]]
+    return [f"**Readings** (each defensible reading judged on this run's measurement by the same rule): {verdict}.",
+            "", tabulate(rows, headers=["reading", "why defensible", "criterion", "estimate [interval]", "verdict"],
+                         tablefmt="github"), ""]
+
+
+def _reading_estimate(r: dict[str, Any]) -> str:
+    e = r.get("estimate")
+    return "–" if e is None else f"{e['mean']:.4g} [{e['low']:.4g}, {e['high']:.4g}]"
 
 
 def _other_pins(c: dict) -> str:

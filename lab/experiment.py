@@ -45,7 +45,12 @@ class Experiment(Generic[Config, Result]):
 
     def result(self, scale: str, seed_offset: int, device: str) -> Result:
         """The run at ``scale``'s config with the seed streams at ``seed_offset`` on ``device``, computed once."""
-        key = (scale, seed_offset, device)
+        return self.result_at(self.config(scale), seed_offset, device)
+
+    def result_at(self, config: Config, seed_offset: int, device: str) -> Result:
+        """The run at any ``config`` (a scale's, or one a reading of a claim sets: another budget, corpus, language),
+        computed once per (config, seed offset, device). Configs are told apart by their repr (their fields)."""
+        key = (repr(config), seed_offset, device)
         if key not in self._results:
-            self._results[key] = self.run(self.config(scale), Seeds(self.streams, seed_offset), device)
+            self._results[key] = self.run(config, Seeds(self.streams, seed_offset), device)
         return self._results[key]

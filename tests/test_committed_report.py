@@ -25,6 +25,9 @@ def test_a_committed_row_is_scoped_calibrated_pinned_and_accepted(row):
     assert row.get("scope") in SCOPES, "every claim declares what its verdict is about"
     assert all(k["calibrated"] for k in row.get("controls", [])), "a positive control failed or a negative one passed"
     assert row["verdict"] in (row["expected"], "skipped")
+    for reading in row.get("readings", []):
+        assert reading["verdict"] == reading["expected"] or row["verdict"] == "skipped", f"reading {reading['name']!r}"
+        assert all(k["calibrated"] for k in reading["controls"]), f"a control of reading {reading['name']!r} failed"
     assert "drift" not in row and "baseline" not in row, "a drift is pending: accept it with --claims-update or fix it"
 
 
@@ -43,6 +46,11 @@ def test_a_pin_holds_at_every_swept_seed_offset(row):
     assert sweep is not None, "no seed-sweep evidence for this measurement: run pytest claims --claims-seed-sweep 5"
     assert sweep["offsets"] == SWEPT_OFFSETS
     assert set(sweep["verdicts"]) <= {row["expected"], "skipped"}, f"the verdict flips across offsets: {sweep['verdicts']}"
+    for reading in row.get("readings", [])[1:]:  # and every alternative reading's pin
+        verdicts = sweep.get("readings", {}).get(reading["name"])
+        assert verdicts is not None, f"no seed-sweep evidence for reading {reading['name']!r}: run --claims-update"
+        assert set(verdicts) <= {reading["expected"], "skipped"}, (
+            f"reading {reading['name']!r} flips across offsets: {verdicts}")
 
 
 MEASURED_ROWS = [r for r in ROWS if r["verdict"] not in ("error", "skipped")]
