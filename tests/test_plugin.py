@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from toy_claims.harness import registry, report, store
+from toy_claims.harness import registry, report, shards, store
 
 pytest_plugins = ["pytester"]
 
@@ -372,7 +372,7 @@ def test_huge(ctx):
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_a_stuck_claim_and_an_unrepresentable_number_are_error_rows_and_the_rest_is_reported(pytester, workers):
     pytester.makepyfile(test_quick=QUICK)
-    result = pytester.runpytest_subprocess("-n", workers, "--claims-timeout", "2", timeout=120)
+    result = _run(pytester, "-n", workers, "--claims-timeout", "2")  # pytest-timeout's SIGALRM, in the claim's process
     result.assert_outcomes(passed=1, failed=2)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["q.fine"]["verdict"] == "reproduced"
@@ -538,20 +538,27 @@ def test_two_shards_merge_into_the_report_of_one_full_run(suite):
         assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
 
 
-def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
+def _merge(capsys, *args: str) -> tuple[int, pytest.LineMatcher]:
+    """The shards CLI in this process (``python -m`` itself is run once, in the test above): exit code and stderr."""
+    capsys.readouterr()
+    code = shards.main(["merge", *args])
+    return code, pytest.LineMatcher(capsys.readouterr().err.splitlines())
+
+
+def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite, capsys):
     _run(suite, "-n", "0", "-k", "holds", "--claims-report", "a/CLAIMS.md")
     shutil.copytree(suite.path / "a", suite.path / "b")
     doc = json.loads((suite.path / "b/CLAIMS.json").read_text())
     doc["claims"][0]["measured"]["x"][0] += 1.0
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    flagged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
-    assert flagged.ret == 1
-    flagged.stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
+    code, stderr = _merge(capsys, "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert code == 1
+    stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
     doc["schema"] = "toy-claims/report/v1"
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    refused = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
-    assert refused.ret == 2
-    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
+    code, stderr = _merge(capsys, "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert code == 2
+    stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
 
 
 def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
@@ -568,7 +575,7 @@ def define(name):
 '''
     pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")\ntest_b = define("b")'),
                         test_other=define.format(tests='test_c = define("c")'))
-    _run(pytester, "-n", "2").assert_outcomes(passed=3)
+    _run(pytester, "-n", "0").assert_outcomes(passed=3)  # the baseline; the run that drops a row is under xdist
     pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")'))  # g.b was deleted
     _run(pytester, "-n", "2", "test_gone.py").assert_outcomes(passed=1)
     ids = [c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]]
