@@ -1,8 +1,9 @@
 """The pytest plugin and report, tested by running pytest (pytester).
 
 An inner run is in this process (``_run``) unless it needs a process of its own: a signal sent to it, two runs at
-once, its environment variables, or a worker that ``os._exit``s (under xdist the workers are processes anyway; only
-the controller is in this process). An interpreter start with the plugin's imports costs about a CPU second; most of
+once, its environment variables, a worker that ``os._exit``s (under xdist the workers are processes anyway; only
+the controller is in this process), or a report compared with one measured in a fresh process (a row's environment
+says whether torch was loaded, and this process may have loaded it for another test). An interpreter start with the plugin's imports costs about a CPU second; most of
 these tests run several inner sessions."""
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows(suite):
-    serial = _run(suite, "-n", "0")
+    # Serial runs in a process of its own, like the xdist workers: a row's environment says whether torch was loaded
+    # (cpu_capability), and this process may have loaded it for another test.
+    serial = suite.runpytest_subprocess("-n", "0")
     serial.assert_outcomes(passed=4, failed=1, errors=1)
     parallel = _run(suite, "-n", "2", "--claims-report", "parallel/CLAIMS.md")
     parallel.assert_outcomes(passed=4, failed=1, errors=1)
@@ -110,7 +113,7 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
 
     time.sleep(1.1)  # run ids have one-second resolution
     first_log = json.loads((suite.path / "CLAIMS.run.json").read_text())
-    _run(suite, "-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
     subset = json.loads((suite.path / "CLAIMS.json").read_text())
     assert subset == docs[0]  # same measurements: the committed file does not change
     log = json.loads((suite.path / "CLAIMS.run.json").read_text())
