@@ -28,6 +28,9 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     """pytester whose runs load the claims plugin the way any project opts in to it (it is never auto-loaded)."""
     pytester.makeconftest('pytest_plugins = ["toy_claims.harness.plugin"]\n')
     monkeypatch.setattr(registry, "_REGISTRY", {})  # this process's registry is back as it was after the test
+    # Every process an inner run starts (xdist workers, subprocess runs, --claims-update's kernel runs) skips
+    # hypothesis's pytest plugin: it imports hypothesis, about half of such a process's start, and no inner test uses it.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
     return pytester
 
 
