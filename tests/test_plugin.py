@@ -1,10 +1,10 @@
 """The pytest plugin and report, tested by running pytest (pytester).
 
 An inner run is in this process (``_run``) unless it needs a process of its own: a signal sent to it, two runs at
-once, its environment variables, a worker that ``os._exit``s (under xdist the workers are processes anyway; only
-the controller is in this process), or a report compared with one measured in a fresh process (a row's environment
-says whether torch was loaded, and this process may have loaded it for another test). An interpreter start with the plugin's imports costs about a CPU second; most of
-these tests run several inner sessions."""
+once, its environment variables, or a report compared with one measured in a fresh process (a row's environment says
+whether torch was loaded, and this process may have loaded it for another test). Under xdist the workers are
+processes anyway (a worker that ``os._exit``s kills only itself); only the controller is in this process. An
+interpreter start with the plugin's imports costs about a CPU second, and most of these tests run several sessions."""
 
 from __future__ import annotations
 
