@@ -22,6 +22,7 @@ import torch
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec
 from toy_claims.models.datasets import TokenPairDataset
 from toy_claims.models.embedding import EmbedUnembedStack
+from toy_claims.models.validation import require, require_type
 
 __all__ = ["EmbeddingEngine"]
 
@@ -57,7 +58,14 @@ class EmbeddingEngine:
 
     @classmethod
     def for_training(cls, model, dataset, specs, batch_size, seeds, streams) -> "EmbeddingEngine | None":
-        """An engine for this run, or None where it does not mirror autograd (then train with autograd)."""
+        """An engine for this run, or None where it does not mirror autograd (then train with autograd).
+
+        The arguments are ``lab.training.train``'s, validated there; here only what would otherwise fail obscurely
+        inside a step: a model that is no stack, and a spec list that is not one per member.
+        """
+        require_type(model, "model", EmbedUnembedStack, "an EmbedUnembedStack")
+        require(len(specs) == len(model.members), "specs", f"one OptimizerSpec per member ({len(model.members)})",
+                len(specs))
         if type(model) is not EmbedUnembedStack or any(p.dtype != torch.float32 for p in model.parameters()):
             return None
         return cls(model, dataset, specs, batch_size, seeds, streams)
