@@ -28,10 +28,12 @@ __all__ = ["EmbeddingEngine"]
 
 _BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults (OptimizerSpec fixes them)
 _LN_EPS = 1e-5  # nn.LayerNorm's eps, as in EmbedUnembedStack._hidden
+_LOG_SOFTMAX_BACKWARD = torch.ops.aten._log_softmax_backward_data.default  # LogSoftmaxBackward0's kernel
+_DRAW_AHEAD = 256  # minibatch steps drawn at once per stream: (256, B) ids, far fewer calls, bounded memory
 
 
 class EmbeddingEngine:
-    """Trains a stack's parameters in place, one ``step(lr_factor)`` at a time, bitwise as autograd + torch.optim.
+    """Trains a stack's parameters in place (``run``), bitwise as autograd + torch.optim would.
 
     The optimizer keeps one state per block of members (``model.block_members``, one block per optimizer spec, as
     ``lab.training`` packs them), and updates each block's tensors exactly as torch's foreach Adam / AdamW / SGD
@@ -92,7 +94,7 @@ class EmbeddingEngine:
         if self.batch_size is None:
             logits = torch.bmm(h, U.transpose(1, 2))  # (K, V, V)
             log_q = torch.log_softmax(logits, dim=-1)
-            g_logits = torch.ops.aten._log_softmax_backward_data(self.g_logq, log_q, -1, log_q.dtype)
+            g_logits = _LOG_SOFTMAX_BACKWARD(self.g_logq, log_q, -1, log_q.dtype)
             g_h = torch.bmm(g_logits, U)
             g_U = torch.bmm(h.transpose(1, 2), g_logits).transpose(1, 2)
         else:
@@ -102,7 +104,7 @@ class EmbeddingEngine:
             logits_t = torch.bmm(rows, U.transpose(1, 2)).transpose(1, 2)  # (K, V, B): cross_entropy's class dim 1
             log_p = torch.log_softmax(logits_t, dim=1)
             g_log_p = torch.zeros_like(log_p).scatter_(1, y[:, None, :], -self.g_nll[:, None, :])  # nll's backward
-            g_logits = torch.ops.aten._log_softmax_backward_data(g_log_p, log_p, 1, log_p.dtype).transpose(1, 2)
+            g_logits = _LOG_SOFTMAX_BACKWARD(g_log_p, log_p, 1, log_p.dtype).transpose(1, 2)
             g_rows = torch.bmm(g_logits, U)
             g_U = torch.bmm(rows.transpose(1, 2), g_logits).transpose(1, 2)
             g_h = torch.zeros_like(h).scatter_add_(1, index, g_rows)
@@ -148,32 +150,38 @@ class EmbeddingEngine:
         return h, backward
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each member's fresh (x, y) of its stream, drawn as lab.training draws them: (K, B) each."""
-        drawn = {s: self.dataset.sample(self.batch_size, g) for s, g in self.streams.items()}
-        device = self.model.mask.device
-        x = torch.stack([drawn[s][0] for s in self.seeds]).to(device)
-        y = torch.stack([drawn[s][1] for s in self.seeds]).to(device)
-        return x, y
+        """Each member's fresh (x, y) of its stream, the ones lab.training would draw at this step: (K, B) each.
+
+        Drawn ahead, _DRAW_AHEAD steps per stream at a time (``sample_steps``: the per-step draws, in one call).
+        """
+        i = (self.step_count - 1) % _DRAW_AHEAD
+        if i == 0:
+            ahead = min(_DRAW_AHEAD, self.steps - self.step_count + 1)
+            drawn = {s: self.dataset.sample_steps(ahead, self.batch_size, g) for s, g in self.streams.items()}
+            device = self.model.mask.device
+            self.ahead = tuple(torch.stack([drawn[s][j] for s in self.seeds], dim=1).to(device) for j in (0, 1))
+        return self.ahead[0][i], self.ahead[1][i]
 
     def run(self, steps: int, schedule: LRSchedule, observe: Callable[[int], None], observe_at: list[int]) -> None:
         """Updates 1..``steps`` in lab.loop.run_steps' order: update t at ``schedule.factor(t - 1)`` (as LambdaLR
         sets it), then ``observe(t)`` at each t in ``observe_at`` (0 = before any update)."""
-        at = set(observe_at)
+        self.steps, at = steps, set(observe_at)
         if 0 in at:
             observe(0)
-        for step in range(1, steps + 1):
-            self.step(schedule.factor(step - 1, steps))
+        for step, factor in enumerate(schedule.factors(steps), start=1):
+            self._step(factor)
             if step in at:
                 observe(step)
 
     # -- optimizer ------------------------------------------------------------------------------------------------
 
-    def step(self, lr_factor: float) -> None:
-        """One update of every member; the learning rate is each spec's ``lr × lr_factor`` (as LambdaLR sets it)."""
-        grads = self._gradients()
+    def _step(self, lr_factor: float) -> None:
+        """One update of every member; the learning rate is each spec's ``lr × lr_factor``."""
         self.step_count += 1
+        grads = self._gradients()
         for b, members in enumerate(self.model.block_members):
-            block_grads = [self._block_rows(grads[name], b, members).contiguous() for name in self.names]  # as AccumulateGrad stores them
+            # contiguous, as AccumulateGrad stores a gradient (torch's fused AdamW goes wrong on a strided one)
+            block_grads = [self._block_rows(grads[name], b, members).contiguous() for name in self.names]
             spec = self.block_specs[b]
             update = _sgd if spec.name == "sgd" else _adam
             update(spec, spec.lr * lr_factor, self.blocks[b], block_grads, self.state[b], self.step_count)

@@ -609,6 +609,11 @@ ROWS = [
      r"^loss_at must be a callable returning a loss tensor that requires grad, got 'a tensor without grad'"),
     ("run_steps optimizers not optimizers", lambda: _run_steps(optimizers=["adam"]), ValueError,
      r"^optimizers must be a non-empty sequence of torch optimizers"),
+    ("schedule factors of a run shorter than its warmup", lambda: LRSchedule(warmup_steps=3).factors(2), ValueError,
+     r"^warmup_steps must be <= the run's 2 steps"),
+    ("sample_steps steps zero", lambda: ZipfUnigram(4).sample_steps(0, 2, _gen()), ValueError, r"^steps must be an integer >= 1"),
+    ("sample_steps n zero", lambda: ZipfUnigram(4).sample_steps(2, 0, _gen()), ValueError, r"^n must be an integer >= 1"),
+    ("sample_steps generator int", lambda: ZipfUnigram(4).sample_steps(2, 2, 0), TypeError, r"^generator must be a torch.Generator"),
     # lab.embedding_engine
     ("engine model not a stack", lambda: EmbeddingEngine.for_training(3, ZipfUnigram(4), [OptimizerSpec()], None, [0], {}),
      TypeError, r"^model must be an EmbedUnembedStack"),

@@ -15,8 +15,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import bigram_configs, seeds
-from toy_claims.lab.embedding_engine import EmbeddingEngine
+from tests.strategies import bigram_configs, seeds, zipf_bigrams, zipf_configs
+from toy_claims.lab.embedding_engine import _DRAW_AHEAD, EmbeddingEngine
 from toy_claims.lab.optim import OPTIMIZERS, LRSchedule, OptimizerSpec
 from toy_claims.lab.training import train
 from toy_claims.models.datasets import ZipfUnigram
@@ -60,6 +60,29 @@ def test_the_engine_trains_bitwise_as_autograd_and_torch_optim(run):
     np.testing.assert_array_equal(fast_gaps, ref_gaps)
     for fast, ref in zip(fast_params, ref_params, strict=True):
         assert torch.equal(fast, ref)
+
+
+def test_a_run_longer_than_one_draw_ahead_trains_bitwise_as_autograd():
+    """Minibatches drawn ahead in blocks of _DRAW_AHEAD steps are the per-step draws, across a block's end."""
+    data, members = ZipfUnigram(5), [Member(2, seed=0), Member(1, seed=1)]
+    for cls in (EmbedUnembedStack, _AutogradStack):
+        model = cls(data.V, members, tied=False)
+        log = train(model, data, steps=_DRAW_AHEAD + 3, optim=OptimizerSpec(lr=0.05), batch_size=3, data_seeds=[4, 2])
+        if cls is EmbedUnembedStack:
+            fast = log.gaps, [p.detach().clone() for p in model.parameters()]
+    np.testing.assert_array_equal(fast[0], log.gaps)
+    assert all(torch.equal(a, p) for a, p in zip(fast[1], model.parameters(), strict=True))
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.one_of(zipf_configs(max_V=30), bigram_configs(max_V=12), zipf_bigrams(max_V=12)),
+       steps=st.integers(1, 6), n=st.integers(1, 9), seed=seeds())
+def test_sample_steps_are_the_per_step_samples(data, steps, n, seed):
+    ahead, one_by_one = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+    xs, ys = data.sample_steps(steps, n, ahead)
+    drawn = [data.sample(n, one_by_one) for _ in range(steps)]
+    assert torch.equal(xs, torch.stack([x for x, _ in drawn])) and torch.equal(ys, torch.stack([y for _, y in drawn]))
+    assert torch.equal(ahead.get_state(), one_by_one.get_state())
 
 
 def test_the_engine_serves_the_stack_and_refuses_what_it_does_not_mirror():
