@@ -90,4 +90,5 @@ def test_the_engine_serves_the_stack_and_refuses_what_it_does_not_mirror():
     stack = EmbedUnembedStack(data.V, [Member(2)])
     assert EmbeddingEngine.for_training(stack, data, specs, None, [0], {}) is not None
     assert EmbeddingEngine.for_training(_AutogradStack(data.V, [Member(2)]), data, specs, None, [0], {}) is None
-    assert EmbeddingEngine.for_training(EmbedUnembedStack(data.V, [Member(2)]).double(), data, specs, None, [0], {}) is None
+    float64 = EmbedUnembedStack(data.V, [Member(2)]).double()
+    assert EmbeddingEngine.for_training(float64, data, specs, None, [0], {}) is None
