@@ -8,6 +8,11 @@ implementations run (``_log_softmax_backward_data``, the two ``bmm`` of a ``bmm`
 memory layouts, in the same order, so every parameter after every step is bitwise the autograd result
 (tests/test_embedding_engine.py). What is left out does nothing to the numbers: the graph, the forward loss values
 (only their gradients are needed), and the width mask where every member spans the full width (a product by 1).
+Minibatches are drawn ahead, the same draws in fewer calls (``TokenPairDataset.sample_steps``).
+
+Members keep the stack's padded width: a bmm over a narrower width sums the same products in another order, so
+training each width at its own size (width buckets) would move a member's numbers at float32 rounding and, through
+training, the reported ones.
 
 ``EmbeddingEngine.for_training`` returns None for what it does not mirror (a subclass of the stack, a dtype other
 than float32): ``lab.training.train`` then runs the autograd path.
@@ -87,8 +92,7 @@ class EmbeddingEngine:
     def _gradients(self) -> dict[str, torch.Tensor]:
         """d(summed loss)/d(each member-order table), as autograd's backward of train's loss computes them."""
         model = self.model
-        E_full = self._full("E")
-        E = self._masked(E_full)
+        E = self._masked(self._full("E"))
         h, ln_backward = self._hidden(E)
         U = E if model.tied and self.mask is None else self._masked(self._full("E" if model.tied else "U"))
         if self.batch_size is None:
