@@ -39,6 +39,7 @@ from toy_claims.harness.verdicts import (
     per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
+from toy_claims.lab.embedding_engine import EmbeddingEngine
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
 from toy_claims.lab.logit_matrix import (
     batched_log_probs,
@@ -610,6 +611,21 @@ ROWS = [
      r"^loss_at must be a callable returning a loss tensor that requires grad, got 'a tensor without grad'"),
     ("run_steps optimizers not optimizers", lambda: _run_steps(optimizers=["adam"]), ValueError,
      r"^optimizers must be a non-empty sequence of torch optimizers"),
+    ("schedule factors of a run shorter than its warmup", lambda: LRSchedule(warmup_steps=3).factors(2), ValueError,
+     r"^warmup_steps must be <= the run's 2 steps"),
+    ("sample_steps steps zero", lambda: ZipfUnigram(4).sample_steps(0, 2, _gen()), ValueError,
+     r"^steps must be an integer >= 1"),
+    ("sample_steps n zero", lambda: ZipfUnigram(4).sample_steps(2, 0, _gen()), ValueError,
+     r"^n must be an integer >= 1"),
+    ("sample_steps generator int", lambda: ZipfUnigram(4).sample_steps(2, 2, 0), TypeError,
+     r"^generator must be a torch.Generator"),
+    # lab.embedding_engine
+    ("engine model not a stack",
+     lambda: EmbeddingEngine.for_training(3, ZipfUnigram(4), [OptimizerSpec()], None, [0], {}), TypeError,
+     r"^model must be an EmbedUnembedStack"),
+    ("engine specs not one per member",
+     lambda: EmbeddingEngine.for_training(EmbedUnembedStack(4, [Member(2)]), ZipfUnigram(4), [], None, [0], {}),
+     ValueError, r"^specs must be one OptimizerSpec per member \(1\)"),
     # lab.training
     ("train model int", lambda: _train(model=3), TypeError, r"^model must be an EmbedUnembedStack"),
     ("train dataset string", lambda: _train(dataset="zipf"), TypeError, r"^dataset must be a TokenPairDataset"),
@@ -1176,7 +1192,7 @@ def test_the_table_covers_one_row_per_case():
 # every row goes through anyway.
 _SCOPE = ["models.datasets", "models.embedding", "models.cbow", "models.hmm", "models.isan", "models.language",
           "models.markov", "models.sequence", "models.zipf_bigram", "models.char_lstm", "models.trigram", "lab.optim",
-          "lab.loop", "lab.training",
+          "lab.loop", "lab.training", "lab.embedding_engine",
           "lab.sequence_training", "lab.cbow_training", "lab.logit_matrix", "lab.lingen", "lab.metrics", "lab.seeds",
           "harness.verdicts", "harness.claims", "harness.drift", "harness.context"]
 _NOT_ENTRY_POINTS = {"TokenPairDataset", "ReducibleChainError", "TrainLog", "SequenceLanguage", "SequenceTrainLog",
