@@ -110,8 +110,8 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     figure = "claims_figures/t.observed/curve.png"
     assert (suite.path / figure).read_bytes() == (suite.path / "parallel" / figure).read_bytes()
     assert not list(suite.path.rglob("*.tmp"))
-    markdown = (suite.path / "CLAIMS.md").read_text()
-    assert "## Summary" in markdown and "t.nan" in markdown and figure in markdown
+    markdown, page = (suite.path / "CLAIMS.md").read_text(), (suite.path / "CLAIMS/f_t.md").read_text()
+    assert "## Summary" in markdown and "t.nan" in markdown and f"(../{figure})" in page  # a page's links go up
     serial.stdout.fnmatch_lines(["*claims*", "*t.refuted*refuted*refuted*"])  # terminal summary table
 
     time.sleep(1.1)  # run ids have one-second resolution
@@ -453,8 +453,8 @@ def test_string(ctx):
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["m.list"]["verdict"] == rows["m.string"]["verdict"] == "error"
     assert "must be a dict" in rows["m.list"]["error"] and "x='0.5'" in rows["m.string"]["error"]
-    markdown = (pytester.path / "CLAIMS.md").read_text()
-    assert "a \\| pipe" in markdown and "a\\|b" in markdown  # a pipe in a cell does not split the table
+    markdown, page = (pytester.path / "CLAIMS.md").read_text(), (pytester.path / "CLAIMS/f_t.md").read_text()
+    assert "a \\| pipe" in markdown and "a\\|b" in page  # a pipe in a cell does not split the table
 
 
 def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(suite):
