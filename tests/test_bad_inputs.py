@@ -34,6 +34,7 @@ from toy_claims.experiments import (
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
+from toy_claims.harness.registry import name_sources
 from toy_claims.harness.verdicts import (
     Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
     per_seed, seeds_needed,
@@ -996,6 +997,9 @@ ROWS = [
     ("claim source a tuple", lambda: _declare(source=("f", "s", "q")), TypeError, r"^source must be a Source"),
     ("Source quote not text", lambda: Source("f.md", "§1", 3), TypeError, r"^Source quote must be a str"),
     ("Source section empty", lambda: Source("f.md", " ", "q"), ValueError, r"^Source section must be a non-empty str"),
+    ("Source title not text", lambda: Source("f.md", "§1", "q", 3), TypeError, r"^Source title must be a str"),
+    ("name_sources not a dict", lambda: name_sources(["a title"]), TypeError, r"^titles must be a dict source file"),
+    ("name_sources empty title", lambda: name_sources({"f.md": " "}), TypeError, r"^titles must be a dict source file"),
     ("claim statement None", lambda: _declare(statement=None), TypeError, r"^statement must be a str"),
     ("claim statement empty", lambda: _declare(statement=""), ValueError, r"^statement must be a non-empty sentence"),
     ("claim setup a list", lambda: _declare(setup=[1]), TypeError, r"^setup must be a dict name -> builtin value"),
