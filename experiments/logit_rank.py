@@ -262,7 +262,7 @@ class _OnDevice:
 
     def table(self, histories: Tensor, futures: Tensor) -> Tensor:
         """(|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V) float64 log Pr[z | h∘f]."""
-        return self.model.continuation_log_probs(histories.to(self.device), futures.to(self.device), batch_size=1024)
+        return self.model.continuation_log_probs(histories.to(self.device), futures.to(self.device))
 
 
 def _plain_table(fn):
