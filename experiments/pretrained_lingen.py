@@ -128,13 +128,10 @@ def _rows(model: CharLSTM, basis: Tensor, target_table: Tensor, futures: Tensor,
 
 
 def _basis_log_probs(model: CharLSTM, basis: Tensor, cont: Tensor) -> Tensor:
-    """log Pr[· | h∘z] for every basis history h and continuation z of (m, t) -> (B, m, V) float64. Each distinct
-    continuation is run once: a target's samples often coincide (the model is confident), and a row of the network's
-    output does not depend on the other rows of its batch, so the copies are bitwise what running each would give."""
+    """log Pr[· | h∘z] for every basis history h and continuation z of (m, t) -> (B, m, V) float64."""
     if cont.shape[1] == 0:
         return model.next_token_log_probs(basis)[:, None].expand(-1, cont.shape[0], -1)
-    distinct, index = torch.unique(cont, dim=0, return_inverse=True)
-    return model.continuation_log_probs(basis, distinct)[:, index]
+    return model.continuation_log_probs(basis, cont)
 
 
 def _combine(weights: Tensor, basis_log: Tensor) -> Tensor:
