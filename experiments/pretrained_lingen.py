@@ -86,7 +86,7 @@ class PretrainedLingenConfig:
 
 
 CONFIGS = {
-    # ~29 CPU-s on one thread (measured in the claims run), ~6 s a draw (trained and untrained: the basis rows over F,
+    # ~24 CPU-s on one thread, ~5 s a draw (trained and untrained: the basis rows over F,
     # the nonsense basis rows, the continuations of both bases at each step)
     "ci": PretrainedLingenConfig(),
     # More histories, futures and continuations, in float64: meant for a GPU and not yet run.
