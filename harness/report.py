@@ -15,7 +15,7 @@ README:
                  "estimate": {"mean", "low", "high", "n", "log"} | null,   # what the verdict is judged on
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
                  "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
-                 "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
+                 "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity" | "control",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
                  "readings": [{"name", "why", "quantity", "criterion", "claimed", "expected", "verdict",   # the first
                                "estimate": {"mean", "low", "high", "n", "log", "margin"} | null,       # is the
@@ -426,7 +426,7 @@ def _source_of(c: dict[str, Any]) -> str:
 
 def _scope(c: dict[str, Any]) -> str:
     scope = c.get("scope") or "undeclared"
-    return scope + (" · identity" if c.get("evidence") == "identity" else "")
+    return scope + {"identity": " · identity", "control": " · detector control"}.get(c.get("evidence"), "")
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -565,7 +565,7 @@ def sentences(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     verdict}. A sentence's verdict is ``readings.agreement`` of every judged reading of every row quoting it."""
     found: dict[tuple, dict[str, Any]] = {}
     for c in claims:
-        if c["verdict"] == "skipped":
+        if c["verdict"] == "skipped" or c.get("evidence") == "control":  # a detector's control is no claim
             continue
         s = found.setdefault(tuple(c["source"][k] for k in ("file", "section", "quote")),
                              {"source": c["source"], "rows": [], "votes": []})
@@ -587,7 +587,12 @@ def _sentence_scoreboard(claims: list[dict[str, Any]]) -> str:
     rows = [[f"`{source}`", *[sum(1 for s in found if s["source"]["file"][:3] == source and s["verdict"] == v) or ""
                                for v in verdicts]] for source in sorted({s["source"]["file"][:3] for s in found})]
     rows.append(["**all**", *[sum(1 for s in found if s["verdict"] == v) for v in verdicts]])
-    return _table(rows, ["source", *[names.get(v, v) for v in verdicts]])
+    controls = [c for c in claims if c.get("evidence") == "control" and c["verdict"] != "skipped"]
+    held = [c for c in controls if c["verdict"] == "reproduced"]  # its criterion states what the detector must do
+    return _table(rows, ["source", *[names.get(v, v) for v in verdicts]]) + ("" if not controls else (
+        f"\n\n**Detector controls** (the suite's own instruments checked where the answer is known by construction; "
+        f"not counted as claims): {len(held)} of {len(controls)} do what they must"
+        + "".join(f"; `{row_key(c)}` {c['verdict']}" for c in controls if c not in held) + "."))
 
 
 def _reading_dependent(claims: list[dict[str, Any]]) -> list[str]:
