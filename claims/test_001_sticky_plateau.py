@@ -15,7 +15,7 @@ import numpy as np
 from toy_claims.experiments import plateau as exp
 from toy_claims.experiments.plateau import CONFIGS, NO_WARMUP, PLATEAU, WARMUP
 from toy_claims.harness.claims import (
-    EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim, seeds_needed,
+    EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim, seeds_needed,
 )
 from toy_claims.harness.notes import mean_sd, table
 
@@ -25,6 +25,7 @@ POST_ALPHA = 1.0  # "$$\alpha = 1$$ (Zipfian)"
 PLATEAU_DWELL_RATIO = 2.0  # steps in the band ≥ this × steps in the band just below
 PLATEAU_MAX_X_DEPENDENCE = 0.2  # and the model's x-dependence in the band ≤ this × I: close to a unigram model
 LONGER_RATIO = 2.0  # "longer without warmup": steps in the band without warmup ≥ this × with warmup
+POST_MATCH = abs(7.5 - 7.57) / 7.57  # the post's own match: the sticky "loss ≈ 7.5" against the entropy 7.57
 
 CI = CONFIGS["ci"]
 BAND = CI.band_fraction
@@ -43,12 +44,23 @@ def _key(value: float) -> str:
     return f"{value:g}".replace(".", "p")
 
 
-def _plateau(stats: exp.BandStats) -> np.ndarray:
-    """1 per seed where the pre-registered plateau criterion holds, else 0."""
+def _plateau(stats: exp.BandStats, x_dependence: bool = True) -> np.ndarray:
+    """1 per seed where the pre-registered plateau criterion holds, else 0 (``x_dependence`` False: its dwell part
+    alone, the loss curve's shape without the unigram-saddle condition)."""
     xdep = np.nan_to_num(stats.x_dependence_in_band, nan=np.inf)
     held = (stats.steps_in_band > 0) & (stats.steps_in_band >= PLATEAU_DWELL_RATIO * stats.steps_below) \
-        & (xdep <= PLATEAU_MAX_X_DEPENDENCE)
+        & ((xdep <= PLATEAU_MAX_X_DEPENDENCE) | (not x_dependence))
     return held.astype(float)
+
+
+DWELL_ONLY_WHY = ("'sticky around loss ≈ 7.5' describes the loss curve alone: a plateau by the dwell part of the "
+                  "criterion, without the x-dependence condition (the suite's test of the saddle mechanism)")
+
+
+def _dwell_only_reading(expected: str, controls: tuple) -> Reading:
+    return Reading("dwell only", DWELL_ONLY_WHY, AtLeast("plateau_by_dwell_only", 1.0, claimed="plateau at H(π)",
+                                                         why="the dwell part of the plateau criterion"),
+                   expected, controls=controls)
 
 
 def _band_table(result) -> str:
@@ -88,6 +100,8 @@ def _band_table(result) -> str:
     scope=EXTENSION,
     controls=[Positive("control_plateau_detected_smaller_lrs",
                        "the structureless language (optimum = H(π)) at the smaller peak lrs, where it reaches the optimum")],
+    readings=(_dwell_only_reading(REFUTED, (Positive("control_plateau_by_dwell_only_smaller_lrs",
+                                                     "the structureless language at the smaller peak lrs, dwell only"),)),),
 )
 def test_no_warmup_plateau(ctx, cfg, result):
     ctx.figure(exp.figure_loss_curves(result), "sticky-plateau-loss-curves",
@@ -108,6 +122,9 @@ def test_no_warmup_plateau(ctx, cfg, result):
     smaller = [result.stats[key, NO_WARMUP, lr] for lr in cfg.lrs[:-1]]
     return {
         "plateau_detected": _plateau(nw),
+        "plateau_by_dwell_only": _plateau(nw, x_dependence=False),
+        "control_plateau_by_dwell_only_smaller_lrs": [
+            v for lr in cfg.lrs[:-1] for v in _plateau(result.stats[(POST_ALPHA, False), NO_WARMUP, lr], False).tolist()],
         "steps_in_band": nw.steps_in_band, "steps_in_band_below": nw.steps_below,
         "x_dependence_in_band": nw.x_dependence_in_band, "leave_step": nw.leave_step,
         "sticky_offset_over_I": nw.sticky_offset / scale, "sticky_offset_over_I_warmup": w.sticky_offset / scale,
@@ -150,6 +167,14 @@ def test_no_warmup_plateau(ctx, cfg, result):
               Negative("excess_steps_in_band_without_warmup[smallest lr]",
                        f"the same pair of arms at {SMALLEST_LR}: no large early steps, so the hypothesis's mechanism is "
                        "absent and warmup only delays the descent")],
+    readings=(Reading("escapes later", "'escaping from it requires more time' read as the step where the loss leaves "
+                      "the band downward, later without warmup than with it, not the time spent in the band",
+                      AtLeast("later_escape_without_warmup_steps", CI.eval_every, claimed="escapes later without warmup",
+                              why="the run without warmup leaves the band at least one evaluation later (paired seeds)"),
+                      REFUTED,
+                      controls=(Negative("later_escape_without_warmup_steps[smallest lr]",
+                                         f"the same pair of arms at {SMALLEST_LR}: no large early steps, warmup only "
+                                         "delays the descent"),)),),
     expected=REPRODUCED,
     reads=PLATEAU,
     scope=EXTENSION,
@@ -184,6 +209,10 @@ def test_longer_without_warmup(ctx, cfg, result):
         if a != POST_ALPHA:
             nw, w = (result.stats[(a, True), arm, cfg.lrs[-1]] for arm in exp.ARMS)
             measured[f"excess_steps_in_band_without_warmup_alpha_{_key(a)}"] = nw.steps_in_band - LONGER_RATIO * w.steps_in_band
+    nw, w = result.judged_stats[NO_WARMUP], result.judged_stats[WARMUP]
+    measured["later_escape_without_warmup_steps"] = nw.leave_step - w.leave_step
+    nw, w = result.stats[key, NO_WARMUP, cfg.lrs[0]], result.stats[key, WARMUP, cfg.lrs[0]]
+    measured["later_escape_without_warmup_steps[smallest lr]"] = nw.leave_step - w.leave_step
     return measured
 
 
@@ -204,6 +233,15 @@ def test_longer_without_warmup(ctx, cfg, result):
               Negative("largest_sticky_offset_over_I[smallest lr]",
                        f"the structured languages at {SMALLEST_LR}, no warmup: no large early steps, the loss passes "
                        "H(π) on its way to the optimum H(Y|X), I below")],
+    readings=(Reading("the post's match", "the post matched the sticky 'loss ≈ 7.5' to the entropy 7.57: a level "
+                      "within that relative distance of H(π) follows it, at every α",
+                      AtMost("largest_sticky_offset_over_H", POST_MATCH, claimed="sticky level = H(π)",
+                             why="|level − H(π)| / H(π) within the post's own match, at every α"), REFUTED,
+                      controls=(Positive("largest_sticky_offset_over_H[structureless, smallest lr]",
+                                         f"the structureless language at {SMALLEST_LR}: settles on H(π) by construction"),
+                                Negative("largest_sticky_offset_over_H[smallest lr]",
+                                         f"the structured languages at {SMALLEST_LR}: the loss settles on the optimum "
+                                         "H(Y|X), not on H(π)"))),),
     expected=REFUTED,
     reason="The sticky level is the large-lr noise floor, not H(π): it lies {sticky_offset_over_I_alpha_0p8:range}, "
            "{sticky_offset_over_I_alpha_1:range} and {sticky_offset_over_I_alpha_1p2:range} · I from H(π) at the three α, "
@@ -230,6 +268,13 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
         / result.languages[cfg.control_alpha, False].scale)
     measured["largest_sticky_offset_over_I[smallest lr]"] = np.abs(np.stack(
         [result.stats[k, NO_WARMUP, cfg.lrs[0]].sticky_offset / result.languages[k].scale for k in keys])).max(axis=0)
+    measured["largest_sticky_offset_over_H"] = np.abs(
+        offsets * np.array([result.languages[k].scale / result.languages[k].unigram_entropy for k in keys])[:, None]).max(axis=0)
+    control = result.languages[cfg.control_alpha, False]
+    measured["largest_sticky_offset_over_H[structureless, smallest lr]"] = np.abs(
+        result.stats[(cfg.control_alpha, False), NO_WARMUP, cfg.lrs[0]].sticky_offset / control.unigram_entropy)
+    measured["largest_sticky_offset_over_H[smallest lr]"] = np.abs(np.stack(
+        [result.stats[k, NO_WARMUP, cfg.lrs[0]].sticky_offset / result.languages[k].unigram_entropy for k in keys])).max(axis=0)
     return measured
 
 
@@ -250,6 +295,10 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
               Negative("plateau_detected[structured, smallest lr]",
                        f"the structured α = {POST_ALPHA:g} language at {SMALLEST_LR}, no warmup: its loss passes "
                        "through the band to the optimum H(Y|X), I below H(π)")],
+    readings=(_dwell_only_reading(REFUTED, (
+        Positive("plateau_by_dwell_only_smaller_lrs", "the same structureless language at the smaller peak lrs, dwell only"),
+        Negative("plateau_by_dwell_only[structured, smallest lr]",
+                 f"the structured α = {POST_ALPHA:g} language at {SMALLEST_LR}, no warmup, dwell only"))),),
     expected=REFUTED,
     reason="At the large peak lr the control never reaches the band: Adam's noise floor leaves it "
            "{final_gap_over_band:range} band half-widths ({final_gap_nats:range} nats) above its optimum H(π). "
@@ -272,4 +321,8 @@ def test_control_plateaus_at_optimum(ctx, cfg, result):
         "x_dependence_in_band_smaller_lrs": [v for t in smaller for v in t.x_dependence_in_band.tolist()],
         "plateau_detected_with_warmup": _plateau(result.stats[key, WARMUP, cfg.lrs[-1]]),
         "plateau_detected[structured, smallest lr]": _plateau(result.stats[(POST_ALPHA, True), NO_WARMUP, cfg.lrs[0]]),
+        "plateau_by_dwell_only": _plateau(s, x_dependence=False),
+        "plateau_by_dwell_only_smaller_lrs": [v for t in smaller for v in _plateau(t, False).tolist()],
+        "plateau_by_dwell_only[structured, smallest lr]": _plateau(
+            result.stats[(POST_ALPHA, True), NO_WARMUP, cfg.lrs[0]], False),
     }

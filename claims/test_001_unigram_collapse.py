@@ -14,6 +14,7 @@ from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, AtMost, Negat
 from toy_claims.harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
+UNTRAINED = "one seed's init over another's (no training: sampling spread only)"
 N_EFF_UNIT = 1.0  # n_eff = exp(entropy of the PCA spectrum) counts dimensions: a difference under one is no collapse
 
 
@@ -29,7 +30,20 @@ N_EFF_UNIT = 1.0  # n_eff = exp(entropy of the PCA spectrum) counts dimensions: 
     expected=REPRODUCED,
     reads=COLLAPSE,
     scope=SOURCE,
-    controls=[Negative("n_eff_ratio_between_inits", "one seed's init over another's (no training: sampling spread only)")],
+    controls=[Negative("n_eff_ratio_between_inits", UNTRAINED)],
+    readings=(
+        Reading("N(0, 1) init", "the post states no init: nn.Embedding's default N(0, 1), what a PyTorch reader of 'an "
+                "embedding layer' gets, is as defensible as N(0, 1/D)",
+                AtMost("largest_ratio_N(0,1)_init", 0.9, claimed="n_eff falls", why="the claim's rule, N(0, 1) init",
+                       log=True), REFUTED,
+                controls=(Negative("largest_ratio_N(0,1)_init_untrained", "the N(0, 1) stacks at init against "
+                                                                          "themselves (no training)"),)),
+        Reading("collapse at some lr", "'we indeed observe representation collapse' says collapse appears in the "
+                "sweep, not at every lr of it: the lr where n_eff falls most",
+                AtMost("smallest_final_to_initial_n_eff_ratio", 0.9, claimed="n_eff falls at some lr",
+                       why="the claim's rule at the lr where n_eff falls most", log=True), REPRODUCED,
+                controls=(Negative("n_eff_ratio_between_inits", UNTRAINED),)),
+    ),
 )
 def test_collapse_drops(ctx, cfg, result):
     ctx.figure(exp.figure_collapse(result, cfg), "collapse-n-eff",
@@ -48,6 +62,8 @@ def test_collapse_drops(ctx, cfg, result):
         "n_eff_at_init": main.n_eff_by_lr()[cfg.lrs[0]][0],
         "n_eff_ratio_between_inits": np.roll(main.n_eff_by_lr()[cfg.lrs[0]][0], -1) / main.n_eff_by_lr()[cfg.lrs[0]][0],
         "largest_ratio_N(0,1)_init": exp.largest_final_to_initial_ratio(n01_init),
+        "largest_ratio_N(0,1)_init_untrained": np.max([n[0] / n[0] for n in n01_init.n_eff_by_lr().values()], axis=0),
+        "smallest_final_to_initial_n_eff_ratio": np.min([n[-1] / n[0] for n in main.n_eff_by_lr().values()], axis=0),
         "largest_ratio_full_batch": exp.largest_final_to_initial_ratio(full_batch),
     }
 

@@ -10,7 +10,9 @@ import numpy as np
 
 from toy_claims.experiments import unigram_decay as exp
 from toy_claims.experiments.unigram_decay import CONFIGS, DECAY
-from toy_claims.harness.claims import INCONCLUSIVE, REFUTED, REPRODUCED, SOURCE, AtLeast, Negative, Positive, Reading, Source, claim
+from toy_claims.harness.claims import (
+    INCONCLUSIVE, REFUTED, REPRODUCED, SOURCE, AtLeast, Negative, Positive, Reading, Source, claim,
+)
 from toy_claims.harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -20,6 +22,7 @@ DECAY_HELPS_QUOTE = "We find that learning rate decay indeed helps"
 DECAY_GROWS_QUOTE = ("the improvement becomes larger as the system size increases (i.e., larger embedding dimension $$D$$)")
 READINGS = {3000: "2000 steps at 0.01, then 1000 decaying (3000 in all)", 2000: "2000 steps in all, the last 1000 decaying"}
 LOSS_RESOLUTION = float(np.finfo(np.float32).eps * np.log(CI.V))  # float32's resolution of a loss of size log V
+RELATIVE_RESOLUTION = float(np.finfo(np.float32).eps)  # float32's resolution of a log ratio of two losses
 DECAY_WHY = ("decay helps when its exact final gap is below the constant-lr run's (paired seeds and batches) by more than "
              "float32's resolution of a loss of size log V (a bound of 0 let 'no change' pass)")
 EVERY_D_WHY = ("the post says decay helps and excludes no D; judging D > 1 only is the suite's own choice (the "
@@ -37,6 +40,31 @@ GROWS_CONTROLS = [Positive("smallest_improvement_growth_planted_proportional_to_
                   Negative("smallest_improvement_growth_with_D_at_decay_start_nats",
                            "the constant and decayed runs where the decay starts: still the same model (no improvement "
                            "at any D by construction)")]
+LARGEST_D_WHY = ("the post's point is the larger systems ('the improvement becomes larger as the system size "
+                 "increases'): judged where D is largest")
+AT_DECAY_START = "the constant and decayed runs where the decay starts: still the same model (no improvement by construction)"
+
+
+def _largest_D_reading(suffix: str, expected: str, controls: tuple, why: str = LARGEST_D_WHY) -> Reading:
+    """Decay helps, judged at the largest D of the sweep only (``suffix``: which runs, e.g. '_full_batch')."""
+    return Reading("largest D", why, AtLeast(f"improvement_at_largest_D{suffix}_nats", LOSS_RESOLUTION, claimed="> 0",
+                                             why=DECAY_WHY + ", at the largest D"), expected, controls=controls)
+
+
+def _grows_readings(pins: dict[str, str]) -> tuple[Reading, ...]:
+    """The other readings of 'the improvement becomes larger as ... D increases': a trend end to end (the largest D
+    against the smallest), and the relative improvement (log of constant over decayed gap) growing at every step."""
+    def reading(name: str, why: str, quantity: str, resolution: float) -> Reading:
+        return Reading(name, why, AtLeast(quantity, resolution, claimed="increasing in D",
+                                          why="the claim's rule on this quantity"), pins[name],
+                       controls=(Positive(f"{quantity}_planted_proportional_to_D", "planted: proportional to D, "
+                                          "equal to the measured one at the largest D"),
+                                 Negative(f"{quantity}_at_decay_start", AT_DECAY_START)))
+    return (reading("end to end", "read as a trend over the sweep, as the post's plot shows it: the largest D against "
+                    "the smallest, not every step", "improvement_growth_end_to_end_nats", LOSS_RESOLUTION),
+            reading("relative improvement", "'the improvement' read relative to the gap (the ratio of the two losses "
+                    "above L_min, as a log-scale loss plot shows it) rather than in nats",
+                    "smallest_log_ratio_growth_with_D", RELATIVE_RESOLUTION))
 
 
 def _decay_measurements(ctx, cfg, result, steps: int) -> dict[str, object]:
@@ -44,7 +72,17 @@ def _decay_measurements(ctx, cfg, result, steps: int) -> dict[str, object]:
     at_start = result.improvement(steps, at=steps - cfg.decay_steps)  # still the same model: 0 by construction
     planted = gain[-1] * np.asarray(cfg.Ds, dtype=np.float64)[:, None] / max(cfg.Ds)  # ∝ D, the largest D's value
     above_1 = [i for i, D in enumerate(cfg.Ds) if D > 1]
+    log_ratio = np.log(const / (const - gain))
+    planted_log_ratio = log_ratio[-1] * np.asarray(cfg.Ds, dtype=np.float64)[:, None] / max(cfg.Ds)
     measured = {
+        "improvement_at_largest_D_nats": gain[-1],
+        "improvement_at_largest_D_at_decay_start_nats": at_start[-1],
+        "improvement_growth_end_to_end_nats": gain[-1] - gain[0],
+        "improvement_growth_end_to_end_nats_at_decay_start": at_start[-1] - at_start[0],
+        "improvement_growth_end_to_end_nats_planted_proportional_to_D": planted[-1] - planted[0],
+        "smallest_log_ratio_growth_with_D": np.diff(log_ratio, axis=0).min(axis=0),
+        "smallest_log_ratio_growth_with_D_at_decay_start": np.zeros(gain.shape[1]),  # the same model: log 1 at every D
+        "smallest_log_ratio_growth_with_D_planted_proportional_to_D": np.diff(planted_log_ratio, axis=0).min(axis=0),
         "smallest_improvement_over_D_nats": gain.min(axis=0),
         "smallest_improvement_over_D_above_1_nats": gain[above_1].min(axis=0),
         "smallest_improvement_growth_with_D_nats": np.diff(gain, axis=0).min(axis=0),
@@ -59,9 +97,11 @@ def _decay_measurements(ctx, cfg, result, steps: int) -> dict[str, object]:
         measured |= {f"improvement_D{D}_full_batch_nats": g for D, g in zip(cfg.Ds, full_batch)}
         measured["smallest_improvement_over_D_above_1_full_batch_nats"] = float(full_batch[above_1].min())
         measured["smallest_improvement_over_D_full_batch_nats"] = float(full_batch.min())
+        measured["improvement_at_largest_D_full_batch_nats"] = float(full_batch[-1])
     else:  # the first reading, where 2000 steps at the peak lr bring the runs to their lr floor before decay starts
-        measured["smallest_improvement_over_D_above_1_first_reading_nats"] = \
-            result.improvement(cfg.readings[0])[above_1].min(axis=0)
+        first = result.improvement(cfg.readings[0])
+        measured["smallest_improvement_over_D_above_1_first_reading_nats"] = first[above_1].min(axis=0)
+        measured["improvement_at_largest_D_first_reading_nats"] = first[-1]
     ctx.note(table([[D, c.mean(), (c - g).mean(), g.mean(), g.std(ddof=1)] for D, c, g in zip(cfg.Ds, const, gain)],
                    ["D", "constant lr gap", "decayed gap", "improvement (mean)", "improvement (seed sd)"]))
     return measured
@@ -124,6 +164,9 @@ def test_decay_helps_3000(ctx, cfg, result):
     scope=SOURCE,
     version=2,
     controls=[Positive("smallest_improvement_over_D_above_1_nats", "the same D at batch 128, where decay helps")],
+    readings=(_largest_D_reading("_full_batch", REFUTED, (Positive("improvement_at_largest_D_nats",
+                                                                   "the largest D at batch 128, where decay helps"),),
+                                 why="the mechanism needs 'many degrees of freedom': judged at the largest D only"),),
 )
 def test_decay_overshoot(ctx, cfg, result):
     return _decay_measurements(ctx, cfg, result, 3000)
@@ -149,15 +192,17 @@ def test_decay_overshoot(ctx, cfg, result):
     controls=[Positive("smallest_improvement_over_D_above_1_first_reading_nats",
                        "the first reading (2000 steps at the peak lr, then 1000 decaying) over D > 1: runs at their lr "
                        "noise floor when decay starts"),
-              Negative("smallest_improvement_over_D_at_decay_start_nats",
-                       "the constant and decayed runs where the decay starts: still the same model (no improvement by "
-                       "construction)")],
+              Negative("smallest_improvement_over_D_at_decay_start_nats", AT_DECAY_START)],
+    readings=(_largest_D_reading("", REPRODUCED, (
+        Positive("improvement_at_largest_D_first_reading_nats", "the first reading at the largest D: at its lr noise "
+                                                                "floor when decay starts"),
+        Negative("improvement_at_largest_D_at_decay_start_nats", AT_DECAY_START))),),
 )
 def test_decay_helps_2000(ctx, cfg, result):
     return _decay_measurements(ctx, cfg, result, 2000)
 
 
-def _grows_with_D(steps: int, reading: str):
+def _grows_with_D(steps: int, reading: str, pins: dict[str, str]):
     """The claim that the improvement from decay grows with D at one reading of the post's step count: the two
     readings differ only in id, statement and reading."""
 
@@ -178,8 +223,11 @@ def _grows_with_D(steps: int, reading: str):
         scope=SOURCE,
         version=2,
         controls=GROWS_CONTROLS,
+        readings=_grows_readings(pins),
     )(measure)
 
 
-test_decay_grows_3000 = _grows_with_D(3000, "Reading 1 (3000 steps)")
-test_decay_grows_2000 = _grows_with_D(2000, "Reading 2 (2000 steps)")
+test_decay_grows_3000 = _grows_with_D(3000, "Reading 1 (3000 steps)",
+                                      {"end to end": REPRODUCED, "relative improvement": REPRODUCED})
+test_decay_grows_2000 = _grows_with_D(2000, "Reading 2 (2000 steps)",
+                                      {"end to end": REPRODUCED, "relative improvement": REPRODUCED})
