@@ -14,11 +14,15 @@ claims/test_003_rank_collapse.py); every claim here is therefore measured
 *after* the note's 10 epochs, where the learned part of E competes with its init.
 
 Scope: every number here is of the stand-in, whose step 0 is the note's stated init
-and already misses the note's step 0 (r_eff 123.7 vs 92.4, rank-collapse.a13-init-92.4,
-a refutation of the source's own that needs no stand-in). A refutation here therefore
+and already misses the note's step 0 (rank-collapse.a13-init-92.4, a refutation of the
+source's own that needs no stand-in). A refutation here therefore
 reads "not reproduced on the stand-in", never "the note's number is wrong".
 Controls are members or checkpoints of the same batched run (the init checkpoint,
 a setting without the mechanism, a truncation that has the property by construction).
+
+Why one file of this length: its claims are the three parts of one note section (§A13's observations, its
+remedies, its mechanisms) read off one batched run, and they share the judged functions (``JUDGED``) that the
+robustness benchmark re-applies to runs at other recipes; split, each part would import the others' helpers.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ measured thing). ``LOGIT_RANK`` (at the bottom) is the experiment its claims rea
 ``experiments.isan_rank``. A user with weights can run the same
 measurements on an LLM by passing its ``next_token_log_probs`` to
 ``lab.logit_matrix`` and ``lab.lingen``.
+
+Why one file of this length: it is one experiment, whose per-seed run composes one short ``measure_*`` function
+per measured thing over the same trained checkpoints and probe sets; split, each measurement would live apart
+from the run whose checkpoints and probes it reads.
 """
 
 from __future__ import annotations

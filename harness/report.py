@@ -42,6 +42,10 @@ row table; each row's full section lives in its source's page ``CLAIMS/<source>.
 Tables are plain pipe tables without padding (``_table``).
 
 Shards: ``harness/shards.py`` merges reports written by separate runs.
+
+Why one file of this length: the merge, the row checks and the renderer read one schema, and ``render_problem``
+(is a row renderable?) is how the merge refuses what it could not write; the renderer is the next seam to cut
+(into a module of its own) when this grows.
 """
 
 from __future__ import annotations
