@@ -16,7 +16,7 @@ from toy_claims.experiments.bigram_scaling import (
 )
 from toy_claims.experiments.bigram_sweep import OTHER_INIT, REACH, SLOW_LR, SMALL_INIT, Sweep
 from toy_claims.harness.claims import (
-    EXTENSION, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtMost, Between, Negative, Positive, Source, claim,
+    EXTENSION, OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtMost, Between, Negative, Positive, Reading, Source, claim,
 )
 from toy_claims.harness.notes import table
 from toy_claims.lab.metrics import local_slopes, power_law_fit
@@ -42,6 +42,14 @@ QUOTE2 = "we find that it closely follows a scaling law \\(\\Delta \\sim N^{-1}.
 
 def _fit_exponent(widths, d) -> float:
     return float(power_law_fit(widths, d).exponent)
+
+
+def _first_slope(widths, d) -> float:
+    return float(local_slopes(widths, d)[0])
+
+
+def _max_slope_deviation(widths, d) -> float:
+    return float(np.max(np.abs(local_slopes(widths, d) + 1)))
 
 
 EXPONENT_WHY = (
@@ -77,6 +85,15 @@ EXPONENT_WHY = (
            "so a looser regime N ≤ R/2 would read it as −1.",
     reads=SCALING,
     scope=SOURCE,
+    readings=(Reading("slope at the smallest widths", "'in the regime N < R' read where the regime is deepest, N ≪ R: the "
+                      "local exponent from N = 1 to 2, not a fit over several widths",
+                      Between("first_local_slope", -1.5, -0.5, claimed="−1", why="the claim's ±0.5 for rounding to −1"),
+                      REFUTED,
+                      controls=(Positive("first_local_slope_exact_law", "planted Δ = 1/N, an exact N^-1 law"),
+                                Positive("first_local_slope_truncated_law", "planted Δ = 1/N − 1/R"),
+                                Positive("first_local_slope_rank_weights_alpha_1", "trained on rank weights Λ_n ∝ n^-1, "
+                                                                                   "first dataset seed"),
+                                Negative("first_local_slope_flat_law", "planted Δ ∝ R − N (no power law)"))),),
     controls=[Positive("exponent_exact_law", "planted Δ = 1/N, an exact N^-1 law"),
               Positive("exponent_truncated_law", "planted Δ = 1/N − 1/R, an exact N^-1 law cut off at rank R"),
               Positive("exponent_rank_weights_alpha_1", "trained on rank weights Λ_n ∝ n^-1 (discarded weight "
@@ -118,7 +135,9 @@ def test_scaling_exponent(ctx, cfg, result):
             "exponent_whole_range": [w.exponent for w in whole_fits], "r2_whole_range": [w.r2 for w in whole_fits],
             "exponent_whole_range_flat_law": _fit_exponent(whole, planted_whole[FLAT_LAW]),
             "exponent_whole_range_truncated_law": _fit_exponent(whole, planted_whole[TRUNCATED_LAW]),
-            "exponent_first_half": [_fit_exponent(half, deltas(sw, half)) for sw in result.sweeps]}
+            "exponent_first_half": [_fit_exponent(half, deltas(sw, half)) for sw in result.sweeps],
+            **{f"first_local_slope_{k}": _first_slope(regime, planted[k]) for k in planted},
+            "first_local_slope_rank_weights_alpha_1": _first_slope(regime, deltas(alpha_1, regime))}
 
 
 @claim(
@@ -135,6 +154,9 @@ def test_scaling_exponent(ctx, cfg, result):
            "{exponent_first_half_flat_law:.2f}.",
     reads=SCALING,
     scope=SOURCE,
+    single_reading="this row is itself one reading of the sentence (the fit over N ≤ R/2), declared beside the rows "
+                   "quoting it with the others: the fit over N ≤ R/3 (bigram.scaling.exponent-minus-one, with its "
+                   "first-slope reading) and every local slope (bigram.scaling.closely-follows-power-law)",
     controls=[Positive("exponent_first_half_truncated_law", "planted Δ = 1/N − 1/R, an exact N^-1 law cut off at rank R"),
               Negative("exponent_first_half_flat_law", "planted Δ ∝ R − N (no power law)")],
 )
@@ -166,6 +188,13 @@ def test_scaling_exponent_looser_regime(ctx, cfg, result):
            "every rank-R curve must; the source's reading is bigram.scaling.exponent-minus-one.",
     reads=SCALING,
     scope=EXTENSION,
+    readings=(Reading("over the scaling regime N ≤ R/3", "'follows a scaling law' read inside the regime where an "
+                      "N^-1 law cut off at rank R is still one (N ≤ R/3, as bigram.scaling.exponent-minus-one), not up "
+                      "to the plunge at N → R", AtMost("max_local_slope_deviation_regime", 0.5,
+                                                       claimed="slope −1 throughout", why="the claim's ±0.5"), REFUTED,
+                      controls=(Positive("max_local_slope_deviation_regime_exact_law", "planted Δ = 1/N"),
+                                Positive("max_local_slope_deviation_regime_truncated_law", "planted Δ = 1/N − 1/R"),
+                                Negative("max_local_slope_deviation_regime_flat_law", "planted Δ ∝ R − N"))),),
     controls=[Positive("max_local_slope_deviation_exact_law", "planted Δ = 1/N, a straight line of slope −1"),
               Negative("max_local_slope_deviation_flat_law", "planted Δ ∝ R − N (every dropped rank costs the same)")],
 )
@@ -194,7 +223,11 @@ def test_scaling_closely_follows(ctx, cfg, result):
             "slope_near_minus_one_to_N": [cfg.fit_widths[i[-1] + 1] if i.size else float("nan") for i in near],
             "fit_r2": [power_law_fit(cfg.fit_widths, deltas(sw, cfg.fit_widths)).r2 for sw in sweeps],
             **{f"max_local_slope_deviation_{k}": float(np.max(np.abs(local_slopes(cfg.fit_widths, d) + 1)))
-               for k, d in planted_laws(cfg.fit_widths, cfg.R).items()}}
+               for k, d in planted_laws(cfg.fit_widths, cfg.R).items()},
+            "max_local_slope_deviation_regime": [_max_slope_deviation(cfg.regime_widths, deltas(sw, cfg.regime_widths))
+                                                 for sw in sweeps],
+            **{f"max_local_slope_deviation_regime_{k}": _max_slope_deviation(cfg.regime_widths, d)
+               for k, d in planted_laws(cfg.regime_widths, cfg.R).items()}}
 
 
 # ---------------------------------------------------------------------------- the knobs: Λ

@@ -10,7 +10,7 @@ import numpy as np
 
 from toy_claims.experiments import unigram_collapse as exp
 from toy_claims.experiments.unigram_collapse import COLLAPSE
-from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, AtMost, Negative, Positive, Source, claim
+from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, AtMost, Negative, Positive, Reading, Source, claim
 from toy_claims.harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -52,6 +52,18 @@ def test_collapse_drops(ctx, cfg, result):
     }
 
 
+# The lr grids a reader could judge "more pronounced for larger learning rates" on: sub-grids of the sweep (CONFIGS)
+LR_GRIDS = {"decades": (1e-3, 1e-2, 1e-1), "up to 0.03": (1e-3, 1e-2, 3e-2), "end to end": (1e-3, 1e-1)}
+
+
+def _lr_reading(grid: str, why: str, expected: str) -> Reading:
+    return Reading(f"lr grid: {grid}", why, AtMost(f"largest_n_eff_rise_with_lr[{grid}]", -N_EFF_UNIT,
+                                                   claimed="n_eff falls with lr", why="the claim's rule on this grid"),
+                   expected,
+                   controls=(Positive(f"largest_rise_full_batch[{grid}]", "exact full-batch gradients, this grid"),
+                             Negative(f"largest_rise_at_init[{grid}]", "the same stacks at init, this grid")))
+
+
 @claim(
     id="unigram.repr-collapse-stronger-at-larger-lr",
     source=Source(FILE, "Representation collapse", "which becomes more pronounced for larger learning rates"),
@@ -77,13 +89,26 @@ def test_collapse_drops(ctx, cfg, result):
                                                   "lr, so a larger lr has gone further by the last step"),
               Negative("largest_rise_at_init", "the same stacks at init: every lr starts from the same table (no "
                                                "dependence on lr by construction)")],
+    readings=(
+        _lr_reading("decades", "the post trains at lrs a decade apart (0.001, 0.01): a grid of whole decades is its "
+                    "own spacing", REPRODUCED),
+        _lr_reading("up to 0.03", "the sweep without its largest lr, half a decade past the post's largest grid "
+                    "point: where the post's claim is made", REPRODUCED),
+        _lr_reading("end to end", "'more pronounced for larger learning rates' read as a trend across the sweep, "
+                    "smallest lr against largest, as a plot would show it", REPRODUCED),
+    ),
 )
 def test_collapse_lr(ctx, cfg, result):
     main, n01_init, full_batch = (result.runs[v.name] for v in cfg.variants)
-    return {
+    measured = {
         "largest_n_eff_rise_with_lr": exp.largest_rise_with_lr(main),
         "largest_rise_N(0,1)_init": exp.largest_rise_with_lr(n01_init),
         "largest_rise_full_batch": exp.largest_rise_with_lr(full_batch),
         "largest_rise_at_init": exp.largest_rise_with_lr(main, at=0),
         **{f"final_n_eff_lr_{lr:g}".replace(".", "p"): n[-1] for lr, n in main.n_eff_by_lr().items()},  # a dot reads 'p'
     }
+    for grid, lrs in LR_GRIDS.items():  # the same rule on the sub-grids the readings name, with its controls
+        measured[f"largest_n_eff_rise_with_lr[{grid}]"] = exp.largest_rise_with_lr(main, lrs=lrs)
+        measured[f"largest_rise_full_batch[{grid}]"] = exp.largest_rise_with_lr(full_batch, lrs=lrs)
+        measured[f"largest_rise_at_init[{grid}]"] = exp.largest_rise_with_lr(main, at=0, lrs=lrs)
+    return measured

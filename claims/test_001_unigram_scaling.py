@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from toy_claims.experiments import unigram_scaling as exp
 from toy_claims.experiments.unigram_scaling import CONFIGS, SCALING
-from toy_claims.harness.claims import OBSERVATION, REFUTED, SOURCE, AtMost, Negative, Positive, Source, claim
+from toy_claims.harness.claims import (
+    OBSERVATION, REFUTED, REPRODUCED, SOURCE, AtMost, Criterion, Negative, Positive, Reading, Source, claim,
+)
 from toy_claims.harness.notes import table
 
 FILE = "001_705556c020ca6848.txt"
@@ -42,12 +44,29 @@ def test_scaling_table(ctx, cfg, result):
     return measured
 
 
-def _planted_controls(direction: str) -> list:
-    return [Positive("largest_unresolved_beta_step_planted_trend",
+def _planted_controls(direction: str, suffix: str = "") -> list:
+    return [Positive(f"largest_unresolved_beta_step{suffix}_planted_trend",
                      f"planted: the measured curves tilted so that β {direction} by {CI.planted_step:g} per step "
                      "of the sweep, residuals kept (the fits' intervals keep their measured widths)"),
-            Negative("largest_unresolved_beta_step_planted_no_trend",
+            Negative(f"largest_unresolved_beta_step{suffix}_planted_no_trend",
                      "planted: the measured curves tilted to one β for every task (no trend), residuals kept")]
+
+
+def _sweep_readings(direction: str, window_pin: str, trend_pin: str | None) -> tuple[Reading, ...]:
+    """The readings of a "larger X leads to smaller / larger β" sentence: another fit window, and a trend end to end
+    (``trend_pin`` None: not judged, its verdict moves with the seed offset; its numbers are still reported)."""
+    def rule(suffix: str) -> Criterion:
+        return AtMost(f"largest_unresolved_beta_step{suffix}", 0.0, claimed=f"β {direction}",
+                      why="the claim's rule (resolved by the fits' 95% intervals)")
+
+    lo, hi = CI.early_window
+    window = Reading(f"fit window {lo}–{hi}", "the post states no fit window; the decade before the suite's, where "
+                     "the curves are already straight on log-log axes, is as defensible", rule("_early_window"),
+                     window_pin, controls=_planted_controls(direction, "_early_window"))
+    trend = Reading("end to end", "read as a trend over the sweep, as a plot shows it: the sweep's last β against "
+                    "its first, not every step", rule("_end_to_end"), trend_pin,
+                    controls=_planted_controls(direction, "_end_to_end")) if trend_pin else None
+    return tuple(r for r in (window, trend) if r is not None)
 
 
 SWEEP_CALIBRATION = ("Calibrated by planted trends through the same fits: the measured curves tilted to a β that moves "
@@ -60,12 +79,14 @@ def _sweep_measurements(cfg, result, name: str, sign: int) -> dict[str, object]:
     New beside them: β and its 95% half-width at each point of the sweep (``beta_at_V_10``; a dot in α reads 'p').
     """
     tasks, values = (cfg.V_tasks, cfg.V_sweep) if name == "V" else (cfg.alpha_tasks, cfg.alpha_sweep)
-    measured = {"largest_unresolved_beta_step": exp.largest_unresolved_step(result, tasks, sign, cfg.window),
-                "largest_unresolved_beta_step_early_window": exp.largest_unresolved_step(result, tasks, sign, cfg.early_window),
-                "largest_unresolved_beta_step_planted_trend":
-                    exp.planted_unresolved_step(result, tasks, sign, cfg.window, cfg.planted_step),
-                "largest_unresolved_beta_step_planted_no_trend":
-                    exp.planted_unresolved_step(result, tasks, sign, cfg.window, 0.0)}
+    measured = {}
+    for suffix, window, judged in (("", cfg.window, tasks), ("_early_window", cfg.early_window, tasks),
+                                   ("_end_to_end", cfg.window, (tasks[0], tasks[-1]))):  # the primary and two readings
+        measured[f"largest_unresolved_beta_step{suffix}"] = exp.largest_unresolved_step(result, judged, sign, window)
+        measured[f"largest_unresolved_beta_step{suffix}_planted_trend"] = exp.planted_unresolved_step(
+            result, judged, sign, window, cfg.planted_step)
+        measured[f"largest_unresolved_beta_step{suffix}_planted_no_trend"] = exp.planted_unresolved_step(
+            result, judged, sign, window, 0.0)
     for window, suffix in ((cfg.window, ""), (cfg.early_window, "_early_window")):
         betas = [result.tasks[t].betas(window)[:, 0] for t in tasks]
         for a, b, lo, hi in zip(betas, betas[1:], values, values[1:]):
@@ -96,6 +117,7 @@ def _sweep_measurements(cfg, result, name: str, sign: int) -> dict[str, object]:
     reads=SCALING,
     scope=SOURCE,
     controls=_planted_controls("falls"),
+    readings=_sweep_readings("falls", REPRODUCED, REPRODUCED),
 )
 def test_scaling_V(ctx, cfg, result):
     return _sweep_measurements(cfg, result, "V", -1)
@@ -117,6 +139,7 @@ def test_scaling_V(ctx, cfg, result):
     reads=SCALING,
     scope=SOURCE,
     controls=_planted_controls("rises"),
+    readings=_sweep_readings("rises", REPRODUCED, None),
 )
 def test_scaling_alpha(ctx, cfg, result):
     return _sweep_measurements(cfg, result, "alpha", +1)

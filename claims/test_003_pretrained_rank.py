@@ -6,12 +6,17 @@ model. Without textgenrnn or h5py the claim is ``skipped``.
 from __future__ import annotations
 
 from toy_claims.experiments.pretrained_rank import PRETRAINED_RANK
-from toy_claims.harness.claims import PRETRAINED, REFUTED, AtMost, Negative, Positive, Source, claim
+import dataclasses
+
+from toy_claims.harness.claims import PRETRAINED, REFUTED, AtMost, Negative, Positive, Reading, Source, claim
 
 FILE = "003_4b50897c6c97817a.txt"
 COLLAPSE_FRACTION = 0.3  # the note: "If r_eff drops below 0.3 × min(V, d), you have collapse."
 HEALTHY_FRACTION = 0.5  # the note: "For a healthy embedding table, r_eff ≈ min(V, d) × 0.5 or higher."
 EMBEDDING_MIN_V_D = 100  # min(465, 100)
+RECAP_FRACTION = 30 / 128  # the recap: a 512 × 128 table's effective rank "can collapse to <30", of its nominal 128
+COLLAPSED = AtMost("r_eff_embedding", COLLAPSE_FRACTION * EMBEDDING_MIN_V_D, claimed="collapsed",
+                   why="the note's own test: 'If r_eff drops below 0.3 × min(V, d), you have collapse.'")
 
 
 @claim(
@@ -25,8 +30,7 @@ EMBEDDING_MIN_V_D = 100  # min(465, 100)
     setup={"judged": "r_eff of the pretrained embedding table (one fixed table: no seed spread)",
            "thresholds": f"collapsed below {COLLAPSE_FRACTION:g} · min(V, d), healthy from {HEALTHY_FRACTION:g} · "
                          "min(V, d) (the note's)"},
-    criterion=AtMost("r_eff_embedding", COLLAPSE_FRACTION * EMBEDDING_MIN_V_D, claimed="collapsed",
-                     why="the note's own test: 'If r_eff drops below 0.3 × min(V, d), you have collapse.'"),
+    criterion=COLLAPSED,
     controls=[Positive("r_eff_truncated", "the trained table's best rank-8 approximation (r_eff ≤ 8 by construction)"),
               Negative("r_eff_embedding_init", "the same shape at Keras' init, U(±0.05)")],
     expected=REFUTED,
@@ -38,6 +42,10 @@ EMBEDDING_MIN_V_D = 100  # min(465, 100)
            "threshold either.",
     reads=PRETRAINED_RANK,
     scope=PRETRAINED,
+    readings=(Reading("the recap's number", "the quoted sentence's own number, '<30' of a nominal rank 128, carried to "
+                      "this table's nominal rank", dataclasses.replace(COLLAPSED, hi=RECAP_FRACTION * EMBEDDING_MIN_V_D,
+                                                                      why="the recap's <30 of 128, as a fraction"),
+                      REFUTED),),
 )
 def test_embedding_collapses(ctx, config, result):
     V, d = result.shape["embedding"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import torch
@@ -28,9 +28,10 @@ from toy_claims.lab.experiment import Experiment
 from toy_claims.lab.lingen import regression_weights
 from toy_claims.lab.logit_matrix import (
     batched_log_probs,
-    extended_logit_matrix,
+    logit_matrix_from_log_probs,
     nonsense_futures,
     numerical_rank,
+    pair_log_probs,
     principal_angle_cosines,
     random_subspace_cosines,
     sample_sequences,
@@ -249,10 +250,24 @@ class LogitRankResult:
 # --------------------------------------------------------------------------- experiment
 
 
-def _log_prob_fn(model, device: str):
-    """CPU token ids in, CPU log-probs out, whatever device the model lives on."""
-    model = model.to(device)
-    return lambda prefixes: model.next_token_log_probs(prefixes.to(device)).cpu()
+class _OnDevice:
+    """A sequence model seen from the CPU, whatever device it lives on: token ids in, log-probs out. Called, it is a
+    ``LogProbFn``; ``table`` is its prefix-cached log Pr[z | h∘f] table (``continuation_log_probs``)."""
+
+    def __init__(self, model, device: str) -> None:
+        self.model, self.device = model.to(device), device
+
+    def __call__(self, prefixes: Tensor) -> Tensor:
+        return self.model.next_token_log_probs(prefixes.to(self.device)).cpu()
+
+    def table(self, histories: Tensor, futures: Tensor) -> Tensor:
+        """(|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V) float64 log Pr[z | h∘f]."""
+        return self.model.continuation_log_probs(histories.to(self.device), futures.to(self.device))
+
+
+def _plain_table(fn):
+    """The log Pr[z | h∘f] table of a model without a prefix cache (the exact HMM, the ISAN): one forward per pair."""
+    return partial(pair_log_probs, fn, batch_size=1024)
 
 
 def _spectrum_fit(sv: np.ndarray, lo: int, hi: int) -> dict:
@@ -272,9 +287,10 @@ def _prefix_closed(futures: Tensor) -> list[Tensor]:
     return out
 
 
-def _rows(fn, histories: Tensor, future_sets: list[Tensor]) -> Tensor:
-    """Concatenated columns of L_M(histories, F) over several future sets -> (|H|, columns)."""
-    return torch.cat([extended_logit_matrix(fn, histories, f, batch_size=1024).values for f in future_sets], dim=1)
+def _rows(table, histories: Tensor, future_sets: list[Tensor]) -> Tensor:
+    """Concatenated columns of L_M(histories, F) over several future sets -> (|H|, columns), from ``table``: (H, F) ->
+    the (|H|, |F|, V) log Pr[z | h∘f] (``_OnDevice.table``, ``_plain_table``)."""
+    return torch.cat([logit_matrix_from_log_probs(table(histories, f)).values for f in future_sets], dim=1)
 
 
 def _held_out_r2(basis_rows: Tensor, target_rows: Tensor, weights: Tensor) -> float:
@@ -285,7 +301,7 @@ def _held_out_r2(basis_rows: Tensor, target_rows: Tensor, weights: Tensor) -> fl
     return float(1 - err / base)
 
 
-def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tensor], references: dict,
+def continuation_kls(fn: _OnDevice, target: Tensor, basis: Tensor, weights: dict[str, Tensor], references: dict,
                      n_samples: int, gen_steps: int, generator: torch.Generator,
                      other_bases: dict[str, tuple[Tensor, Tensor]] | None = None) -> dict[str, np.ndarray]:
     """Per-step mean KL(model(target∘z_<t) ‖ candidate) along n_samples continuations sampled from the model.
@@ -293,7 +309,8 @@ def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tenso
     Candidates: Lingen weight vectors (each uses the first len(w) basis histories, which
     share one batch of basis evaluations) and references mapping continuations to log-probs
     (truncated context, checkpoints, the language). ``other_bases`` maps a candidate to (its own basis histories,
-    its weights), e.g. Lingen on nonsense basis histories. All share the same continuations.
+    its weights), e.g. Lingen on nonsense basis histories. All share the same continuations. The basis rows continue
+    each basis history's cached state (``fn.table``).
     """
     other_bases = other_bases or {}
     cont = torch.empty(n_samples, 0, dtype=torch.long)
@@ -301,13 +318,11 @@ def continuation_kls(fn, target: Tensor, basis: Tensor, weights: dict[str, Tenso
     kls = {name: [] for name in [*weights, *other_bases, *references]}
     for _ in range(gen_steps):
         p_log = batched_log_probs(fn, torch.cat([target.expand(n_samples, -1), cont], dim=1))  # (n, V)
-        pairs = torch.cat([basis.repeat(n_samples, 1), cont.repeat_interleave(n_b, dim=0)], dim=1)
-        basis_log = batched_log_probs(fn, pairs).reshape(n_samples, n_b, -1)  # (n, B, V)
+        basis_log = fn.table(basis, cont).transpose(0, 1)  # (n, B, V)
         candidates = {name: F.log_softmax(torch.einsum("h,nhv->nv", w, basis_log[:, : len(w)]), dim=-1)
                       for name, w in weights.items()}
         for name, (other, w) in other_bases.items():
-            pairs = torch.cat([other.repeat(n_samples, 1), cont.repeat_interleave(len(other), dim=0)], dim=1)
-            other_log = batched_log_probs(fn, pairs).reshape(n_samples, len(other), -1)
+            other_log = fn.table(other, cont).transpose(0, 1)  # (n, len(other), V)
             candidates[name] = F.log_softmax(torch.einsum("h,nhv->nv", w, other_log), dim=-1)
         candidates.update({name: ref(cont) for name, ref in references.items()})
         for name, q_log in candidates.items():
@@ -321,7 +336,7 @@ def _after(fn, prefix: Tensor):
     return lambda cont: batched_log_probs(fn, torch.cat([prefix.expand(len(cont), -1), cont], dim=1))
 
 
-def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tensor, nonsense: Tensor,
+def _lingen(fn: _OnDevice, checkpoint_fns: dict, language, histories: Tensor, futures: Tensor, nonsense: Tensor,
             nonsense_basis: Tensor, cfg: LogitRankConfig, generator: torch.Generator) -> dict[str, np.ndarray]:
     """Lingen and baselines for `cfg.targets` held-out targets: per-step KL averaged over targets.
 
@@ -334,10 +349,10 @@ def _lingen(fn, checkpoint_fns: dict, language, histories: Tensor, futures: Tens
     V = cfg.vocab_size
     basis, targets = histories[: cfg.basis], histories[cfg.basis : cfg.basis + cfg.targets]
     both, n_b, jb = torch.cat([basis, targets]), cfg.basis, cfg.judged_basis
-    closed = _rows(fn, both, _prefix_closed(futures))  # (B + T, columns); first V columns: empty future
-    single, futures_only = closed[:, :V], _rows(fn, both, [futures])
-    off_dist = _rows(fn, both, [nonsense])
-    nonsense_rows = _rows(fn, torch.cat([nonsense_basis, targets]), [futures])
+    closed = _rows(fn.table, both, _prefix_closed(futures))  # (B + T, columns); first V columns: empty future
+    single, futures_only = closed[:, :V], _rows(fn.table, both, [futures])
+    off_dist = _rows(fn.table, both, [nonsense])
+    nonsense_rows = _rows(fn.table, torch.cat([nonsense_basis, targets]), [futures])
     weights, other = {}, {}
     for b in (*cfg.basis_sweep, n_b):
         weights[f"lingen B={b}"] = regression_weights(futures_only[:b], futures_only[n_b:])
@@ -380,7 +395,7 @@ def _train(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitRank
         schedule=LRSchedule(warmup_steps=cfg.warmup, decay_steps=cfg.steps - cfg.warmup, final_factor=0.1),
         batch_size=cfg.batch_size, seq_len=cfg.seq_len, data_seed=seeds["data"], eval_sequences=eval_sequences,
         eval_steps=sorted(marks.values()), checkpoint_steps=sorted(marks.values()), device=device)
-    return log, {name: _log_prob_fn(copy.deepcopy(log.checkpoints[step]), device) for name, step in marks.items()}
+    return log, {name: _OnDevice(copy.deepcopy(log.checkpoints[step]), device) for name, step in marks.items()}
 
 
 def _probes(language: HiddenMarkovLanguage, cfg: LogitRankConfig, g: torch.Generator):
@@ -393,10 +408,10 @@ def _probes(language: HiddenMarkovLanguage, cfg: LogitRankConfig, g: torch.Gener
 def _logit_matrices(fns: dict, language: HiddenMarkovLanguage, H: Tensor, F1: Tensor, seeds: dict[str, int],
                     cfg: LogitRankConfig, device: str) -> dict[str, Tensor]:
     """L_M(H, F) of every kept checkpoint, of the exact language and of an untrained GRU (the alternative init)."""
-    L = {name: _rows(fn, H, [F1]) for name, fn in fns.items()}
-    L["language"] = _rows(language.next_token_log_probs, H, [F1])
+    L = {name: _rows(fn.table, H, [F1]) for name, fn in fns.items()}
+    L["language"] = _rows(_plain_table(language.next_token_log_probs), H, [F1])
     gru = GRULanguageModel(GRUConfig(vocab_size=cfg.vocab_size), seed=seeds["model"])
-    L[GRU_INIT] = _rows(_log_prob_fn(gru, device), H, [F1])
+    L[GRU_INIT] = _rows(_OnDevice(gru, device).table, H, [F1])
     return L
 
 
@@ -455,13 +470,13 @@ def measure_float64_rank(final_model, L_language: Tensor, H: Tensor, F1: Tensor,
     same histories and futures (an ISAN as wide as the residual stream, rank <= d_model + 1 by construction; a Gaussian
     matrix of the same shape drawn from ``g_random``, full rank), and of the exact language's L_M(H, F)."""
     F64 = F1[: cfg.n_futures // 4]
-    L64 = _rows(_log_prob_fn(copy.deepcopy(final_model).double(), device), H, [F64])
+    L64 = _rows(_OnDevice(copy.deepcopy(final_model).double(), device).table, H, [F64])
     sv64 = singular_values(L64).numpy()
     isan = ISAN(cfg.vocab_size, d=cfg.model.d_model, seed=isan_seed)
     return {"rank64": numerical_rank(L64, cfg.float64_rtol), "rank64_at_1e3": numerical_rank(L64, 1e-3),
             "sv64_ratio": float(sv64[cfg.model.d_model + 1] / sv64[0]),
             "language_rank": numerical_rank(L_language, cfg.float64_rtol),
-            "isan_rank64": numerical_rank(_rows(isan.next_token_log_probs, H, [F64]), cfg.float64_rtol),
+            "isan_rank64": numerical_rank(_rows(_plain_table(isan.next_token_log_probs), H, [F64]), cfg.float64_rtol),
             "gaussian_rank64": numerical_rank(torch.randn(*L64.shape, generator=g_random, dtype=torch.float64),
                                               cfg.float64_rtol)}
 
@@ -475,7 +490,7 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
     g_probes = torch.Generator().manual_seed(seeds["probes"])
     H, F1, F2, F3 = _probes(language, cfg, g_probes)
     L = _logit_matrices(fns, language, H, F1, seeds, cfg, device)
-    fresh = {"in-distribution": _rows(final, H, [F2]), "nonsense": _rows(final, H, [F3])}  # F' kinds (PANEL_COSINES)
+    fresh = {"in-distribution": _rows(final.table, H, [F2]), "nonsense": _rows(final.table, H, [F3])}  # F' kinds (PANEL_COSINES)
     g_random = torch.Generator().manual_seed(seeds["random"])
     gaussian = torch.randn(*L["final"].shape, generator=g_random, dtype=torch.float64)
     nonsense_basis = nonsense_futures(cfg.vocab_size, cfg.basis, cfg.history_len, g_random)  # after: gaussian unchanged
@@ -494,10 +509,10 @@ def _run_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: LogitR
 def _cross_model(parts: list[dict], language, cfg: LogitRankConfig) -> dict[str, list[float]]:
     """Relations between histories across models (see LogitRankResult.cross_model), on the first seed's probes."""
     H, Fu, b = parts[0]["H"], parts[0]["F"], cfg.basis
-    M = [_rows(p["final"], H, [Fu]) for p in parts]
+    M = [_rows(p["final"].table, H, [Fu]) for p in parts]
     W = [regression_weights(m[:b], m[b:]) for m in M]
-    W_init = [regression_weights(m[:b], m[b:]) for m in (_rows(p["init"], H, [Fu]) for p in parts)]
-    lang = _rows(language.next_token_log_probs, H, [Fu])
+    W_init = [regression_weights(m[:b], m[b:]) for m in (_rows(p["init"].table, H, [Fu]) for p in parts)]
+    lang = _rows(_plain_table(language.next_token_log_probs), H, [Fu])
     n = len(parts)
 
     def others(j: int, ws: list[Tensor], roll: int = 0) -> float:
@@ -539,11 +554,11 @@ def _panel_seed(seeds: dict[str, int], language: HiddenMarkovLanguage, cfg: Logi
     _, fns = _train(seeds, language, cfg, device, keep=("mid", "final"))
     final, jb = fns["final"], cfg.judged_basis
     H, F1, F2, F3 = _probes(language, cfg, torch.Generator().manual_seed(seeds["probes"]))
-    L = _rows(final, H, [F1])
-    cosines = {kind: principal_angle_cosines(L, _rows(final, H, [F]), cfg.angle_rank).numpy()
+    L = _rows(final.table, H, [F1])
+    cosines = {kind: principal_angle_cosines(L, _rows(final.table, H, [F]), cfg.angle_rank).numpy()
                for kind, F in zip(PANEL_COSINES, (F2, F3))}
     basis, targets = H[:jb], H[cfg.basis : cfg.basis + cfg.targets]
-    rows = _rows(final, torch.cat([basis, targets]), [F1])
+    rows = _rows(final.table, torch.cat([basis, targets]), [F1])
     w = regression_weights(rows[:jb], rows[jb:])
     weights = {f"lingen B={jb}": w, f"lingen wrong target B={jb}": w.roll(1, dims=0)}
     generator = torch.Generator().manual_seed(seeds["lingen"])

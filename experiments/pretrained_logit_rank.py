@@ -102,7 +102,7 @@ class PretrainedLogitRankConfig:
 
     n_seeds: int = 3  # probe draws (H, F, F', nonsense), each with its own untrained network and Gaussian matrix
     # Probe draws of the exponent's seed panel: the n_seeds draws and more, each measured only for the trained model's
-    # α on L(H, F) (~2 s a draw); its spread over 3 draws (sd ~0.013) left the interval within reach of 0.5 and 0.536
+    # α on L(H, F) (~1.2 s a draw); its spread over 3 draws (sd ~0.013) left the interval within reach of 0.5 and 0.536
     alpha_seeds: int = 8
     n_histories: int = 256  # |H|
     n_futures: int = 128  # |F| (columns: |F| · top_k = 6400)
@@ -136,8 +136,8 @@ class PretrainedLogitRankConfig:
 
 
 CONFIGS = {
-    # ~38 CPU-s on one thread: per seed five 256 × 128 tables of 465 log-probs (trained on F, F' and nonsense,
-    # untrained on F and F'), each ~2 s in float32 with prefix caching, and the trained table alone for the 5 more
+    # ~27 CPU-s on one thread: per seed five 256 × 128 tables of 465 log-probs (trained on F, F' and nonsense,
+    # untrained on F and F'), each ~1.2 s in float32 with prefix caching, and the trained table alone for the 5 more
     # draws of the exponent's seed panel.
     "ci": PretrainedLogitRankConfig(),
     # The paper's |H| = |F| = 1000, in float64: meant for a GPU and not yet run.

@@ -147,13 +147,18 @@ def largest_final_to_initial_ratio(run: CollapseRun) -> np.ndarray:
     return np.max([n[-1] / n[0] for n in run.n_eff_by_lr().values()], axis=0)
 
 
-def largest_rise_with_lr(run: CollapseRun, at: int = -1) -> np.ndarray:
+def largest_rise_with_lr(run: CollapseRun, at: int = -1, lrs: tuple[float, ...] | None = None) -> np.ndarray:
     """Per seed: the largest increase of n_eff from one lr of the sweep to the next larger one, at evaluation ``at``.
 
     The default reads the final n_eff; ``at=0`` reads the init, where every lr's member starts from the same table
-    (the same seed), so the rise is exactly 0.
+    (the same seed), so the rise is exactly 0. ``lrs`` reads a sub-grid of the sweep (another grid a reader of the
+    source could have chosen); with two lrs it is the change from the smaller to the larger, end to end.
     """
-    values = np.array([n[at] for n in run.n_eff_by_lr().values()])  # (lrs, seeds)
+    table = run.n_eff_by_lr()
+    grid = tuple(table) if lrs is None else tuple(lrs)
+    require(len(grid) >= 2 and all(lr in table for lr in grid) and list(grid) == sorted(set(grid)), "lrs",
+            f"None or at least two increasing lrs of the sweep {tuple(table)}", lrs)
+    values = np.array([table[lr][at] for lr in grid])  # (lrs, seeds)
     return np.max(np.diff(values, axis=0), axis=0)
 
 

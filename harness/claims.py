@@ -28,7 +28,7 @@ from toy_claims.harness.readings import READING_DEPENDENT, Reading, agreement, j
 from toy_claims.harness.spec_curve import specification_caption, specification_curve
 from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
-    ANALOG, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
+    ANALOG, CONTROL, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     PRETRAINED, SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
     Positive, calibrate, interval, judge, per_seed, seeds_needed,
 )
@@ -37,7 +37,7 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
-    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY", "CONTROL",
     "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "Reading",
     "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
@@ -81,7 +81,9 @@ def claim(
     otherwise (``{"paper": REFUTED}``), and the reason must say what was measured there.
     ``scope`` says what the verdict is about (``SOURCE``, ``ANALOG``, ``STAND_IN``, ``EXTENSION``,
     ``PRETRAINED``); ``evidence`` is
-    ``EMPIRICAL`` or ``IDENTITY`` (an algebraic identity or exact computation: no control needed, tallied apart);
+    ``EMPIRICAL``, ``IDENTITY`` (an algebraic identity or exact computation: no control needed, tallied apart) or
+    ``CONTROL`` (a check of the suite's own detector where its answer is known by construction: shown as a control of
+    the sentence it serves, not counted as a claim);
     ``controls`` (``Positive``/``Negative`` on measured keys) calibrate the criterion in the same run: a control on
     the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
     ``readings`` are the other defensible readings of the sentence or of a setup choice the source leaves open

@@ -412,7 +412,7 @@ class ClaimsSession:
                                         f"offsets {sorted({o for v in self.sweep.values() for o in v})}")
             for key, swept in sorted(flips.items()):
                 terminalreporter.write_line(f"  {key}: " + ", ".join(
-                    f"{o}: {verdict} {_interval(estimate)}" for o, (verdict, estimate) in sorted(swept.items())))
+                    f"{o}: {verdict} {_interval(estimate)}" for o, (verdict, estimate, *_) in sorted(swept.items())))
         for line in self.evidence:
             terminalreporter.write_line(f"claims-update: {line}")
         terminalreporter.write_line(f"report: {self.report_path} (+ {self.report_path.with_suffix('.json').name}; "

@@ -16,16 +16,18 @@ import numpy as np
 from toy_claims.harness.readings import Reading
 from toy_claims.harness.verdicts import Control, Criterion
 
-__all__ = ["NAME", "Source", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
+__all__ = ["NAME", "Source", "name_sources", "Claim", "register", "get_claim", "all_claims", "claim_head", "registered_by_module", "row_key", "to_builtin"]
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a claim comes from: a file in shared/seeds, its section, and the verbatim sentence."""
+    """Where a claim comes from: a file in shared/seeds, its section, the verbatim sentence, and the document's title
+    (by default the one ``name_sources`` gave its file: the report shows each source by its title)."""
 
     file: str
     section: str
     quote: str
+    title: str = ""
 
     def __post_init__(self) -> None:
         for name in ("file", "section", "quote"):
@@ -34,6 +36,20 @@ class Source:
                 raise TypeError(f"Source {name} must be a str, got {type(value).__name__} {value!r:.60}")
             if not value.strip():
                 raise ValueError(f"Source {name} must be a non-empty str, got {value!r}")
+        if not isinstance(self.title, str):
+            raise TypeError(f"Source title must be a str, got {type(self.title).__name__} {self.title!r:.60}")
+        object.__setattr__(self, "title", self.title or _TITLES.get(self.file, ""))
+
+
+_TITLES: dict[str, str] = {}  # source file -> the document's title (name_sources)
+
+
+def name_sources(titles: dict[str, str]) -> None:
+    """Give source files their documents' titles, once for every claim that cites them (claims/__init__.py)."""
+    if not isinstance(titles, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                               for k, v in titles.items()):
+        raise TypeError(f"titles must be a dict source file -> non-empty title (str), got {titles!r:.80}")
+    _TITLES.update(titles)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ README:
     {"schema": "toy-claims/report/v4",
      "environment": {"python", "platform", "torch", "numpy", "scipy", "torch_threads", "cpu_capability",
                      "blas_core"},                     # of the latest accepted rows (information only)
-     "claims": [{"id", "version", "statement", "source": {"file", "section", "quote"},
+     "claims": [{"id", "version", "statement", "source": {"file", "section", "quote", "title"?},  # title: the
+                 # source document's title, shown instead of its file name (the document is not in the repository)
                  "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why", "log"} | null,
                  "expected",                      # the pin for the scale this row was measured at
                  "expected_at": {scale: pin},     # pins that differ at another scale
@@ -14,7 +15,7 @@ README:
                  "estimate": {"mean", "low", "high", "n", "log"} | null,   # what the verdict is judged on
                  "headline", "notes", "figures": [{"name", "caption", "path"}],
                  "error", "seed_offset", "device", "scale", "environment", "module",   # module: where it is defined
-                 "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity",
+                 "scope": "source" | "analog" | "stand-in" | "extension", "evidence": "empirical" | "identity" | "control",
                  "controls": [{"quantity", "kind": "positive" | "negative", "what", "verdict", "calibrated"}],
                  "readings": [{"name", "why", "quantity", "criterion", "claimed", "expected", "verdict",   # the first
                                "estimate": {"mean", "low", "high", "n", "log", "margin"} | null,       # is the
@@ -35,6 +36,11 @@ Nothing measured is lost silently: a report path that holds something that is no
 another schema, a row the merge or the renderer cannot take: ``row_problem``) is refused with ``ReportError``
 before any claim runs.
 
+Rendering: CLAIMS.md is one screen first (the pin/drift status, the sentence scoreboard, each source by its title
+with one line per quoted sentence: its verdict, the quote, its number, links to its rows), then the findings and the
+row table; each row's full section lives in its source's page ``CLAIMS/<source>.md`` (``render_pages``, ``page_path``).
+Tables are plain pipe tables without padding (``_table``).
+
 Shards: ``harness/shards.py`` merges reports written by separate runs.
 """
 
@@ -44,19 +50,19 @@ import base64
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tabulate import tabulate
 
 from toy_claims.harness.drift import describe as describe_drift
 from toy_claims.harness.readings import READING_DEPENDENT, agreement
 from toy_claims.harness.registry import row_key
 from toy_claims.harness.verdicts import Criterion  # the one place that phrases criteria
 
-__all__ = ["SCHEMA", "FIGURE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log", "render_markdown",
-           "load_report", "is_unchanged", "load_run_log", "summary_rows",
+__all__ = ["SCHEMA", "FIGURE_DIR", "PAGE_DIR", "ReportError", "check_report_path", "merge_records", "merge_run_log",
+           "render_markdown", "render_pages", "page_path", "page_paths", "load_report", "is_unchanged", "load_run_log", "summary_rows",
            "row_order", "figure_path", "row_problem", "render_problem", "sentences", "shown"]
 
 SCHEMA = "toy-claims/report/v4"
@@ -81,6 +87,20 @@ def figure_path(key: str, name: str) -> str:
     return f"{FIGURE_DIR}/{key}/{name}.png"
 
 
+PAGE_DIR = "CLAIMS"
+
+
+def page_path(source: str) -> str:
+    """Where the sections of the rows quoting the source ``source`` (a file prefix, ``000``) live, relative to the
+    report's folder: one page a source. Characters a file name should not hold become "_"."""
+    return f"{PAGE_DIR}/{re.sub(r'[^A-Za-z0-9_-]', '_', source)}.md"
+
+
+def page_paths(doc: dict[str, Any]) -> list[str]:
+    """The pages a report has (``render_pages``'s keys), without rendering them."""
+    return sorted({page_path(_source_of(c)) for c in doc["claims"]})
+
+
 _MARK = {"reproduced": "✅ reproduced", "refuted": "❌ refuted", "inconclusive": "⚠️ inconclusive",
          "error": "💥 error", "observation": "🔎 observation", "skipped": "⏭️ skipped", "uncalibrated": "🧭 uncalibrated"}
 
@@ -100,12 +120,13 @@ def check_report_path(md_path: Path, seed_offset: int | None = None) -> None:
     existing = next((p for p in (md_path.parent, *md_path.parent.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK) or not _can_write(existing):
         raise ReportError(f"--claims-report {str(md_path)!r}: the directory {str(existing or md_path.parent)!r} is not writable")
-    figures = md_path.parent / FIGURE_DIR
-    if figures.exists() and not figures.is_dir():
-        raise ReportError(f"{figures} is not a folder: the report's figures go there; move it away")
-    if figures.exists() and not figures.resolve().is_relative_to(md_path.parent.resolve()):
-        raise ReportError(f"{figures} leads to {str(figures.resolve())!r}, outside the report's folder (a symlink); "
-                          "figures are written only inside it: remove the link")
+    for folder, what in ((FIGURE_DIR, "figures"), (PAGE_DIR, "per-source pages")):
+        figures = md_path.parent / folder
+        if figures.exists() and not figures.is_dir():
+            raise ReportError(f"{figures} is not a folder: the report's {what} go there; move it away")
+        if figures.exists() and not figures.resolve().is_relative_to(md_path.parent.resolve()):
+            raise ReportError(f"{figures} leads to {str(figures.resolve())!r}, outside the report's folder (a symlink); "
+                              f"{what} are written only inside it: remove the link")
     doc = load_report(md_path.with_suffix(".json"))  # raises on a file that is not our report
     for i, row in enumerate((doc or {}).get("claims", [])):
         if problem := row_problem(row):
@@ -309,8 +330,9 @@ _FIELDS: dict[str, tuple[Any, str]] = {  # what the merge and the renderer read 
     "scale": (lambda v: _is_text(v) and v != "", "a non-empty string"),
     "version": (_is_int, "an integer"),
     "statement": (_is_text, "a string"),
-    "source": (lambda v: isinstance(v, dict) and all(_is_text(v.get(k)) for k in ("file", "section", "quote")),
-               "an object with the strings file, section and quote"),
+    "source": (lambda v: isinstance(v, dict) and all(_is_text(v.get(k)) for k in ("file", "section", "quote"))
+               and (v.get("title") is None or _is_text(v["title"])),
+               "an object with the strings file, section and quote (and optionally title)"),
     "setup": (lambda v: isinstance(v, dict), "an object"),
     "criterion": (lambda v: v is None or isinstance(v, dict), "an object or null"),
     "expected": (_is_text, "a string"),
@@ -362,6 +384,7 @@ def render_problem(row: dict[str, Any]) -> str | None:
     """A last check on what a field list cannot see (a criterion's or a sweep's inner fields): render the row alone."""
     try:
         render_markdown({"schema": SCHEMA, "environment": None, "claims": [row]})
+        render_pages({"schema": SCHEMA, "environment": None, "claims": [row]})
         json.dumps(row, allow_nan=False)
     except Exception as exc:  # noqa: BLE001 -- whatever breaks the renderer is this row's fault, said as such
         return f"cannot be rendered ({type(exc).__name__}: {exc})"
@@ -403,63 +426,138 @@ def _source_of(c: dict[str, Any]) -> str:
 
 def _scope(c: dict[str, Any]) -> str:
     scope = c.get("scope") or "undeclared"
-    return scope + (" · identity" if c.get("evidence") == "identity" else "")
+    return scope + {"identity": " · identity", "control": " · detector control"}.get(c.get("evidence"), "")
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    """One screen first (scoreboard, headline findings), then the table grouped by source, then one section a claim."""
+    """CLAIMS.md: one screen first (pin/drift status, sentence scoreboard, one line a sentence under its source's
+    title), then the findings, the row scoreboard and the row table; each row's section is on its source's page."""
     env, claims = doc.get("environment") or {}, doc["claims"]
-    mismatches = [row_key(c) for c in claims if c["verdict"] not in ("skipped", c["expected"])]
-    drifted = [row_key(c) for c in claims if _drifted(c)]
     out = [
         "# Claims report",
         "",
-        "_Generated by `pytest claims` (harness/report.py) — do not edit by hand. "
-        "Schema and how to read it: README.md._",
+        "_Generated by `pytest claims` (harness/report.py) — do not edit by hand. How to read it: README.md, "
+        f"\"Reading CLAIMS.md\". Each row's full section (quote, setup, criterion, controls, readings, measured values, "
+        f"figures) is on its source's page under `{PAGE_DIR}/`._",
+        "",
+        _status(claims),
+        "",
+        "**Sentences** (rows quoting one source sentence, and the readings a row declares, are readings of it; "
+        "*robust* when every judged reading agrees, *reading-dependent* when they differ; observations do not vote):",
+        "",
+        _sentence_scoreboard(claims),
+    ]
+    for source, group in _by_source(claims):
+        out += ["", f"### `{source}` {_cell(_title(group))} · [all rows]({page_path(source)})", ""]
+        out += [_sentence_line(s, claims) for s in sentences(group)] or ["_No sentence measured (every row skipped)._"]
+    out += [
+        "",
+        "## Findings",
+        "",
+        *_headlines(claims),
+        *_reading_dependent(claims),
+        *_sweep_summary(claims),
+        "",
+        "## Rows per source and scope",
+        "",
+        "Scope says what a verdict is about: " + "; ".join(f"**{k}**, {v}" for k, v in _SCOPE_WORDS.items())
+        + ". Identities (algebra or exact computation) are counted apart from empirical evidence.",
+        "",
+        _scoreboard(claims),
+        "",
+        "## Summary",
+    ]
+    for source, group in _by_source(claims):
+        out += ["", f"### `{source}` {_cell(_title(group))} · [details]({page_path(source)})", "", _row_table(group, on_page=False)]
+    out += [
+        "",
+        "## Environment",
         "",
         f"Environment of the latest accepted measurements: Python {env.get('python')} · torch {env.get('torch')} · "
         f"numpy {env.get('numpy')} · scipy {env.get('scipy')} · {env.get('platform')} · {env.get('torch_threads')} "
         f"torch thread(s) · CPU kernels {env.get('cpu_capability')} · OpenBLAS core {env.get('blas_core')}. Each row "
         "keeps the environment it was accepted in; the drift rule reads none of it (README: Gating CI). Run ids, "
         "commits, timings and each run's own numbers: CLAIMS.run.json (not committed).",
-        "",
-        (f"**{len(mismatches)} claim(s) differ from their pinned verdict: {', '.join(mismatches)}.**"
-         if mismatches else "Every verdict matches its pin.")
-        + (f" **{len(drifted)} claim(s) drifted from their accepted measurements: {', '.join(drifted)}.**" if drifted else ""),
-        "",
-        "## Scoreboard",
-        "",
-        "**Sentences.** Rows that quote one source sentence are readings of it, and so are the alternative readings a "
-        "row declares. A sentence is *robust* when every judged reading of it agrees, *reading-dependent* when "
-        "they differ (the sentence's verdict hinges on a choice the source leaves open); observations do not vote.",
-        "",
-        _sentence_scoreboard(claims),
-        "",
-        "**Rows** per source and scope. Scope says what a verdict is about: "
-        + "; ".join(f"**{k}**, {v}" for k, v in _SCOPE_WORDS.items())
-        + ". Identities (algebra or exact computation) are counted apart from empirical evidence.",
-        "",
-        _scoreboard(claims),
-        "",
-        "## Headline findings",
-        "",
-        *_headlines(claims),
-        *_reading_dependent(claims),
-        *_sweep_summary(claims),
-        "",
-        "## Summary",
     ]
-    for source in sorted({_source_of(c) for c in claims}):
-        group = [c for c in claims if _source_of(c) == source]
-        out += ["", f"### Source `{source}` — `{group[0]['source']['file']}`", "", tabulate(
-            [[_MARK.get(c["verdict"], c["verdict"]) + ("" if _agreement(c) != "✗" else " ✗"), _scope(c),
-              f"[`{row_key(c)}`](#{_anchor(row_key(c))})", _cell(c["statement"]), _cell(f"§{c['source']['section']}"),
-              _cell(c["headline"]), c["expected"]] for c in group],
-            headers=["verdict", "scope", "id", "claim", "section", "measured vs claimed", "pinned"], tablefmt="github")]
-    out += ["", "## Claims"]
-    for c in claims:
-        out += ["", *_claim_section(c)]
     return "\n".join(out) + "\n"
+
+
+def render_pages(doc: dict[str, Any], report_name: str = "CLAIMS.md") -> dict[str, str]:
+    """One page a source, ``page_path(source)`` -> Markdown: its rows' table, then each row's full section. Links
+    from a page reach the report's folder through ``../`` (the figures: ``../claims_figures/...``)."""
+    pages = {}
+    for source, group in _by_source(doc["claims"]):
+        out = [f"# `{source}` {_cell(_title(group))}", "",
+               f"_Generated by `pytest claims` (harness/report.py) — do not edit by hand. Source file "
+               f"`{group[0]['source']['file']}`. Back to the report: [{report_name}](../{report_name})._", "",
+               _row_table(group, on_page=True), "", "## Claims"]
+        for c in group:
+            out += ["", *_claim_section(c, "../")]
+        pages[page_path(source)] = "\n".join(out) + "\n"
+    return pages
+
+
+def _by_source(claims: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rows grouped by source (file prefix), sources in order, rows in report order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in claims:
+        groups.setdefault(_source_of(c), []).append(c)
+    return sorted(groups.items())
+
+
+def _title(group: list[dict[str, Any]]) -> str:
+    """A source's title as its rows give it (``source["title"]``), else its file name: the document is not read."""
+    return next((c["source"]["title"] for c in group if c["source"].get("title")), None) or group[0]["source"]["file"]
+
+
+def _status(claims: list[dict[str, Any]]) -> str:
+    """One line: whether every verdict matches its pin and whether anything drifted."""
+    mismatches = [row_key(c) for c in claims if c["verdict"] not in ("skipped", c["expected"])]
+    drifted = [row_key(c) for c in claims if _drifted(c)]
+    return ((f"**{len(mismatches)} claim(s) differ from their pinned verdict: {', '.join(mismatches)}.**"
+             if mismatches else "Every verdict matches its pin.")
+            + (f" **{len(drifted)} claim(s) drifted from their accepted measurements: {', '.join(drifted)}.**"
+               if drifted else " Nothing drifted from the accepted measurements."))
+
+
+_SENTENCE_MARK = {"reproduced": "✅ robust reproduced", "refuted": "❌ robust refuted",
+                  READING_DEPENDENT: "◐ reading-dependent", "inconclusive": "⚠️ inconclusive",
+                  "observation": "🔎 observation", "uncalibrated": "🧭 uncalibrated", "error": "💥 error"}
+
+
+def _sentence_line(s: dict[str, Any], claims: list[dict[str, Any]]) -> str:
+    """A sentence in one line: its verdict, the quote shortened, its number (the headline of its first judged row,
+    else of its first row) and links to its rows' sections."""
+    rows = [c for c in claims if row_key(c) in s["rows"]]
+    first = next((c for c in rows if c["verdict"] != "observation"), rows[0])
+    quote = " ".join(s["source"]["quote"].split())
+    links = ", ".join(f"[`{row_key(c)}`]({_link(c)})" for c in rows)
+    return (f"- **{_SENTENCE_MARK.get(s['verdict'], s['verdict'])}** “{_cell(_shorten(quote, 80))}” "
+            f"(§{_cell(_shorten(s['source']['section'], 40))}) — {_cell(first['headline'])} — {links}")
+
+
+def _shorten(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+
+
+def _link(c: dict[str, Any]) -> str:
+    """Where a row's section is, from the report's folder."""
+    return f"{page_path(_source_of(c))}#{_anchor(row_key(c))}"
+
+
+def _row_table(group: list[dict[str, Any]], on_page: bool) -> str:
+    """The rows of one source: verdict and scope first, the id linking to its section (``on_page``: on the same page)."""
+    return _table(
+        [[_MARK.get(c["verdict"], c["verdict"]) + ("" if _agreement(c) != "✗" else " ✗"), _scope(c),
+          f"[`{row_key(c)}`]({'#' + _anchor(row_key(c)) if on_page else _link(c)})", _cell(c["statement"]), _cell(f"§{c['source']['section']}"),
+          _cell(c["headline"]), c["expected"]] for c in group],
+        ["verdict", "scope", "id", "claim", "section", "measured vs claimed", "pinned"])
+
+
+def _table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A GitHub pipe table without padding: cells as they are (``_cell`` the ones that may hold a pipe)."""
+    line = lambda cells: "|" + "|".join(f" {x} " if str(x) else " " for x in cells) + "|"  # noqa: E731
+    return "\n".join([line(headers), "|" + "|".join("---" for _ in headers) + "|", *map(line, rows)])
 
 
 def sentences(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -467,7 +565,7 @@ def sentences(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
     verdict}. A sentence's verdict is ``readings.agreement`` of every judged reading of every row quoting it."""
     found: dict[tuple, dict[str, Any]] = {}
     for c in claims:
-        if c["verdict"] == "skipped":
+        if c["verdict"] == "skipped" or c.get("evidence") == "control":  # a detector's control is no claim
             continue
         s = found.setdefault(tuple(c["source"][k] for k in ("file", "section", "quote")),
                              {"source": c["source"], "rows": [], "votes": []})
@@ -489,7 +587,12 @@ def _sentence_scoreboard(claims: list[dict[str, Any]]) -> str:
     rows = [[f"`{source}`", *[sum(1 for s in found if s["source"]["file"][:3] == source and s["verdict"] == v) or ""
                                for v in verdicts]] for source in sorted({s["source"]["file"][:3] for s in found})]
     rows.append(["**all**", *[sum(1 for s in found if s["verdict"] == v) for v in verdicts]])
-    return tabulate(rows, headers=["source", *[names.get(v, v) for v in verdicts]], tablefmt="github")
+    controls = [c for c in claims if c.get("evidence") == "control" and c["verdict"] != "skipped"]
+    held = [c for c in controls if c["verdict"] == "reproduced"]  # its criterion states what the detector must do
+    return _table(rows, ["source", *[names.get(v, v) for v in verdicts]]) + ("" if not controls else (
+        f"\n\n**Detector controls** (the suite's own instruments checked where the answer is known by construction; "
+        f"not counted as claims): {len(held)} of {len(controls)} do what they must"
+        + "".join(f"; `{row_key(c)}` {c['verdict']}" for c in controls if c not in held) + "."))
 
 
 def _reading_dependent(claims: list[dict[str, Any]]) -> list[str]:
@@ -512,7 +615,7 @@ def _scoreboard(claims: list[dict[str, Any]]) -> str:
     rows = [[f"`{source}`", scope, *[sum(1 for c in claims if (_source_of(c), _scope(c)) == (source, scope)
                                           and c["verdict"] == v) or "" for v in verdicts]] for source, scope in keys]
     rows.append(["**all**", "", *[sum(1 for c in claims if c["verdict"] == v) for v in verdicts]])
-    return tabulate(rows, headers=["source", "scope", *verdicts], tablefmt="github")
+    return _table(rows, ["source", "scope", *verdicts])
 
 
 def _sweep_summary(claims: list[dict[str, Any]]) -> list[str]:
@@ -534,7 +637,7 @@ def _headlines(claims: list[dict[str, Any]]) -> list[str]:
                        "not reproduced on the toy analog" if c.get("scope") == "analog" and c["verdict"] == "refuted" else
                        "not reproduced on the small pretrained model" if c.get("scope") == "pretrained" and c["verdict"] == "refuted" else
                        c["verdict"])
-            lines.append(f"- {_MARK.get(c['verdict'], c['verdict'])} [`{row_key(c)}`](#{_anchor(row_key(c))}) "
+            lines.append(f"- {_MARK.get(c['verdict'], c['verdict'])} [`{row_key(c)}`]({_link(c)}) "
                          f"({_scope(c)}): {wording} — {c['headline']}")
     return lines or ["Every empirical claim is reproduced or an observation."]
 
@@ -548,7 +651,9 @@ def _anchor(key: str) -> str:
     return "".join(ch for ch in key.lower() if ch.isalnum() or ch in "-_ ").replace(" ", "-")
 
 
-def _claim_section(c: dict[str, Any]) -> list[str]:
+def _claim_section(c: dict[str, Any], up: str = "") -> list[str]:
+    """A row's full section; ``up`` leads from the page it is on to the report's folder (figure paths are relative
+    to that folder)."""
     src = c["source"]
     lines = [
         f"### {row_key(c)}",
@@ -558,7 +663,8 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         "",
         f"> {src['quote']}",
         f">",
-        f"> — `{src['file']}`, § {src['section']}",
+        f"> — {_cell(src['title']) + ' (`' + src['file'] + '`)' if src.get('title') else '`' + src['file'] + '`'}, "
+        f"§ {src['section']}",
         "",
         f"**Claim.** {c['statement']}",
         "",
@@ -567,7 +673,7 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         "",
     ]
     if c["setup"]:
-        lines += ["**Setup.**", "", tabulate([[_cell(k), _cell(_fmt(v))] for k, v in c["setup"].items()], headers=["", ""], tablefmt="github"), ""]
+        lines += ["**Setup.**", "", _table([[_cell(k), _cell(_fmt(v))] for k, v in c["setup"].items()], ["", ""]), ""]
     crit = c["criterion"]
     if crit:
         lines += [f"**Criterion.** {_describe(crit)} (claimed: {crit['claimed']}). _Why:_ {crit['why']}", ""]
@@ -580,11 +686,10 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
                                                    for o, v, i in zip(sweep["offsets"], sweep["verdicts"], intervals))
                   + (" — **the verdict depends on the seeds drawn**." if len(set(sweep["verdicts"])) > 1 else "."), ""]
     if c.get("controls"):
-        lines += ["**Controls** (the same criterion on settings measured in the same run).", "", tabulate(
+        lines += ["**Controls** (the same criterion on settings measured in the same run).", "", _table(
             [[k["kind"], _cell(k["what"]), f"`{k['quantity']}`", _measured_row(k["quantity"], c["measured"].get(k["quantity"]))[1],
               k.get("verdict", ""), "✓" if k.get("calibrated") else "✗ wrong side" if "calibrated" in k else ""]
-             for k in c["controls"]], headers=["control", "setting", "quantity", "value", "criterion says", "calibrated"],
-            tablefmt="github"), ""]
+             for k in c["controls"]], ["control", "setting", "quantity", "value", "criterion says", "calibrated"]), ""]
     lines += _readings_section(c)
     if c["error"]:
         lines += ["**Error.**", "", "```", c["error"].rstrip(), "```", ""]
@@ -595,13 +700,12 @@ def _claim_section(c: dict[str, Any]) -> list[str]:
         noise = c.get("kernel_noise") or {}
         lines += ["**Measured** (kernel noise: the largest move of the quantity under other CPU kernels; the drift "
                   "rule allows ten times it).", "",
-                  tabulate([[*_measured_row(k, v), _fmt(noise[k]) if k in noise else "not measured"]
-                            for k, v in c["measured"].items()],
-                           headers=["quantity", "mean ± sd", "values", "kernel noise"], tablefmt="github"), ""]
+                  _table([[*_measured_row(k, v), _fmt(noise[k]) if k in noise else "not measured"]
+                         for k, v in c["measured"].items()], ["quantity", "mean ± sd", "values", "kernel noise"]), ""]
     for note in c["notes"]:
         lines += [note, ""]
     for fig in c["figures"]:
-        lines += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
+        lines += [f"![{fig['caption']}]({up}{fig['path']})", "", f"_{fig['caption']}_", ""]
     return lines
 
 
@@ -616,8 +720,7 @@ def _readings_section(c: dict[str, Any]) -> list[str]:
              r["verdict"] + ("" if r["verdict"] == r["expected"] else f" ✗ (pinned {r['expected']})")]
             for r in c["readings"]]
     return [f"**Readings** (each defensible reading judged on this run's measurement by the same rule): {verdict}.",
-            "", tabulate(rows, headers=["reading", "why defensible", "criterion", "estimate [interval]", "verdict"],
-                         tablefmt="github"), ""]
+            "", _table(rows, ["reading", "why defensible", "criterion", "estimate [interval]", "verdict"]), ""]
 
 
 def _reading_estimate(r: dict[str, Any]) -> str:

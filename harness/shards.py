@@ -27,7 +27,7 @@ from typing import Any
 
 from toy_claims.harness.drift import compare as compare_drift
 from toy_claims.harness.registry import row_key
-from toy_claims.harness.report import (FIGURE_DIR, RUN_LOG_SCHEMA, SCHEMA, ReportError, figure_path, load_report,
+from toy_claims.harness.report import (FIGURE_DIR, PAGE_DIR, RUN_LOG_SCHEMA, SCHEMA, ReportError, figure_path, load_report,
                                        load_run_log, render_problem, row_order, row_problem, run_log_path, shown)
 from toy_claims.harness.store import locked, write_report
 
@@ -236,14 +236,15 @@ def _check_out(out: Path) -> None:
     existing = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise ReportError(f"{out}: the directory {str(existing or out.parent)!r} is not writable")
-    root, figures = out.parent, out.parent / FIGURE_DIR
-    if figures.is_symlink() or figures.exists():
-        target = figures.resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise ReportError(f"{out}: {figures} leads to {str(target)!r}, outside the report's folder (a symlink); "
-                              "figures are written only inside it: remove the link or merge into another folder")
-        if target.exists() and not target.is_dir():
-            raise ReportError(f"{out}: {figures} is not a folder, and the figures go there")
+    root = out.parent
+    for figures, what in ((root / FIGURE_DIR, "figures"), (root / PAGE_DIR, "per-source pages")):
+        if figures.is_symlink() or figures.exists():
+            target = figures.resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise ReportError(f"{out}: {figures} leads to {str(target)!r}, outside the report's folder (a symlink); "
+                                  f"{what} are written only inside it: remove the link or merge into another folder")
+            if target.exists() and not target.is_dir():
+                raise ReportError(f"{out}: {figures} is not a folder, and the {what} go there")
 
 
 def _check_existing(doc: dict[str, Any], path: Path) -> None:

@@ -1,18 +1,19 @@
 """The report on disk: one writer at a time, atomic files, and a digest that ties CLAIMS.md to what it shows.
 
-A report is a set of files in one folder: CLAIMS.json, CLAIMS.md, the figures under ``claims_figures/`` and the
-volatile run log. Three things keep them whole:
+A report is a set of files in one folder: CLAIMS.json, CLAIMS.md, one page a source under ``CLAIMS/`` (each row's
+full section), the figures under ``claims_figures/`` and the volatile run log. Three things keep them whole:
 
 - **One writer at a time.** ``locked(md_path)`` holds ``CLAIMS.lock`` beside the report (filelock) while a run reads
   the report it merges into and writes the result, so two runs writing one report path never lose each other's rows.
 - **Atomic files.** Each file is written to a temp file (``.NAME.PID.tmp``) and renamed over the old one. A process
   killed between the two leaves the temp file; ``recover`` removes every one at the next start (under the lock no
   writer is alive).
-- **A digest.** CLAIMS.md's first line names the SHA-256 of the CLAIMS.json it was rendered from and of the figure
-  files it shows. Files are written figures first, CLAIMS.json, then CLAIMS.md; a kill between the renames leaves a
-  pair whose digest does not match (``pair_problems``). ``recover`` renders a torn CLAIMS.md again from its
-  CLAIMS.json, and warns about figure files that differ from the ones the report was written with (their old bytes
-  are gone: ``git checkout`` them, or measure those claims again).
+- **A digest.** CLAIMS.md's first line, and each page's, names the SHA-256 of the CLAIMS.json it was rendered from
+  and of the figure files the report shows. Files are written figures first, CLAIMS.json, the pages, then CLAIMS.md,
+  and last the pages of sources no row quotes any more are removed; a kill between the renames leaves a CLAIMS.md or
+  a page whose digest does not match, a page missing or a page left over (``pair_problems``): a torn report.
+  ``recover`` renders a torn report again from its CLAIMS.json, and warns about figure files that differ from the
+  ones the report was written with (their old bytes are gone: ``git checkout`` them, or measure those claims again).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any, Callable, Iterator
 
 from filelock import FileLock, Timeout
 
-from toy_claims.harness.report import FIGURE_DIR, ReportError, load_report, render_markdown, run_log_path
+from toy_claims.harness.report import (FIGURE_DIR, PAGE_DIR, ReportError, load_report, page_paths, render_markdown,
+                                       render_pages, run_log_path)
 
 __all__ = ["locked", "write_report", "pair_problems", "pair_is_consistent", "recover", "LOCK_WAIT_SECONDS"]
 
@@ -60,7 +62,8 @@ def locked(md_path: Path, timeout: float = LOCK_WAIT_SECONDS, waiting: Callable[
 
 
 def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes], run_log: dict | None = None) -> Path:
-    """Render, then write figures, CLAIMS.json and CLAIMS.md, each atomically. Returns the JSON path.
+    """Render, then write figures, CLAIMS.json, the per-source pages and CLAIMS.md, each atomically, and remove the
+    pages left by sources no row quotes now. Returns the JSON path.
 
     Rendering first means a document that cannot be rendered writes nothing. Call it holding ``locked(md_path)``.
     """
@@ -68,19 +71,26 @@ def write_report(md_path: Path, doc: dict[str, Any], figures: dict[str, bytes], 
     root = md_path.parent
     json_bytes = (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
     on_disk = {path: figures.get(path) for path in _figure_paths(doc)}
-    md_bytes = (_digest_line(json_bytes, _figures_digest(root, on_disk)) + "\n" + render_markdown(doc)).encode()
+    digest = _digest_line(json_bytes, _figures_digest(root, on_disk)) + "\n"
+    md_bytes = (digest + render_markdown(doc)).encode()
+    pages = {rel: (digest + text).encode() for rel, text in render_pages(doc, md_path.name).items()}
     for rel, data in sorted(figures.items()):
         _atomic_write(root / rel, data)
     json_path = md_path.with_suffix(".json")
     _atomic_write(json_path, json_bytes)
+    for rel, data in sorted(pages.items()):
+        _atomic_write(root / rel, data)
     _atomic_write(md_path, md_bytes)
+    for rel in _left_over_pages(root, pages):
+        (root / rel).unlink(missing_ok=True)
     if run_log is not None:
         _atomic_write(run_log_path(md_path), (json.dumps(run_log, indent=1) + "\n").encode())
     return json_path
 
 
 def pair_problems(md_path: Path) -> list[str]:
-    """What does not match between CLAIMS.md and the CLAIMS.json and figures beside it ([] for a whole report)."""
+    """What does not match between CLAIMS.md, its pages and the CLAIMS.json and figures beside it ([] for a whole
+    report). A torn report (``_torn_pages``) comes first and alone."""
     md_path = Path(md_path)
     json_path = md_path.with_suffix(".json")
     try:
@@ -92,6 +102,8 @@ def pair_problems(md_path: Path) -> list[str]:
     if found is None or found.group("json") != _sha(json_bytes):
         return [_torn(md_path)]
     doc = json.loads(json_bytes)
+    if torn := _torn_pages(md_path, first, doc):
+        return [_torn(md_path, torn)]
     paths = _figure_paths(doc)
     if found.group("figures") != _figures_digest(md_path.parent, dict.fromkeys(paths)):
         missing = [p for p in paths if not (md_path.parent / p).is_file()]
@@ -118,14 +130,15 @@ def recover(md_path: Path) -> list[str]:
     try:
         with locked(md_path, timeout=0):
             figures = md_path.parent / FIGURE_DIR
-            temps = [p for p in [*md_path.parent.glob(".*.tmp"), *(figures.rglob(".*.tmp") if figures.is_dir() else [])]
-                     if _TEMP.match(p.name)]
+            pages = md_path.parent / PAGE_DIR
+            temps = [p for p in [*md_path.parent.glob(".*.tmp"), *(figures.rglob(".*.tmp") if figures.is_dir() else []),
+                                 *(pages.glob(".*.tmp") if pages.is_dir() else [])] if _TEMP.match(p.name)]
             for p in temps:
                 p.unlink(missing_ok=True)
             if temps:
                 said.append(f"removed {len(temps)} temp file(s) of a killed write")
             problems = pair_problems(md_path)
-            if problems[:1] == [_torn(md_path)]:
+            if problems and problems[0].startswith(_torn(md_path)):
                 doc = load_report(md_path.with_suffix(".json"))
                 write_report(md_path, doc, {})
                 said.append(f"{problems[0]}: rendered {md_path.name} again from it")
@@ -136,8 +149,41 @@ def recover(md_path: Path) -> list[str]:
     return said
 
 
-def _torn(md_path: Path) -> str:
-    return f"{md_path.name} was not rendered from the {md_path.with_suffix('.json').name} beside it (a write torn by a kill)"
+def _torn(md_path: Path, pages: list[str] | None = None) -> str:
+    said = f"{md_path.name} was not rendered from the {md_path.with_suffix('.json').name} beside it (a write torn by a kill)"
+    return said + (f": its pages {', '.join(pages)} are not those written with it" if pages else "")
+
+
+def _torn_pages(md_path: Path, first: str, doc: dict[str, Any]) -> list[str]:
+    """The pages that were not written with CLAIMS.md (whose first line is ``first``): missing, of another write, or
+    left over from a source no row quotes now."""
+    root, wanted = md_path.parent, set(page_paths(doc))
+    torn = []
+    for rel in sorted(wanted):
+        try:
+            with (root / rel).open(encoding="utf-8", errors="replace") as f:
+                if f.readline().rstrip("\n") != first:
+                    torn.append(f"{rel} (of another write)")
+        except OSError:
+            torn.append(f"{rel} (missing)")
+    return torn + [f"{rel} (left over)" for rel in _left_over_pages(root, wanted)]
+
+
+def _left_over_pages(root: Path, wanted) -> list[str]:
+    """Pages in the report's page folder that a report wrote (they open with a digest line) and ``wanted`` lacks."""
+    folder = root / PAGE_DIR
+    found = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        rel = f"{PAGE_DIR}/{path.name}"
+        if rel in wanted:
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace") as f:
+                if _DIGEST.match(f.readline().rstrip("\n")):
+                    found.append(rel)
+        except OSError:
+            continue
+    return found
 
 
 _DIGEST = re.compile(r"^<!-- rendered from CLAIMS\.json sha256:(?P<json>[0-9a-f]{64})"

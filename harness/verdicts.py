@@ -32,7 +32,7 @@ __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED", "PINNABLE",
     "KINDS", "LEVEL", "Criterion", "Approx", "Quoted", "QUOTED_TOLERANCE", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "seeds_needed",
-    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "SCOPES", "EMPIRICAL", "IDENTITY", "EVIDENCE",
+    "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "SCOPES", "EMPIRICAL", "IDENTITY", "CONTROL", "EVIDENCE",
     "Control", "Positive", "Negative", "calibrate",
 ]
 
@@ -49,7 +49,11 @@ PRETRAINED = "pretrained"  # a small real pretrained model that is not the sourc
 SCOPES = (SOURCE, ANALOG, STAND_IN, EXTENSION, PRETRAINED)
 # What kind of evidence: a measurement of a trained or sampled system, or an algebraic identity / exact computation.
 EMPIRICAL, IDENTITY = "empirical", "identity"
-EVIDENCE = (EMPIRICAL, IDENTITY)
+# A detector's control: the suite checks its own instrument where the answer is known by construction (a rank
+# estimator on a model of known rank, a plateau detector on a language whose optimum is the plateau). Shown as a
+# control beside the sentence it serves, never counted as a claim of the source.
+CONTROL = "control"
+EVIDENCE = (EMPIRICAL, IDENTITY, CONTROL)
 PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
 KINDS = ("approx", "at_most", "at_least", "between")
 LEVEL = 0.95  # one-sided confidence of each end of the interval a verdict is judged on

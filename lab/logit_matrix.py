@@ -31,6 +31,7 @@ __all__ = [
     "logit_matrix_from_log_probs",
     "nonsense_futures",
     "numerical_rank",
+    "pair_log_probs",
     "principal_angle_cosines",
     "random_subspace_cosines",
     "sample_sequences",
@@ -80,7 +81,14 @@ def centred_log_probs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor
     return _centred(log_prob_fn, histories, futures, batch_size, "histories")
 
 
-def _centred(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_size: int, h_name: str) -> Tensor:
+def pair_log_probs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_size: int = 4096) -> Tensor:
+    """log Pr[z | h∘f] for (|H|, t_h) x (|F|, t_f) -> (|H|, |F|, V) float64, one forward of log_prob_fn per pair: the
+    table of any log-prob function, and the plain path a model's prefix-cached ``continuation_log_probs`` must equal
+    (``models.sequence``, ``models.char_lstm``)."""
+    return _pairs(log_prob_fn, histories, futures, batch_size, "histories")
+
+
+def _pairs(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_size: int, h_name: str) -> Tensor:
     _check_call(log_prob_fn, histories, h_name)
     _check_call(log_prob_fn, futures, "futures")
     batch_size = require_int(batch_size, "batch_size", lo=1)
@@ -89,7 +97,11 @@ def _centred(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_s
     n_h, n_f = histories.shape[0], futures.shape[0]
     pairs = torch.cat([histories.repeat_interleave(n_f, dim=0), futures.repeat(n_h, 1)], dim=1)
     log_probs = _log_probs(log_prob_fn, pairs, batch_size, f"{h_name}, futures")  # (|H| |F|, V)
-    log_probs = log_probs.reshape(n_h, n_f, -1)  # (|H|, |F|, V)
+    return log_probs.reshape(n_h, n_f, -1)  # (|H|, |F|, V)
+
+
+def _centred(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, batch_size: int, h_name: str) -> Tensor:
+    log_probs = _pairs(log_prob_fn, histories, futures, batch_size, h_name)  # (|H|, |F|, V)
     return log_probs - log_probs.mean(dim=2, keepdim=True)
 
 
@@ -108,8 +120,8 @@ def _extended(log_prob_fn: LogProbFn, histories: Tensor, futures: Tensor, top_k:
 
 def logit_matrix_from_log_probs(log_probs: Tensor, top_k: int | None = None, tokens: Tensor | None = None) -> LogitMatrix:
     """L_M(H, F) (or L_{M,k} with ``top_k``, or ``tokens``' columns) from log Pr[z | h∘f] given as (|H|, |F|, V):
-    what ``extended_logit_matrix`` builds, for a model that computes the whole table itself (the pretrained char LSTM
-    continues every future from each history's state: ``models.char_lstm.CharLSTM.continuation_log_probs``)."""
+    what ``extended_logit_matrix`` builds, for a model that computes the whole table itself (continuing every future
+    from each history's cached state: ``continuation_log_probs`` of ``models.sequence`` and ``models.char_lstm``)."""
     require_type(log_probs, "log_probs", torch.Tensor, "an (|H|, |F|, V) tensor")
     require(log_probs.dim() == 3 and min(log_probs.shape) >= 1, "log_probs", "an (|H|, |F|, V) tensor",
             tuple(log_probs.shape))

@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from toy_claims.lab.embedding_engine import EmbeddingEngine
 from toy_claims.lab.loop import check_finite, check_steps, run_steps
 from toy_claims.lab.optim import LRSchedule, OptimizerSpec, build_optimizer
 from toy_claims.models.validation import require, require_choice, require_int, require_seed, require_type
@@ -69,8 +70,7 @@ def log_spaced_steps(total: int, per_decade: int = 10) -> list[int]:
 
 
 def _build_optimizer(model: EmbedUnembedStack, specs: list[OptimizerSpec]) -> torch.optim.Optimizer:
-    """One torch optimizer; one parameter group per block of members that share a spec."""
-    model.regroup(specs)
+    """One torch optimizer; one parameter group per block of members that share a spec (``model.regroup(specs)``)."""
     groups = []
     for b, members in enumerate(model.block_members):
         s = specs[members[0]]
@@ -119,7 +119,7 @@ def train(
 
     dev = resolve_device(device)
     model.to(dev)
-    optimizer = _build_optimizer(model, specs)
+    model.regroup(specs)
     streams = {s: torch.Generator().manual_seed(s) for s in sorted(set(seeds))}
     gaps, extras = [], {}
 
@@ -139,7 +139,12 @@ def train(
                 require_type(name, "on_eval's result keys", str, "names (str)")
                 extras.setdefault(name, []).append(value)
 
-    run_steps(steps, [optimizer], loss_at, schedule=schedule, observe=evaluate, observe_at=eval_at)
+    engine = EmbeddingEngine.for_training(model, dataset, specs, batch_size, seeds, streams)
+    if engine is None:  # what the engine does not mirror trains with autograd
+        run_steps(steps, [_build_optimizer(model, specs)], loss_at, schedule=schedule, observe=evaluate,
+                  observe_at=eval_at)
+    else:
+        engine.run(steps, schedule, evaluate, eval_at)
     return TrainLog(steps=eval_at, gaps=np.stack(gaps), extras=extras)
 
 

@@ -99,6 +99,19 @@ class TokenPairDataset:
         x = torch.multinomial(self.input_probs, n, replacement=True, generator=generator)
         return x, self._sample_outputs(x, generator)
 
+    def sample_steps(self, steps: int, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``steps`` successive ``sample(n, generator)`` draws at once: two (steps, n) int64 tensors, equal to those
+        draws stacked, the generator left where they leave it (a training run's batches, drawn ahead)."""
+        self._check_steps(steps, n, generator)
+        xs, ys = zip(*(self.sample(n, generator) for _ in range(steps)))
+        return torch.stack(xs), torch.stack(ys)
+
+    @staticmethod
+    def _check_steps(steps: int, n: int, generator: torch.Generator) -> None:
+        require_int(steps, "steps", lo=1)
+        require_int(n, "n", lo=1)
+        require_type(generator, "generator", torch.Generator, "a torch.Generator")
+
     def _sample_outputs(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """y ~ P[x] by inverse CDF, in chunks that bound the gathered (chunk, V) CDF rows."""
         cdf_table = torch.cumsum(self.row_probs(torch.arange(self.V)), dim=-1)
@@ -144,6 +157,16 @@ class ZipfUnigram(TokenPairDataset):
 
     def _sample_outputs(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return torch.multinomial(self.probs, x.shape[0], replacement=True, generator=generator)  # y independent of x
+
+    def sample_steps(self, steps: int, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """As ``TokenPairDataset.sample_steps``, in one multinomial call: x and y both ~ p, and torch's multinomial
+        with replacement takes one uniform per draw in order, so one call of 2·n·steps draws is the per-step
+        calls' draws concatenated. Not for n = 1, which torch draws by another method (exponential race)."""
+        if n == 1:
+            return super().sample_steps(steps, n, generator)
+        self._check_steps(steps, n, generator)
+        xy = torch.multinomial(self.probs, steps * 2 * n, replacement=True, generator=generator).view(steps, 2, n)
+        return xy[:, 0], xy[:, 1]
 
     @property
     def _transition_for_loss(self) -> torch.Tensor:

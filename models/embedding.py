@@ -194,8 +194,17 @@ class EmbedUnembedStack(nn.Module):
         return self._full("E" if self.tied else "U") * self.mask  # (K, V, Dmax)
 
     def logit_table(self) -> torch.Tensor:
-        """Logits of every member for every input token: (K, V, V)."""
-        return torch.bmm(self._hidden(), self._unembedding().transpose(1, 2))
+        """Logits of every member for every input token: (K, V, V).
+
+        Without autograd the table is kept until a parameter changes (in place or replaced): an evaluation asks for
+        it more than once (the exact gap, then an ``on_eval`` measure), and it is the costliest part of one.
+        """
+        if torch.is_grad_enabled():
+            return torch.bmm(self._hidden(), self._unembedding().transpose(1, 2))
+        key = tuple((p.data_ptr(), p._version) for p in self.parameters())  # _version: bumped by every in-place op
+        if getattr(self, "_table_key", None) != key:
+            self._table, self._table_key = torch.bmm(self._hidden(), self._unembedding().transpose(1, 2)), key
+        return self._table
 
     def forward(self, x: torch.Tensor, *, check: bool = True) -> torch.Tensor:
         """Logits for per-member inputs x of shape (K, n), ids in [0, V): (K, n, V).

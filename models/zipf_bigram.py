@@ -170,9 +170,10 @@ class ZipfBigram(TokenPairDataset):
         """
         self._check_table(logits)
         log_q = torch.log_softmax(logits.detach().to(torch.float64), dim=-1)
+        q = log_q.exp()
         pi = self.probs.to(log_q.device)
-        log_qbar = torch.log(torch.einsum("x,...xy->...y", pi, log_q.exp()))
-        kl_rows = (log_q.exp() * (log_q - log_qbar[..., None, :])).sum(dim=-1)  # (..., V)
+        log_qbar = torch.log(torch.einsum("x,...xy->...y", pi, q))
+        kl_rows = (q * (log_q - log_qbar[..., None, :])).sum(dim=-1)  # (..., V)
         return (kl_rows * pi).sum(dim=-1)
 
 

@@ -34,15 +34,18 @@ from toy_claims.experiments import (
 from toy_claims.harness import drift
 from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
 from toy_claims.harness.context import ClaimContext
+from toy_claims.harness.registry import name_sources
 from toy_claims.harness.verdicts import (
     Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
     per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
+from toy_claims.lab.embedding_engine import EmbeddingEngine
 from toy_claims.lab.lingen import fit_lingen, fit_single_token, lingen_kl, lingen_log_prob_fn, regression_weights
 from toy_claims.lab.logit_matrix import (
     batched_log_probs,
     centred_log_probs,
+    pair_log_probs,
     extended_logit_matrix,
     logit_matrix_from_log_probs,
     nonsense_futures,
@@ -534,6 +537,22 @@ ROWS = [
      ValueError, r"^prefixes must be token ids in \[0, V=4\)"),
     ("Transformer.next_token_log_probs float ids", lambda: _transformer().next_token_log_probs(torch.tensor([[1.0]])),
      ValueError, r"^prefixes must be an integer \(n, t\) tensor of token ids"),
+    ("Transformer.continuation_log_probs history + future too long",
+     lambda: _transformer().continuation_log_probs(torch.zeros(1, 2, dtype=torch.long), torch.zeros(1, 2, dtype=torch.long)),
+     ValueError, r"^history \+ future length must be <= block_size - 1 = 3"),
+    ("Transformer.continuation_log_probs BOS id in a future",
+     lambda: _transformer().continuation_log_probs(torch.zeros(1, 1, dtype=torch.long), torch.tensor([[4]])), ValueError,
+     r"^futures must be token ids in \[0, V=4\)"),
+    ("Transformer.continuation_log_probs no futures",
+     lambda: _transformer().continuation_log_probs(torch.zeros(1, 1, dtype=torch.long), torch.zeros(0, 1, dtype=torch.long)),
+     ValueError, r"^histories, futures must be at least one history and one future"),
+    ("GRULanguageModel.continuation_log_probs float histories",
+     lambda: GRULanguageModel(GRUConfig(4, 2, 2)).continuation_log_probs(torch.zeros(1, 1), torch.zeros(1, 1, dtype=torch.long)),
+     ValueError, r"^histories must be an integer \(n, t\) tensor"),
+    ("GRULanguageModel.continuation_log_probs batch_size zero",
+     lambda: GRULanguageModel(GRUConfig(4, 2, 2)).continuation_log_probs(torch.zeros(1, 1, dtype=torch.long),
+                                                                         torch.zeros(1, 1, dtype=torch.long), 0),
+     ValueError, r"^batch_size must be an integer >= 1"),
     ("Transformer.forward too long", lambda: _transformer()(torch.zeros(1, 5, dtype=torch.long)), ValueError,
      r"^idx length must be <= block_size=4"),
     ("Transformer.forward id beyond BOS", lambda: _transformer()(torch.tensor([[5]])), ValueError,
@@ -610,6 +629,21 @@ ROWS = [
      r"^loss_at must be a callable returning a loss tensor that requires grad, got 'a tensor without grad'"),
     ("run_steps optimizers not optimizers", lambda: _run_steps(optimizers=["adam"]), ValueError,
      r"^optimizers must be a non-empty sequence of torch optimizers"),
+    ("schedule factors of a run shorter than its warmup", lambda: LRSchedule(warmup_steps=3).factors(2), ValueError,
+     r"^warmup_steps must be <= the run's 2 steps"),
+    ("sample_steps steps zero", lambda: ZipfUnigram(4).sample_steps(0, 2, _gen()), ValueError,
+     r"^steps must be an integer >= 1"),
+    ("sample_steps n zero", lambda: ZipfUnigram(4).sample_steps(2, 0, _gen()), ValueError,
+     r"^n must be an integer >= 1"),
+    ("sample_steps generator int", lambda: ZipfUnigram(4).sample_steps(2, 2, 0), TypeError,
+     r"^generator must be a torch.Generator"),
+    # lab.embedding_engine
+    ("engine model not a stack",
+     lambda: EmbeddingEngine.for_training(3, ZipfUnigram(4), [OptimizerSpec()], None, [0], {}), TypeError,
+     r"^model must be an EmbedUnembedStack"),
+    ("engine specs not one per member",
+     lambda: EmbeddingEngine.for_training(EmbedUnembedStack(4, [Member(2)]), ZipfUnigram(4), [], None, [0], {}),
+     ValueError, r"^specs must be one OptimizerSpec per member \(1\)"),
     # lab.training
     ("train model int", lambda: _train(model=3), TypeError, r"^model must be an EmbedUnembedStack"),
     ("train dataset string", lambda: _train(dataset="zipf"), TypeError, r"^dataset must be a TokenPairDataset"),
@@ -746,6 +780,12 @@ ROWS = [
     ("centred_log_probs batch_size zero", lambda: centred_log_probs(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
                                                                     torch.zeros(1, 0, dtype=torch.long), 0), ValueError,
      r"^batch_size must be an integer >= 1"),
+    ("pair_log_probs no futures", lambda: pair_log_probs(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
+                                                         torch.zeros(0, 1, dtype=torch.long)), ValueError,
+     r"^futures must be at least one future"),
+    ("pair_log_probs float futures", lambda: pair_log_probs(_isan_fn(), torch.zeros(2, 1, dtype=torch.long),
+                                                            torch.zeros(1, 1)), ValueError,
+     r"^futures must be an integer \(n, t\) tensor of token ids"),
     ("extended_logit_matrix tokens out of range (was: raw gather error)",
      lambda: extended_logit_matrix(_isan_fn(), torch.zeros(2, 1, dtype=torch.long), torch.zeros(1, 0, dtype=torch.long),
                                    tokens=torch.tensor([[9]])), ValueError, r"^tokens must be token ids in \[0, V=4\)"),
@@ -980,6 +1020,9 @@ ROWS = [
     ("claim source a tuple", lambda: _declare(source=("f", "s", "q")), TypeError, r"^source must be a Source"),
     ("Source quote not text", lambda: Source("f.md", "§1", 3), TypeError, r"^Source quote must be a str"),
     ("Source section empty", lambda: Source("f.md", " ", "q"), ValueError, r"^Source section must be a non-empty str"),
+    ("Source title not text", lambda: Source("f.md", "§1", "q", 3), TypeError, r"^Source title must be a str"),
+    ("name_sources not a dict", lambda: name_sources(["a title"]), TypeError, r"^titles must be a dict source file"),
+    ("name_sources empty title", lambda: name_sources({"f.md": " "}), TypeError, r"^titles must be a dict source file"),
     ("claim statement None", lambda: _declare(statement=None), TypeError, r"^statement must be a str"),
     ("claim statement empty", lambda: _declare(statement=""), ValueError, r"^statement must be a non-empty sentence"),
     ("claim setup a list", lambda: _declare(setup=[1]), TypeError, r"^setup must be a dict name -> builtin value"),
@@ -1176,7 +1219,7 @@ def test_the_table_covers_one_row_per_case():
 # every row goes through anyway.
 _SCOPE = ["models.datasets", "models.embedding", "models.cbow", "models.hmm", "models.isan", "models.language",
           "models.markov", "models.sequence", "models.zipf_bigram", "models.char_lstm", "models.trigram", "lab.optim",
-          "lab.loop", "lab.training",
+          "lab.loop", "lab.training", "lab.embedding_engine",
           "lab.sequence_training", "lab.cbow_training", "lab.logit_matrix", "lab.lingen", "lab.metrics", "lab.seeds",
           "harness.verdicts", "harness.claims", "harness.drift", "harness.context"]
 _NOT_ENTRY_POINTS = {"TokenPairDataset", "ReducibleChainError", "TrainLog", "SequenceLanguage", "SequenceTrainLog",

@@ -60,3 +60,21 @@ MEASURED_ROWS = [r for r in ROWS if r["verdict"] not in ("error", "skipped")]
 def test_every_measured_quantity_has_its_kernel_noise(row):
     """Without it the drift rule holds the row to rounding and another CPU turns it red: accept with --claims-update."""
     assert set(row.get("kernel_noise") or {}) == set(row["measured"])
+
+
+def test_the_committed_report_renders_on_github_and_its_links_resolve():
+    """CLAIMS.md stays under GitHub's rendering limit; its links and its pages' (anchors, figures) lead somewhere."""
+    import re
+
+    assert (ROOT / "CLAIMS.md").stat().st_size < 400_000
+    for page in [ROOT / "CLAIMS.md", *sorted((ROOT / report.PAGE_DIR).glob("*.md"))]:
+        text = page.read_text()
+        assert page.stat().st_size < 400_000, page.name
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]+))?\)", text):
+            if target.startswith(("http:", "https:")):
+                continue
+            linked = (page.parent / target) if target else page
+            assert linked.is_file(), f"{page.name}: {target}"
+            if anchor:
+                headings = {report._anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(), re.M)}
+                assert anchor in headings, f"{page.name}: {target}#{anchor}"

@@ -1,4 +1,10 @@
-"""The pytest plugin and report, tested by running pytest (pytester; subprocesses where xdist or a fresh registry matters)."""
+"""The pytest plugin and report, tested by running pytest (pytester).
+
+An inner run is in this process (``_run``) unless it needs a process of its own: a signal sent to it, two runs at
+once, its environment variables, or a report compared with one measured in a fresh process (a row's environment says
+whether torch was loaded, and this process may have loaded it for another test). Under xdist the workers are
+processes anyway (a worker that ``os._exit``s kills only itself); only the controller is in this process. An
+interpreter start with the plugin's imports costs about a CPU second, and most of these tests run several sessions."""
 
 from __future__ import annotations
 
@@ -12,16 +18,27 @@ import time
 
 import pytest
 
-from toy_claims.harness import report, store
+from toy_claims.harness import registry, report, shards, store
 
 pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
-def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """pytester whose runs load the claims plugin the way any project opts in to it (it is never auto-loaded)."""
     pytester.makeconftest('pytest_plugins = ["toy_claims.harness.plugin"]\n')
+    monkeypatch.setattr(registry, "_REGISTRY", {})  # this process's registry is back as it was after the test
+    # Every process an inner run starts (xdist workers, subprocess runs, --claims-update's kernel runs) skips
+    # hypothesis's pytest plugin: it imports hypothesis, about half of such a process's start, and no inner test uses it.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
     return pytester
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner pytest run in this process, starting from an empty claim registry as a fresh process would (which
+    claims still exist is read from the registry). pytester re-imports the inner test modules each run."""
+    registry._REGISTRY.clear()
+    return pytester.runpytest_inprocess(*args)
 
 
 CLAIMS = '''
@@ -76,9 +93,11 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows(suite):
+    # Serial runs in a process of its own, like the xdist workers: a row's environment says whether torch was loaded
+    # (cpu_capability), and this process may have loaded it for another test.
     serial = suite.runpytest_subprocess("-n", "0")
     serial.assert_outcomes(passed=4, failed=1, errors=1)
-    parallel = suite.runpytest_subprocess("-n", "2", "--claims-report", "parallel/CLAIMS.md")
+    parallel = _run(suite, "-n", "2", "--claims-report", "parallel/CLAIMS.md")
     parallel.assert_outcomes(passed=4, failed=1, errors=1)
     docs = [json.loads((suite.path / d / "CLAIMS.json").read_text()) for d in (".", "parallel")]
     assert docs[0] == docs[1]
@@ -91,8 +110,8 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
     figure = "claims_figures/t.observed/curve.png"
     assert (suite.path / figure).read_bytes() == (suite.path / "parallel" / figure).read_bytes()
     assert not list(suite.path.rglob("*.tmp"))
-    markdown = (suite.path / "CLAIMS.md").read_text()
-    assert "## Summary" in markdown and "t.nan" in markdown and figure in markdown
+    markdown, page = (suite.path / "CLAIMS.md").read_text(), (suite.path / "CLAIMS/f_t.md").read_text()
+    assert "## Summary" in markdown and "t.nan" in markdown and f"(../{figure})" in page  # a page's links go up
     serial.stdout.fnmatch_lines(["*claims*", "*t.refuted*refuted*refuted*"])  # terminal summary table
 
     time.sleep(1.1)  # run ids have one-second resolution
@@ -107,7 +126,7 @@ def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows
 
 
 def test_a_seed_shift_that_flips_a_verdict_turns_the_check_red(suite):
-    result = suite.runpytest_inprocess("-n", "0", "-k", "seed", "--claims-seed", "2")
+    result = _run(suite, "-n", "0", "-k", "seed", "--claims-seed", "2")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*claim t.seed measured 'refuted', pinned 'reproduced'*"])
 
@@ -127,7 +146,7 @@ def test_dies(ctx):
 def test_lives(ctx):
     return {"x": 0.5}
 ''')
-    pytester.runpytest_subprocess("-n", "1").assert_outcomes(passed=1, failed=1)
+    _run(pytester, "-n", "1").assert_outcomes(passed=1, failed=1)
     verdicts = {c["id"]: (c["verdict"], c["error"]) for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert verdicts["c.lives"] == ("reproduced", None)
     assert verdicts["c.dies"][0] == "error" and "crashed" in verdicts["c.dies"][1]
@@ -182,7 +201,7 @@ for i in range(4):
     globals()[f"test_a{i}"] = define(i, "a")
     globals()[f"test_b{i}"] = define(i, "b")
 ''')
-    pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup").assert_outcomes(passed=8)
+    _run(pytester, "-n", "2", "--dist", "loadgroup").assert_outcomes(passed=8)
     claims = json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]
     workers = {g: {c["notes"][0] for c in claims if c["id"].startswith(f"w.{g}")} for g in "ab"}
     assert len(workers["a"]) == len(workers["b"]) == 1
@@ -190,7 +209,7 @@ for i in range(4):
 
 def test_no_report_when_no_claim_ran(pytester):
     pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
-    pytester.runpytest_inprocess("-n", "0").assert_outcomes(passed=1)
+    _run(pytester, "-n", "0").assert_outcomes(passed=1)
     assert not (pytester.path / "CLAIMS.md").exists()
 
 
@@ -202,11 +221,12 @@ def test_a_run_without_claims_keeps_its_threads(pytester, monkeypatch):
 
 
 def test_bad_device_is_a_usage_error(pytester):
-    result = pytester.runpytest_inprocess("--claims-device", "tpu")
+    result = _run(pytester, "--claims-device", "tpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-device*invalid choice*"])
 
 
+@pytest.mark.timeout(120)  # a scheduler that hangs fails the test (the inner run is in this process)
 def test_a_claim_that_kills_its_worker_under_loadgroup_is_one_error_row_and_the_run_finishes(pytester):
     pytester.makepyfile(test_crash='''
 import os
@@ -228,7 +248,7 @@ test_b_dies = define("b-dies", "g", True)
 test_c_after = define("c-after", "g", False)
 test_d_other = define("d-other", "h", False)
 ''')
-    result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", "--claims-seed", "3", timeout=120)
+    result = _run(pytester, "-n", "2", "--dist", "loadgroup", "--claims-seed", "3")
     result.assert_outcomes(passed=3, failed=1)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert {k: r["verdict"] for k, r in rows.items()} == {
@@ -261,6 +281,7 @@ for i in range(3):
 '''
 
 
+@pytest.mark.timeout(120)  # xdist 3.8's own scheduler hangs on a death: fail, never hang
 @pytest.mark.parametrize("die, options", [
     ("u4", []),  # one ungrouped claim: xdist 3.8's own scope scheduler hangs here
     ("u0,g1,u9", []),  # three, the first, one inside a group and the last
@@ -269,7 +290,7 @@ for i in range(3):
 def test_any_number_of_worker_deaths_under_the_projects_scheduling_leave_a_row_per_claim(pytester, monkeypatch, die, options):
     pytester.makepyfile(test_deaths=DEATHS)
     monkeypatch.setenv("DIE", die)
-    result = pytester.runpytest_subprocess("-n", "2", "--dist", "loadgroup", *options, timeout=120)
+    result = _run(pytester, "-n", "2", "--dist", "loadgroup", *options)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert sorted(rows) == sorted([f"d.u{i}" for i in range(10)] + [f"d.g{i}" for i in range(3)]), result.stdout.str()
     dies = {f"d.{name}" for name in die.split(",")}
@@ -290,7 +311,7 @@ def test_any_number_of_worker_deaths_under_the_projects_scheduling_leave_a_row_p
 ])
 def test_a_foreign_or_corrupt_report_is_refused_before_any_claim_runs_and_kept(suite, content, message):
     (suite.path / "CLAIMS.json").write_text(content)
-    result = suite.runpytest_subprocess("-n", "0")
+    result = _run(suite, "-n", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
     assert (suite.path / "CLAIMS.json").read_text() == content and not (suite.path / "CLAIMS.md").exists()
@@ -315,7 +336,7 @@ def test_a_report_path_that_cannot_be_written_is_refused_up_front(suite, path, m
     (suite.path / "figs/claims_figures").write_text("a file where the figures go")
     _rows_at(suite.path / "rows", [{k: v for k, v in _row().items() if k != "id"}])
     _rows_at(suite.path / "source", [{**_row(), "source": "f.txt"}])
-    result = suite.runpytest_inprocess("-n", "0", "--claims-report", path)
+    result = _run(suite, "-n", "0", "--claims-report", path)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
 
@@ -357,7 +378,7 @@ def test_huge(ctx):
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_a_stuck_claim_and_an_unrepresentable_number_are_error_rows_and_the_rest_is_reported(pytester, workers):
     pytester.makepyfile(test_quick=QUICK)
-    result = pytester.runpytest_subprocess("-n", workers, "--claims-timeout", "2", timeout=120)
+    result = _run(pytester, "-n", workers, "--claims-timeout", "2")  # pytest-timeout's SIGALRM, in the claim's process
     result.assert_outcomes(passed=1, failed=2)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["q.fine"]["verdict"] == "reproduced"
@@ -379,7 +400,7 @@ def test_spoils(ctx):
     pathlib.Path("CLAIMS.json").write_text("not a report")
     return {"x": 0.5}
 ''')
-    result = pytester.runpytest_subprocess("-n", "0")
+    result = _run(pytester, "-n", "0")
     assert result.ret == pytest.ExitCode.TESTS_FAILED and (pytester.path / "CLAIMS.json").read_text() == "not a report"
     [kept] = pytester.path.glob("CLAIMS.unsaved-*/CLAIMS.json")
     assert [c["id"] for c in json.loads(kept.read_text())["claims"]] == ["s.spoils"]
@@ -428,35 +449,35 @@ def test_list(ctx):
 def test_string(ctx):
     return {"x": "0.5"}
 ''')
-    pytester.runpytest_subprocess("-n", "0").assert_outcomes(failed=2)
+    _run(pytester, "-n", "0").assert_outcomes(failed=2)
     rows = {c["id"]: c for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["m.list"]["verdict"] == rows["m.string"]["verdict"] == "error"
     assert "must be a dict" in rows["m.list"]["error"] and "x='0.5'" in rows["m.string"]["error"]
-    markdown = (pytester.path / "CLAIMS.md").read_text()
-    assert "a \\| pipe" in markdown and "a\\|b" in markdown  # a pipe in a cell does not split the table
+    markdown, page = (pytester.path / "CLAIMS.md").read_text(), (pytester.path / "CLAIMS/f_t.md").read_text()
+    assert "a \\| pipe" in markdown and "a\\|b" in page  # a pipe in a cell does not split the table
 
 
 def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(suite):
-    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    _run(suite, "-n", "0", "-k", "holds").assert_outcomes(passed=1)
     path = suite.path / "CLAIMS.json"
     doc = json.loads(path.read_text())
     row = next(c for c in doc["claims"] if c["id"] == "t.holds")
     row["measured"]["x"] = [x - 0.04 for x in row["measured"]["x"]]  # each seed 4 seed sd (sd 0.01) lower; verdict unchanged
     path.write_text(json.dumps(doc))
-    red = suite.runpytest_subprocess("-n", "0", "-k", "holds")
+    red = _run(suite, "-n", "0", "-k", "holds")
     red.assert_outcomes(failed=1)
     red.stdout.fnmatch_lines(["*claim t.holds drifted from its accepted measurements*"
                               "x: 0.46 → 0.5 (moved 0.04, tolerance 0.001: 40× over)*--claims-update*"])
     assert "drifted from their accepted measurements: t.holds" in (suite.path / "CLAIMS.md").read_text()
-    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(failed=1)  # still red: not accepted
-    accepted = suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-update")
+    _run(suite, "-n", "0", "-k", "holds").assert_outcomes(failed=1)  # still red: not accepted
+    accepted = _run(suite, "-n", "0", "-k", "holds", "--claims-update")
     accepted.assert_outcomes(passed=1)
     accepted.stdout.fnmatch_lines(["*claims-update: seed sweep of 1 claim(s) over 5 offsets*",
                                    "*claims-update: 1 claim(s) under kernel set x86-64-v3*",
                                    "*claims-update: kernel noise under x86-64-v3, x86-64-v2: 1 claim(s)"])
     row = next(c for c in json.loads(path.read_text())["claims"] if c["id"] == "t.holds")
     assert row["seed_sweep"]["offsets"] == [0, 1, 2, 3, 4] and row["kernel_noise"] == {"x": 0.0}
-    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    _run(suite, "-n", "0", "-k", "holds").assert_outcomes(passed=1)
 
 
 def test_a_claim_that_cannot_be_measured_under_other_kernels_gets_no_made_up_noise(pytester):
@@ -470,7 +491,7 @@ def test_k(ctx):
     assert "ATEN_CPU_CAPABILITY" not in os.environ, "only measurable on the native kernels"
     return {"x": [0.5, 0.6]}
 ''')
-    result = pytester.runpytest_subprocess("-n", "0", "--claims-update")
+    result = _run(pytester, "-n", "0", "--claims-update")
     result.stdout.fnmatch_lines(["*claims-update: k.native-only: error under kernel set x86-64-v3, reproduced here*",
                                  "*kernel noise under x86-64-v3, x86-64-v2: 0 claim(s); not measured for k.native-only*"])
     row = json.loads((pytester.path / "CLAIMS.json").read_text())["claims"][0]
@@ -478,15 +499,16 @@ def test_k(ctx):
 
 
 def test_an_unchanged_run_leaves_the_committed_files_byte_identical(suite):
-    suite.runpytest_subprocess("-n", "2")
+    # serial: that xdist writes the same report as a serial run is the test above (CLAIMS.md renders CLAIMS.json)
+    _run(suite, "-n", "0")
     before = {p: (suite.path / p).read_bytes() for p in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed/curve.png")}
     time.sleep(1.1)
-    suite.runpytest_subprocess("-n", "2")
+    _run(suite, "-n", "0")
     assert {p: (suite.path / p).read_bytes() for p in before} == before
 
 
 def test_a_move_within_the_rule_keeps_the_accepted_numbers_and_the_run_log_gets_the_new_ones(suite):
-    suite.runpytest_subprocess("-n", "0", "-k", "holds or observed")
+    _run(suite, "-n", "0", "-k", "holds or observed")
     path = suite.path / "CLAIMS.json"
     doc = json.loads(path.read_text())
     row = next(c for c in doc["claims"] if c["id"] == "t.holds")
@@ -494,7 +516,7 @@ def test_a_move_within_the_rule_keeps_the_accepted_numbers_and_the_run_log_gets_
     row["environment"] = {**row["environment"], "cpu_capability": "ANOTHER"}
     row["seed_sweep"] = {"offsets": [0], "verdicts": ["reproduced"], "intervals": [[0.5, 0.52]]}
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-    suite.runpytest_subprocess("-n", "0", "-k", "holds or observed").assert_outcomes(passed=2)
+    _run(suite, "-n", "0", "-k", "holds or observed").assert_outcomes(passed=2)
     kept = next(c for c in json.loads(path.read_text())["claims"] if c["id"] == "t.holds")
     assert kept["measured"] == row["measured"] and kept["environment"] == row["environment"]
     assert kept["seed_sweep"] == row["seed_sweep"]
@@ -503,40 +525,47 @@ def test_a_move_within_the_rule_keeps_the_accepted_numbers_and_the_run_log_gets_
 
 
 def test_a_run_at_another_seed_offset_is_refused_at_the_baselines_report_path(suite):
-    suite.runpytest_subprocess("-n", "0", "-k", "holds").assert_outcomes(passed=1)
+    _run(suite, "-n", "0", "-k", "holds").assert_outcomes(passed=1)
     before = (suite.path / "CLAIMS.json").read_bytes()
-    refused = suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-seed", "7")
+    refused = _run(suite, "-n", "0", "-k", "holds", "--claims-seed", "7")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines(["*holds rows measured at seed offset 0*--claims-report seed7/CLAIMS.md*"])
-    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-seed", "7", "--claims-report", "seed7/CLAIMS.md")
+    _run(suite, "-n", "0", "-k", "holds", "--claims-seed", "7", "--claims-report", "seed7/CLAIMS.md")
     assert (suite.path / "CLAIMS.json").read_bytes() == before
     assert json.loads((suite.path / "seed7/CLAIMS.json").read_text())["claims"][0]["seed_offset"] == 7
 
 
 def test_two_shards_merge_into_the_report_of_one_full_run(suite):
-    suite.runpytest_subprocess("-n", "0", "--claims-report", "full/CLAIMS.md")
-    suite.runpytest_subprocess("-n", "0", "-k", "holds or nan or observed", "--claims-report", "a/CLAIMS.md")
-    suite.runpytest_subprocess("-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
+    _run(suite, "-n", "0", "--claims-report", "full/CLAIMS.md")
+    _run(suite, "-n", "0", "-k", "holds or nan or observed", "--claims-report", "a/CLAIMS.md")
+    _run(suite, "-n", "0", "-k", "not (holds or nan or observed)", "--claims-report", "b/CLAIMS.md")
     merged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "merged/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
     assert merged.ret == 0, merged.stderr.str()
     for name in ("CLAIMS.json", "CLAIMS.md", "claims_figures/t.observed/curve.png"):
         assert (suite.path / "merged" / name).read_bytes() == (suite.path / "full" / name).read_bytes(), name
 
 
-def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite):
-    suite.runpytest_subprocess("-n", "0", "-k", "holds", "--claims-report", "a/CLAIMS.md")
+def _merge(capsys, *args: str) -> tuple[int, pytest.LineMatcher]:
+    """The shards CLI in this process (``python -m`` itself is run once, in the test above): exit code and stderr."""
+    capsys.readouterr()
+    code = shards.main(["merge", *args])
+    return code, pytest.LineMatcher(capsys.readouterr().err.splitlines())
+
+
+def test_a_merge_refuses_mixed_schemas_and_flags_shards_that_disagree(suite, capsys):
+    _run(suite, "-n", "0", "-k", "holds", "--claims-report", "a/CLAIMS.md")
     shutil.copytree(suite.path / "a", suite.path / "b")
     doc = json.loads((suite.path / "b/CLAIMS.json").read_text())
     doc["claims"][0]["measured"]["x"][0] += 1.0
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    flagged = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
-    assert flagged.ret == 1
-    flagged.stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
+    code, stderr = _merge(capsys, "m/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert code == 1
+    stderr.fnmatch_lines(["*conflict: t.holds*measured it differently*"])
     doc["schema"] = "toy-claims/report/v1"
     (suite.path / "b/CLAIMS.json").write_text(json.dumps(doc))
-    refused = suite.run(sys.executable, "-m", "toy_claims.harness.shards", "merge", "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
-    assert refused.ret == 2
-    refused.stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
+    code, stderr = _merge(capsys, "m2/CLAIMS.md", "a/CLAIMS.json", "b/CLAIMS.json")
+    assert code == 2
+    stderr.fnmatch_lines(["*every shard must be a toy-claims/report/v4 report*"])
 
 
 def test_rows_of_claims_that_no_longer_exist_are_dropped(pytester):
@@ -553,24 +582,24 @@ def define(name):
 '''
     pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")\ntest_b = define("b")'),
                         test_other=define.format(tests='test_c = define("c")'))
-    pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=3)
+    _run(pytester, "-n", "0").assert_outcomes(passed=3)  # the baseline; the run that drops a row is under xdist
     pytester.makepyfile(test_gone=define.format(tests='test_a = define("a")'))  # g.b was deleted
-    pytester.runpytest_subprocess("-n", "2", "test_gone.py").assert_outcomes(passed=1)
+    _run(pytester, "-n", "2", "test_gone.py").assert_outcomes(passed=1)
     ids = [c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]]
     assert ids == ["g.a", "g.c"]  # g.c's file was not collected but still exists: kept
     (pytester.path / "test_other.py").unlink()
-    pytester.runpytest_subprocess("-n", "0", "test_gone.py").assert_outcomes(passed=1)
+    _run(pytester, "-n", "0", "test_gone.py").assert_outcomes(passed=1)
     assert [c["id"] for c in json.loads((pytester.path / "CLAIMS.json").read_text())["claims"]] == ["g.a"]
 
 
 def test_the_paper_scale_refuses_to_start_on_the_cpu(pytester):
-    result = pytester.runpytest_inprocess("--claims-scale", "paper")
+    result = _run(pytester, "--claims-scale", "paper")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--claims-scale paper is meant for --claims-device cuda*hours to days*"])
 
 
 def test_a_seed_sweep_runs_every_offset_fails_where_a_pin_breaks_and_records_the_flips(suite):
-    result = suite.runpytest_subprocess("-n", "2", "-k", "test_seed or test_holds", "--claims-seed-sweep", "3")
+    result = _run(suite, "-n", "2", "-k", "test_seed or test_holds", "--claims-seed-sweep", "3")
     result.assert_outcomes(passed=5, failed=1)  # t.seed measures x = offset against x ≤ 1: offsets 0 and 1 hold
     result.stdout.fnmatch_lines(["*seed sweep: 1 of 2 claims change verdict across offsets ?0, 1, 2?*",
                                  "*t.seed: 0: reproduced [[]0.0, 0.0], 1: reproduced [[]1.0, 1.0], 2: refuted [[]2.0, 2.0]*"])
@@ -579,6 +608,6 @@ def test_a_seed_sweep_runs_every_offset_fails_where_a_pin_breaks_and_records_the
         "offsets": [0, 1, 2], "verdicts": ["reproduced", "reproduced", "refuted"],
         "intervals": [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]}
     assert "1 of 2 claims change verdict" in (suite.path / "CLAIMS.md").read_text()
-    suite.runpytest_subprocess("-n", "0", "-k", "test_seed")  # a plain run measuring the same keeps the sweep's evidence
+    _run(suite, "-n", "0", "-k", "test_seed")  # a plain run measuring the same keeps the sweep's evidence
     rows = {c["id"]: c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"]}
     assert rows["t.seed"]["seed_sweep"]["offsets"] == [0, 1, 2]

@@ -151,8 +151,8 @@ def test_rows_quoting_one_sentence_are_its_readings():
 def test_the_report_counts_sentences_and_names_the_readings_of_a_reading_dependent_one():
     rows = [_row("a.one", "q1", REPRODUCED), _row("a.two", "q1", REFUTED), _row("b.one", "q2", REFUTED)]
     text = report.render_markdown({"environment": ENV, "claims": rows})
-    assert "| source   |   robust refuted |   reading-dependent |" in text
-    assert "| **all**  |                1 |                   1 |" in text
+    assert "| source | robust refuted | reading-dependent |" in text  # tables are not padded
+    assert "| **all** | 1 | 1 |" in text
     assert "“q1” (`001` §S): reproduced: `a.one`; refuted: `a.two`" in text
 
 
@@ -183,3 +183,11 @@ def test_only_a_claim_that_reads_an_experiment_can_set_a_readings_config():
     other = Reading("other", "w", AtMost("x", 1.0, why="w", claimed="c"), REFUTED, config=lambda c: c)
     with pytest.raises(ValueError, match="readings must be readings without a config for a claim that reads no"):
         _define("unit.readings-config-bad", readings=(other,))(lambda ctx: {"x": 0.5})
+
+
+def test_a_detector_control_is_shown_as_a_control_not_counted_as_a_sentence():
+    rows = [_row("a.one", "q1", REPRODUCED), {**_row("a.control", "q1", REFUTED), "evidence": "control"},
+            {**_row("b.control", "q2", REPRODUCED), "evidence": "control"}]
+    assert [(s["source"]["quote"], s["verdict"]) for s in report.sentences(rows)] == [("q1", REPRODUCED)]
+    text = report.render_markdown({"environment": ENV, "claims": rows})
+    assert "not counted as claims): 1 of 2 do what they must; `a.control` refuted." in text

@@ -43,7 +43,7 @@ def test_paper_rows_sit_beside_ci_rows_and_a_ci_run_never_erases_them(tmp_path):
     assert list(figures) == ["claims_figures/a.b@paper/f.png"]
     later, _ = report.merge_records(doc, [{**ROW, "measured": {"y": 3.0}}])
     assert [(c["scale"], c["measured"]["y"]) for c in later["claims"]] == [("ci", 3.0), ("paper", 2.0)]
-    assert "### a.b@paper" in report.render_markdown(later)
+    assert "### a.b@paper" in report.render_pages(later)["CLAIMS/f.md"]
 
 
 def test_a_row_serialises_the_same_whether_its_sweep_is_new_or_kept():
@@ -319,3 +319,77 @@ def test_a_claim_that_moved_module_keeps_its_accepted_row_as_baseline_through_an
     assert drifted["claims"][0]["baseline"]["measured"] == ACCEPTED["measured"] and "drift" in drifted["claims"][0]
     healed, _ = report.merge_records(drifted, [_rerun()], keep=moved)  # unchanged against the accepted numbers
     assert "drift" not in healed["claims"][0] and healed["claims"][0]["measured"] == ACCEPTED["measured"]
+
+
+# rendering: one screen first, one page a source, tables without padding -------------------------------------------
+
+def _reading(name, verdict):
+    return {"name": name, "why": "w", "quantity": "gap", "criterion": "gap > 0", "claimed": "> 0", "expected": verdict,
+            "verdict": verdict, "estimate": None, "controls": []}
+
+
+def _sentence_rows():
+    """Two sources: one titled, with a sentence two rows quote (one declares readings that disagree); one untitled."""
+    titled = {"file": "000_x.txt", "section": "S1", "quote": "the loss falls | fast", "title": "A Toy Paper"}
+    judged = {**ROW, "id": "t.judged", "source": titled, "criterion": {}, "expected": "reproduced", "verdict": "reproduced",
+              "headline": "gap: mean 0.1 vs > 0",
+              "readings": [_reading("primary", "reproduced"), _reading("strict", "refuted")]}
+    seen = {**ROW, "id": "t.seen", "source": titled, "headline": "first seen = 3"}
+    plain = {**ROW, "id": "u.plain", "source": {"file": "001_y.txt", "section": "S2", "quote": "q" * 200},
+             "expected": "refuted", "verdict": "refuted", "headline": "slope = 2 vs 1"}
+    return [seen, judged, plain]
+
+
+def test_the_first_screen_shows_each_source_by_its_title_and_each_sentence_in_one_line():
+    doc = {"schema": report.SCHEMA, "environment": ENV, "claims": _sentence_rows()}
+    markdown = report.render_markdown(doc)
+    screen = markdown.split("## Findings")[0]
+    assert "Every verdict matches its pin. Nothing drifted" in screen
+    assert "### `000` A Toy Paper · [all rows](CLAIMS/000.md)" in screen
+    assert "### `001` 001_y.txt · [all rows](CLAIMS/001.md)" in screen  # no title: the file name, never the document
+    [titled] = [line for line in screen.splitlines() if "the loss falls" in line]
+    assert titled.startswith("- **◐ reading-dependent** “the loss falls \\| fast”")
+    assert "gap: mean 0.1 vs > 0" in titled  # the headline of the first judged row, not of the observation
+    assert "[`t.seen`](CLAIMS/000.md#tseen), [`t.judged`](CLAIMS/000.md#tjudged)" in titled
+    [plain] = [line for line in screen.splitlines() if "u.plain" in line]
+    assert plain.startswith("- **❌ robust refuted** “" + "q" * 79 + "…”") and "slope = 2 vs 1" in plain
+    assert "### t.judged" not in markdown and "### t.judged" in report.render_pages(doc)["CLAIMS/000.md"]
+
+
+def test_a_sentence_without_readings_or_judged_rows_is_an_observation_with_its_first_rows_number():
+    markdown = report.render_markdown({"schema": report.SCHEMA, "environment": ENV, "claims": [ROW]})
+    assert "- **🔎 observation** “q” (§S) — y = 1 — [`a.b`](CLAIMS/f.md#ab)" in markdown
+    assert "### `f` f · [all rows](CLAIMS/f.md)" in markdown
+
+
+def test_every_link_of_the_report_and_its_pages_leads_to_a_heading_that_exists(tmp_path):
+    import re
+
+    doc, figures = report.merge_records(None, _sentence_rows())
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    for page in [tmp_path / "CLAIMS.md", *(tmp_path / "CLAIMS").glob("*.md")]:
+        for target, anchor in re.findall(r"\]\(([^)#]*)#([^)]+)\)", page.read_text()):
+            text = (page.parent / target).read_text() if target else page.read_text()
+            headings = {report._anchor(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
+            assert anchor in headings, (page.name, target, anchor)
+
+
+def test_tables_are_not_padded_and_a_pipe_in_a_cell_is_escaped():
+    row = {**ROW, "statement": "a | b", "setup": {"long key name": 1}}
+    doc = {"schema": report.SCHEMA, "environment": ENV, "claims": [row]}
+    text = report.render_markdown(doc) + report.render_pages(doc)["CLAIMS/f.md"]
+    tables = [line for line in text.splitlines() if line.startswith("|")]
+    assert tables and not any("  " in line for line in tables)
+    assert "| a \\| b |" in text and "| long key name | 1 |" in text
+
+
+def test_a_source_title_must_be_text():
+    assert "'source' must be an object with the strings file, section and quote (and optionally title)" in (
+        report.row_problem({**ROW, "source": {**ROW["source"], "title": 3}}))
+    assert report.row_problem({**ROW, "source": {**ROW["source"], "title": "T"}}) is None
+
+
+def test_check_report_path_refuses_a_pages_folder_that_is_a_file(tmp_path):
+    (tmp_path / "CLAIMS").write_text("")
+    with pytest.raises(report.ReportError, match="is not a folder: the report's per-source pages go there"):
+        report.check_report_path(tmp_path / "CLAIMS.md")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.strategies import seeds, token_batches
+from toy_claims.lab.logit_matrix import pair_log_probs
 from toy_claims.models.sequence import GRUConfig, GRULanguageModel, Transformer, TransformerConfig
 
 
@@ -58,3 +62,33 @@ def test_transformer_rejects_prefixes_longer_than_its_context():
 def test_bad_transformer_config_raises_naming_the_field(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must be"):
         TransformerConfig(**kwargs)
+
+
+def _float64_models(draw_seed: int, n_layer: int, n_head: int):
+    return [Transformer(TransformerConfig(vocab_size=V, block_size=12, n_layer=n_layer, n_head=n_head, d_model=8),
+                        seed=draw_seed).double(),
+            GRULanguageModel(GRUConfig(vocab_size=V, d_embed=4, d_hidden=6, n_layer=n_layer), seed=draw_seed).double()]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=seeds(), n_layer=st.integers(1, 2), n_head=st.sampled_from([1, 2]), histories=token_batches(V, 5, 6),
+       futures=token_batches(V, 5, 5), batch_size=st.integers(1, 12))
+def test_prefix_cached_table_equals_one_forward_per_pair(seed, n_layer, n_head, histories, futures, batch_size):
+    """continuation_log_probs (each history run once, its futures continued from its cached keys and values or GRU
+    state) equals next_token_log_probs of every concatenation h∘f, in float64 to rounding; empty histories and futures
+    and chunks that split a history's futures included. A cache read at a wrong position or a wrong pair fails it."""
+    for model in _float64_models(seed, n_layer, n_head):
+        cached = model.continuation_log_probs(histories, futures, batch_size=batch_size)
+        plain = pair_log_probs(model.next_token_log_probs, histories, futures)
+        assert cached.shape == (len(histories), len(futures), V) and cached.dtype == torch.float64
+        torch.testing.assert_close(cached, plain, rtol=0, atol=1e-12)
+
+
+def test_prefix_cached_table_in_float32_is_the_plain_one_to_float32_rounding():
+    """The claims' case: float32 models, 8-token histories and 4-token futures, one chunk holding several histories."""
+    g = torch.Generator().manual_seed(0)
+    histories, futures = torch.randint(0, V, (6, 8), generator=g), torch.randint(0, V, (5, 4), generator=g)
+    for model in (Transformer(TransformerConfig(vocab_size=V, block_size=16)), GRULanguageModel(GRUConfig(vocab_size=V))):
+        cached = model.continuation_log_probs(histories, futures, batch_size=10)
+        torch.testing.assert_close(cached, pair_log_probs(model.next_token_log_probs, histories, futures),
+                                   rtol=0, atol=1e-5)

@@ -71,7 +71,7 @@ def test_two_shards_merge_into_the_same_bytes_as_one_full_run(tmp_path, capsys):
     assert shards.main(["merge", str(tmp_path / "m/CLAIMS.md"), str(tmp_path / "s1/CLAIMS.json"),
                         str(tmp_path / "s2/CLAIMS.json")]) == 0
     assert "merged 3 claims from 2 shards" in capsys.readouterr().out
-    for name in ("CLAIMS.json", "CLAIMS.md", OWN, "claims_figures/a.d/curve.png"):
+    for name in ("CLAIMS.json", "CLAIMS.md", "CLAIMS/f.md", OWN, "claims_figures/a.d/curve.png"):
         assert (tmp_path / "m" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
     assert store.pair_is_consistent(tmp_path / "m/CLAIMS.md")
 

@@ -70,7 +70,7 @@ def test_a_kill_between_the_two_renames_leaves_a_torn_pair_that_the_next_start_r
     assert not store.pair_is_consistent(tmp_path / "CLAIMS.md") and not list(tmp_path.rglob("*.tmp"))
     [said] = store.recover(tmp_path / "CLAIMS.md")
     assert "torn by a kill" in said and "rendered CLAIMS.md again" in said
-    assert store.pair_is_consistent(tmp_path / "CLAIMS.md") and "| y " in (tmp_path / "CLAIMS.md").read_text()
+    assert store.pair_is_consistent(tmp_path / "CLAIMS.md") and "| y | 3 |" in (tmp_path / "CLAIMS/f.md").read_text()
     assert json.loads((tmp_path / "CLAIMS.json").read_text())["claims"][0]["measured"] == {"y": 3.0}
 
 
@@ -125,3 +125,80 @@ def test_a_document_that_cannot_render_writes_nothing(tmp_path):
     with pytest.raises(KeyError):
         store.write_report(tmp_path / "CLAIMS.md", doc, figures)
     assert list(tmp_path.iterdir()) == []
+
+
+# the per-source pages (CLAIMS/<source>.md): written and checked like CLAIMS.md ------------------------------------
+
+PAGE = "CLAIMS/f.md"  # the page of ROW's source "f"
+
+
+def test_each_page_carries_the_digest_and_a_page_of_another_write_is_a_torn_report(tmp_path):
+    _write(tmp_path)
+    page = tmp_path / PAGE
+    first = (tmp_path / "CLAIMS.md").read_text().split("\n", 1)[0]
+    assert page.read_text().split("\n", 1)[0] == first and store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    old = page.read_bytes()
+    _write(tmp_path, measured={"y": 2.0})
+    page.write_bytes(old)  # e.g. checked out from an older commit
+    [problem] = store.pair_problems(tmp_path / "CLAIMS.md")
+    assert problem.startswith("CLAIMS.md was not rendered from the CLAIMS.json beside it") and f"{PAGE} (of another write)" in problem
+    [said] = store.recover(tmp_path / "CLAIMS.md")
+    assert "rendered CLAIMS.md again" in said and store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    assert "| y | 2 |" in page.read_text()
+
+
+def test_a_missing_page_is_a_torn_report_that_the_next_start_renders_again(tmp_path):
+    _write(tmp_path)
+    (tmp_path / PAGE).unlink()
+    assert f"{PAGE} (missing)" in store.pair_problems(tmp_path / "CLAIMS.md")[0]
+    store.recover(tmp_path / "CLAIMS.md")
+    assert store.pair_is_consistent(tmp_path / "CLAIMS.md") and (tmp_path / PAGE).is_file()
+
+
+@pytest.mark.parametrize("dies_at", ["CLAIMS/f.md", "CLAIMS/g.md", "CLAIMS.md"])
+def test_a_kill_between_the_page_renames_leaves_a_torn_report(tmp_path, monkeypatch, dies_at):
+    two = [ROW, {**ROW, "id": "a.c", "source": {"file": "g", "section": "S", "quote": "r"}}]
+    doc, figures = report.merge_records(None, two)
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    real_replace = os.replace
+
+    def dies(src, dst):
+        if str(dst).endswith(dies_at):
+            raise KeyboardInterrupt("killed while writing")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", dies)
+    doc, figures = report.merge_records(doc, [{**row, "measured": {"y": 5.0}} for row in two])
+    with pytest.raises(KeyboardInterrupt):
+        store.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    monkeypatch.undo()
+    assert not store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    assert "rendered CLAIMS.md again" in store.recover(tmp_path / "CLAIMS.md")[0]
+    assert store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    assert all("| y | 5 |" in (tmp_path / page).read_text() for page in ("CLAIMS/f.md", "CLAIMS/g.md"))
+
+
+def test_the_page_of_a_source_no_row_quotes_now_is_removed_and_a_left_over_one_is_a_torn_report(tmp_path):
+    other = {**ROW, "id": "a.c", "source": {"file": "g", "section": "S", "quote": "r"}}
+    doc, figures = report.merge_records(None, [ROW, other])
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    left = (tmp_path / "CLAIMS/g.md").read_bytes()
+    (tmp_path / "CLAIMS/notes.md").write_text("a file of someone's own, not a page\n")
+    doc, figures = report.merge_records(doc, [ROW], keep=lambda row: row["id"] != "a.c")
+    store.write_report(tmp_path / "CLAIMS.md", doc, figures)
+    assert not (tmp_path / "CLAIMS/g.md").exists() and store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    (tmp_path / "CLAIMS/g.md").write_bytes(left)  # as a kill after CLAIMS.md's rename leaves it
+    (tmp_path / "CLAIMS/.f.md.4242.tmp").write_bytes(b"half")
+    assert "CLAIMS/g.md (left over)" in store.pair_problems(tmp_path / "CLAIMS.md")[0]
+    said = store.recover(tmp_path / "CLAIMS.md")
+    assert said[0] == "removed 1 temp file(s) of a killed write" and "rendered CLAIMS.md again" in said[1]
+    assert not (tmp_path / "CLAIMS/g.md").exists() and store.pair_is_consistent(tmp_path / "CLAIMS.md")
+    assert (tmp_path / "CLAIMS/notes.md").read_text() == "a file of someone's own, not a page\n"
+
+
+def test_a_page_shows_its_figures_through_the_report_folder(tmp_path):
+    import re
+
+    _write(tmp_path, **_with_figure())
+    [link] = re.findall(r"!\[[^]]*\]\(([^)]+)\)", (tmp_path / PAGE).read_text())
+    assert link == "../claims_figures/a.b/curve.png" and ((tmp_path / PAGE).parent / link).read_bytes() == PNG

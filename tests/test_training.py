@@ -32,6 +32,12 @@ def test_warmup_rises_linearly_to_the_peak(warmup, total):
     assert s.factor(warmup - 1, total) == 1.0 == s.factor(total - 1, total)
 
 
+@given(st.integers(0, 20), st.integers(0, 20), st.floats(0, 1), st.integers(40, 80))
+def test_a_runs_factors_are_each_steps_factor(warmup, decay, final, total):
+    s = LRSchedule(warmup_steps=warmup, decay_steps=decay, final_factor=final)
+    assert s.factors(total) == [s.factor(t, total) for t in range(total)]
+
+
 @pytest.mark.parametrize("batch_size", [None, 8])
 def test_same_seeds_give_the_same_numbers(batch_size):
     def run():
