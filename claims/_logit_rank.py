@@ -7,11 +7,16 @@ Not a claim file (pytest collects ``test_*.py`` only); nothing outside ``claims/
 from __future__ import annotations
 
 from toy_claims.experiments.logit_rank import CONFIGS, LogitRankConfig, LogitRankResult, shown_setup
-from toy_claims.harness.claims import seeds_needed
+import numpy as np
+
+from toy_claims.harness.claims import AtLeast, AtMost, Reading, seeds_needed
 from toy_claims.harness.notes import mean_sd
+from toy_claims.harness.verdicts import Control
+from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
 
 __all__ = ["FILE", "CI", "PAPER", "PAPER_RUN", "at_scale", "panel_seeds", "panel_note", "random_matrices",
-           "random_matrix_cos_minus_q99"]
+           "random_matrix_cos_minus_q99", "window_fit", "power_over_exponential", "r2_reading",
+           "over_exponential_reading", "transfer_readings", "TRANSFER_READINGS"]
 
 FILE = "002_74f484c1e4bc42b8.txt"
 CI, PAPER = CONFIGS["ci"], CONFIGS["paper"]  # statements, reasons and criteria name the ci numbers
@@ -60,3 +65,58 @@ def random_matrices(config: LogitRankConfig) -> dict[str, str]:
 def random_matrix_cos_minus_q99(result: LogitRankResult) -> list[float]:
     """Each Gaussian matrix's mean cosine with the final column space, minus its seed's random 99th percentile."""
     return [float(c - r.random_cos_q99) for r in result.runs for c in r.random_matrix_cos]
+
+
+# --------------------------------------------------------------------------- readings shared by the 002 files
+
+
+def window_fit(sv: np.ndarray, lo: int, hi: int) -> float:
+    """α of a power law σ_i ∝ i^-α fitted over the 1-based indices lo..hi of a spectrum (as the experiments fit)."""
+    i = np.arange(lo, hi + 1)
+    return float(-power_law_fit(i, sv[lo - 1: hi]).exponent)
+
+
+def power_over_exponential(sv: np.ndarray, lo: int, hi: int) -> float:
+    """R² of the log-log (power-law) fit minus R² of the exponential fit (log σ linear in i) over lo..hi."""
+    i = np.arange(lo, hi + 1)
+    return float(power_law_fit(i, sv[lo - 1: hi]).r2 - exponential_fit_r2(i, sv[lo - 1: hi]))
+
+
+STRICT_R2 = 0.99
+STRICT_R2_WHY = ("the source gives no goodness of fit: 'decaying according to a power law' read strictly, a log-log "
+                 f"line that explains ≥ {STRICT_R2:.0%} of the variance of log σ_i (the suite's 95% is one choice)")
+
+
+def r2_reading(quantity: str, fails: bool, expected: str) -> Reading:
+    """The power-law claims at the strict goodness of fit: R² ≥ 0.99 is a power law, below it the fit 'fails'
+    (``fails``: the claim says the fit fails). Judged on the claim's own R², with the claim's controls."""
+    rule = (AtMost if fails else AtLeast)(quantity, STRICT_R2, why=STRICT_R2_WHY,
+                                          claimed="fit fails" if fails else "power-law decay")
+    return Reading(f"R² threshold {STRICT_R2:g}", STRICT_R2_WHY, rule, expected)
+
+
+def over_exponential_reading(quantity: str, fails: bool, expected: str, controls: list[Control]) -> Reading:
+    """'A power law' read against the other simple decay: the log-log fit explains more of log σ_i than an
+    exponential fit over the same window (``fails``: it does not)."""
+    why = ("'decaying according to a power law' read against the other simple law of decay: the power-law fit "
+           "explains more of log σ_i than an exponential fit (log σ linear in i) over the same window")
+    rule = (AtMost if fails else AtLeast)(quantity, 0.0, why=why, claimed=("no better than exponential" if fails
+                                                                         else "power law beats exponential"))
+    return Reading("power law vs exponential", why, rule, expected, controls=tuple(controls))
+
+
+# Other thresholds of "transfer" / "approximately preserved" (held-out R², the claims' own quantity)
+TRANSFER_READINGS = {
+    "R² > 0": (0.0, "'transfer' read as any transfer at all: the weights fitted on F predict F' better than the "
+                    "mean-row baseline that ignores the history (held-out R² above 0)"),
+    "R² ≥ 0.9": (0.9, "'transfer' / 'approximately preserved' read as nearly exact: the weights fitted on F explain "
+                      "at least 90% of the history-dependent variance on F'"),
+}
+
+
+def transfer_readings(quantity: str, claimed: str, pins: dict[str, str]) -> tuple[Reading, ...]:
+    """The readings of TRANSFER_READINGS named in ``pins`` (name -> pinned verdict), on the claim's own held-out R²
+    and with its controls."""
+    return tuple(Reading(name, TRANSFER_READINGS[name][1],
+                         AtLeast(quantity, TRANSFER_READINGS[name][0], claimed=claimed, why=TRANSFER_READINGS[name][1]),
+                         pin) for name, pin in pins.items())

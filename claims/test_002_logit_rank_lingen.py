@@ -13,7 +13,7 @@ import numpy as np
 from claims._logit_rank import CI, FILE, panel_note, panel_seeds
 from toy_claims.experiments.logit_rank import LOGIT_RANK, figure_lingen, lingen_means
 from toy_claims.harness.claims import (
-    ANALOG, INCONCLUSIVE, REFUTED, AtMost, Negative, Positive, Source, claim,
+    ANALOG, INCONCLUSIVE, REFUTED, REPRODUCED, AtMost, Negative, Positive, Reading, Source, claim,
 )
 from toy_claims.harness.notes import mean_sd, table
 
@@ -26,6 +26,40 @@ LINGEN_POSITIVE = Positive("kl_ratio_full_basis", f"Lingen at B = {CI.basis} ove
                                                   "(target row in the basis span on every column it generates from)")
 LINGEN_CONTROLS = [LINGEN_POSITIVE,
                    Negative("kl_ratio_wrong_target", "Lingen with another target's weights")]
+
+
+# The other readings of the Lingen sentences: how the regression is set up and which baseline is judged
+PREFIXES_WHY = ("the source regresses on the extended logit matrix without saying which futures are its columns; a "
+                "reader may include the futures' prefixes (the empty future too), which is what generating step 1 needs")
+WHOLE_BASIS_WHY = (f"the source fixes no basis size: Lingen on the whole basis the experiment draws (B = {CI.basis}), "
+                   f"not the suite's B = {CI.judged_basis} near the model's effective rank")
+SHORT_CONTEXT = 2  # the other restricted context (of CI.truncations) a reading judges
+SHORT_CONTEXT_WHY = (f"'restricted-context models' gives no length: the model given the last {SHORT_CONTEXT} tokens (a "
+                     f"quarter of the history) is as much a restricted-context baseline as the last {CI.judged_truncation}")
+
+
+def _lingen_reading(name: str, why: str, quantity: str, expected: str, positive: str = "kl_ratio_full_basis",
+                    negative: str | None = "kl_ratio_wrong_target",
+                    negative_what: str = "Lingen with another target's weights") -> Reading:
+    """A reading of 'Lingen achieves lower KL than the baseline' on another ratio, with its controls: ``positive`` the
+    full-basis regression with prefixes, ``negative`` (another target's weights), both over the reading's baseline."""
+    controls = (Positive(positive, f"Lingen at B = {CI.basis} over the futures and their prefixes, this baseline"),)
+    if negative:
+        controls += (Negative(negative, f"{negative_what}, this baseline"),)
+    return Reading(name, why, AtMost(quantity, 1.0, claimed="KL(Lingen) < KL(baseline)", why=LINGEN_WHY, log=True),
+                   expected, controls=controls)
+
+
+def _against(result, config, baseline: str, candidate: str = "lingen B={b}", suffix: str = "") -> dict:
+    """The judged ratio and its two controls against another baseline (keys ``kl_ratio…[suffix]``)."""
+    jb, fb = config.judged_basis, config.basis
+
+    def ratio(num: str, den: str) -> list[float]:
+        return result.per_seed(lambda r: r.lingen[num].mean() / r.lingen[den].mean())
+
+    return {f"kl_ratio[{suffix}]": ratio(candidate.format(b=jb), baseline),
+            f"kl_ratio_full_basis[{suffix}]": ratio(f"lingen+prefixes B={fb}", baseline),
+            f"kl_ratio_wrong_target[{suffix}]": ratio(f"lingen wrong target B={jb}", baseline)}
 
 
 def _lingen(config, **more: str) -> dict[str, str]:
@@ -106,6 +140,7 @@ def _lingen_ratio(ctx, config, result, baseline, candidate: str = "lingen B={b}"
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[LINGEN_POSITIVE],
+    readings=(_lingen_reading("with prefixes", PREFIXES_WHY, "kl_ratio_with_prefixes", REPRODUCED, negative=None),),
 )
 def test_lingen_vs_single_token(ctx, config, result):
     out = _lingen_ratio(ctx, config, result, "single-token B={b}")
@@ -137,9 +172,14 @@ def test_lingen_vs_single_token(ctx, config, result):
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=LINGEN_CONTROLS,
+    readings=(_lingen_reading("with prefixes", PREFIXES_WHY, "kl_ratio_with_prefixes", INCONCLUSIVE),
+              _lingen_reading(f"restricted context c={SHORT_CONTEXT}", SHORT_CONTEXT_WHY,
+                              f"kl_ratio[c={SHORT_CONTEXT}]", REFUTED, f"kl_ratio_full_basis[c={SHORT_CONTEXT}]",
+                              f"kl_ratio_wrong_target[c={SHORT_CONTEXT}]")),
 )
 def test_lingen_vs_truncated_context(ctx, config, result):
-    return _lingen_ratio(ctx, config, result, f"truncated c={config.judged_truncation}", full_note=True)
+    return (_lingen_ratio(ctx, config, result, f"truncated c={config.judged_truncation}", full_note=True)
+            | _against(result, config, f"truncated c={SHORT_CONTEXT}", suffix=f"c={SHORT_CONTEXT}"))
 
 
 @claim(
@@ -161,6 +201,7 @@ def test_lingen_vs_truncated_context(ctx, config, result):
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=LINGEN_CONTROLS,
+    readings=(_lingen_reading("with prefixes", PREFIXES_WHY, "kl_ratio_with_prefixes", REPRODUCED),),
 )
 def test_lingen_vs_earlier_checkpoint(ctx, config, result):
     lingen, mid, wrong = f"lingen B={config.judged_basis}", "checkpoint mid", f"lingen wrong target B={config.judged_basis}"
@@ -192,6 +233,10 @@ def test_lingen_vs_earlier_checkpoint(ctx, config, result):
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=LINGEN_CONTROLS,
+    readings=(_lingen_reading("whole basis", WHOLE_BASIS_WHY, "kl_ratio_nonsense_basis_full", REFUTED),
+              _lingen_reading(f"restricted context c={SHORT_CONTEXT}", SHORT_CONTEXT_WHY,
+                              f"kl_ratio[c={SHORT_CONTEXT}]", REFUTED, f"kl_ratio_full_basis[c={SHORT_CONTEXT}]",
+                              f"kl_ratio_wrong_target[c={SHORT_CONTEXT}]")),
 )
 def test_lingen_nonsense_basis(ctx, config, result):
     out = _lingen_ratio(ctx, config, result, f"truncated c={config.judged_truncation}",
@@ -202,7 +247,8 @@ def test_lingen_nonsense_basis(ctx, config, result):
     out["kl_ratio_nonsense_over_sampled_basis"] = result.per_seed(
         lambda r: r.lingen[f"lingen nonsense basis B={config.judged_basis}"].mean()
         / r.lingen[f"lingen B={config.judged_basis}"].mean())
-    return out
+    return out | _against(result, config, f"truncated c={SHORT_CONTEXT}", candidate="lingen nonsense basis B={b}",
+                          suffix=f"c={SHORT_CONTEXT}")
 
 
 @claim(
@@ -236,6 +282,9 @@ def test_lingen_nonsense_basis(ctx, config, result):
     scope=ANALOG,
     controls=[LINGEN_POSITIVE,
               Negative("kl_ratio_init_checkpoint", "the untrained model (init checkpoint) given the full target")],
+    readings=(_lingen_reading("whole basis", WHOLE_BASIS_WHY, "kl_ratio_full_basis_futures_only", INCONCLUSIVE,
+                              negative="kl_ratio_init_checkpoint[whole basis]",
+                              negative_what="the untrained model (init checkpoint) given the full target"),),
 )
 def test_lingen_in_distribution_beats_nonsense(ctx, config, result):
     out = _lingen_ratio(ctx, config, result, "lingen nonsense futures B={b}")
@@ -248,4 +297,6 @@ def test_lingen_in_distribution_beats_nonsense(ctx, config, result):
     out["kl_ratio_init_checkpoint"] = over_nonsense("checkpoint init")
     out["kl_ratio_other_targets"] = over_nonsense(f"lingen other targets B={config.judged_basis}")
     out["kl_ratio_target_free"] = over_nonsense("truncated c=0")
+    out["kl_ratio_init_checkpoint[whole basis]"] = result.per_seed(
+        lambda r: r.lingen["checkpoint init"].mean() / r.lingen[f"lingen nonsense futures B={config.basis}"].mean())
     return out

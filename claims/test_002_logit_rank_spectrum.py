@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from claims._logit_rank import CI, FILE, PAPER, PAPER_RUN, at_scale, random_matrices, random_matrix_cos_minus_q99
+from claims._logit_rank import (
+    CI, FILE, PAPER, PAPER_RUN, at_scale, over_exponential_reading, random_matrices,
+    random_matrix_cos_minus_q99,
+)
 from toy_claims.experiments.logit_rank import GROWN, GRU_INIT, LOGIT_RANK, figure_spectra, fit_range
 from toy_claims.harness.claims import (
-    ANALOG, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Source, claim,
+    ANALOG, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim,
 )
 from toy_claims.harness.notes import mean_sd, table
 
@@ -25,6 +28,24 @@ R2_WHY = ("the source gives no goodness of fit; we call a log-log line over the 
           "it explains ≥ 95% of the variance of log σ_i; a Gaussian random matrix of the same shape, which has no power law, "
           "is measured beside it and must fall below (logit-rank.power-law-decay's negative control)")
 HALF_WHY = "the source's own threshold: 'if α > 0.5, constant-rank approximation suffices'"
+FIT_CI_WHY = ("'α > 0.5' read for the fitted exponent's own uncertainty: the fit's 95% interval for α (from the "
+              "log-log regression) lies above 1/2, not only its point estimate")
+
+
+def _fit_ci_reading(quantity: str, expected: str, controls: list) -> Reading:
+    """'α > 1/2' judged on the lower end of each fit's 95% interval for α."""
+    return Reading("fit interval above 1/2", FIT_CI_WHY, AtLeast(quantity, 0.5, claimed="α > 0.5 (fit's interval)",
+                                                                  why=FIT_CI_WHY), expected, controls=tuple(controls))
+
+
+def _power_over_exponential(result, name: str) -> list[float]:
+    """Per seed: R² of the power-law fit minus R² of the exponential fit of a checkpoint's (or "random": the Gaussian
+    matrix's) spectrum over the fixed index range."""
+    def gap(r) -> float:
+        fit = r.random_fit if name == "random" else r.fits[name]
+        return fit["r2"] - fit["exp_r2"]
+
+    return result.per_seed(gap)
 
 
 def _spectra_notes(ctx, config, result) -> None:
@@ -57,6 +78,8 @@ def _spectra_notes(ctx, config, result) -> None:
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Negative("power_law_r2_random_matrix", "a Gaussian random matrix of the same shape (no power law)")],
+    readings=(over_exponential_reading("power_over_exponential_r2", fails=False, expected=REPRODUCED, controls=[
+                  Negative("power_over_exponential_r2_random_matrix", "a Gaussian random matrix of the same shape")]),),
 )
 def test_power_law_decay(ctx, config, result):
     ctx.figure(figure_spectra(result, config), "spectra",
@@ -72,7 +95,9 @@ def test_power_law_decay(ctx, config, result):
             "alpha": result.per_seed(lambda r: r.fits["final"]["alpha"]),
             "rank8_relative_error": result.per_seed(lambda r: np.sqrt((r.spectra["final"][8:] ** 2).sum()
                                                                       / (r.spectra["final"] ** 2).sum())),
-            "power_law_r2_random_matrix": result.per_seed(lambda r: r.random_fit["r2"])}
+            "power_law_r2_random_matrix": result.per_seed(lambda r: r.random_fit["r2"]),
+            "power_over_exponential_r2": _power_over_exponential(result, "final"),
+            "power_over_exponential_r2_random_matrix": _power_over_exponential(result, "random")}
 
 
 @claim(
@@ -94,6 +119,9 @@ def test_power_law_decay(ctx, config, result):
     scope=ANALOG,
     controls=[Positive("alpha_exact_language", "the exact language (a finite-state model: steep spectrum)"),
               Negative("alpha_random_matrix", "a Gaussian random matrix of the same shape (no structure)")],
+    readings=(_fit_ci_reading("alpha_ci_low", REPRODUCED, [
+        Positive("alpha_ci_low_exact_language", "the exact language, its fit's interval"),
+        Negative("alpha_ci_low_random_matrix", "a Gaussian random matrix of the same shape, its fit's interval")]),),
 )
 def test_exponent_above_half(ctx, config, result):
     return {"alpha": result.per_seed(lambda r: r.fits["final"]["alpha"]),
@@ -102,7 +130,9 @@ def test_exponent_above_half(ctx, config, result):
             "alpha_gru_init": result.per_seed(lambda r: r.fits[GRU_INIT]["alpha"]),
             "alpha_ci_low": result.per_seed(lambda r: r.fits["final"]["alpha_ci"][0]),
             "alpha_ci_high": result.per_seed(lambda r: r.fits["final"]["alpha_ci"][1]),
-            "alpha_exact_language": result.per_seed(lambda r: r.fits["language"]["alpha"])}
+            "alpha_exact_language": result.per_seed(lambda r: r.fits["language"]["alpha"]),
+            "alpha_ci_low_exact_language": result.per_seed(lambda r: r.fits["language"]["alpha_ci"][0]),
+            "alpha_ci_low_random_matrix": result.per_seed(lambda r: r.random_fit["alpha_ci"][0])}
 
 
 @claim(
@@ -155,6 +185,8 @@ def _passes_at_both_sizes(r, name: str) -> bool:
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Positive("alpha_min_of_both_sizes_language", "the exact language (its spectrum has the property)")],
+    readings=(_fit_ci_reading("alpha_ci_low_min_of_both_sizes", REPRODUCED, [
+        Positive("alpha_ci_low_min_of_both_sizes_language", "the exact language, its fits' intervals")]),),
 )
 def test_exponent_stays_above_half_as_matrix_grows(ctx, config, result):
     runs = result.runs
@@ -184,6 +216,10 @@ def test_exponent_stays_above_half_as_matrix_grows(ctx, config, result):
             "alpha_language_half": result.per_seed(lambda r: r.half_fits["language"]["alpha"]),
             "alpha_min_of_both_sizes_language": result.per_seed(lambda r: min(r.fits["language"]["alpha"],
                                                                               r.half_fits["language"]["alpha"])),
+            "alpha_ci_low_min_of_both_sizes": result.per_seed(lambda r: min(r.fits["final"]["alpha_ci"][0],
+                                                                            r.half_fits["final"]["alpha_ci"][0])),
+            "alpha_ci_low_min_of_both_sizes_language": result.per_seed(
+                lambda r: min(r.fits["language"]["alpha_ci"][0], r.half_fits["language"]["alpha_ci"][0])),
             "seeds": len(runs), "init_seeds_passing": passing["init"], "language_seeds_passing": passing["language"]}
 
 
@@ -209,9 +245,14 @@ def test_exponent_stays_above_half_as_matrix_grows(ctx, config, result):
     scope=ANALOG,
     controls=[Positive("power_law_r2_random_matrix", "a Gaussian random matrix of the same shape (no power law)"),
               Negative("power_law_r2_final", "the trained model (its spectrum is a power law)")],
+    readings=(over_exponential_reading("power_over_exponential_r2_init", fails=True, expected=REFUTED, controls=[
+                  Positive("power_over_exponential_r2_random_matrix", "a Gaussian random matrix of the same shape"),
+                  Negative("power_over_exponential_r2_final", "the trained model")]),),
 )
 def test_init_no_power_law(ctx, config, result):
-    return {"power_law_r2_init": result.per_seed(lambda r: r.fits["init"]["r2"]),
+    return {**{f"power_over_exponential_r2_{k}": _power_over_exponential(result, name)
+               for k, name in (("init", "init"), ("final", "final"), ("random_matrix", "random"))},
+            "power_law_r2_init": result.per_seed(lambda r: r.fits["init"]["r2"]),
             "power_law_r2_final": result.per_seed(lambda r: r.fits["final"]["r2"]),
             "alpha_init": result.per_seed(lambda r: r.fits["init"]["alpha"]),
             "alpha_random_matrix": result.per_seed(lambda r: r.random_fit["alpha"]),
@@ -234,6 +275,11 @@ def test_init_no_power_law(ctx, config, result):
     scope=ANALOG,
     controls=[Positive("alpha_random_matrix", "a Gaussian random matrix of the same shape (no structure)"),
               Negative("alpha_final", "the trained model")],
+    readings=(Reading("GRU at its default init", "'untrained models' leaves the architecture and init open: the "
+                      "untrained GRU at PyTorch's default init is as much an untrained model as the nanoGPT init",
+                      AtMost("alpha_gru_init", 0.5, claimed="no low-rank structure at init (α ≤ 0.5)", why=HALF_WHY),
+                      REFUTED, controls=(Positive("alpha_random_matrix", "a Gaussian random matrix of the same shape"),
+                                         Negative("alpha_final", "the trained model"))),),
 )
 def test_init_absent(ctx, config, result):
     gru = result.per_seed(lambda r: r.fits[GRU_INIT]["alpha"])
@@ -276,6 +322,11 @@ def test_init_absent(ctx, config, result):
     controls=[Positive("final_share", "the final model against itself on fresh futures (share 1 by definition)"),
               Negative("init_share", "the init checkpoint (share 0 by definition)"),
               Negative("early_share_of_random_matrix", "a Gaussian random matrix in place of the early checkpoint")],
+    readings=(Reading("nearly all the way", "'in place' read as the final structure essentially complete: the early "
+                      "checkpoint at least 90% of the way from init to the final model's own agreement",
+                      AtLeast("early_share", 0.9, claimed="the final low-rank structure is in place early",
+                              why="at least 90% of the way from the init checkpoint (share 0) to the ceiling (share 1)"),
+                      REFUTED),),
 )
 def test_emerges_early(ctx, config, result):
     rows = [[i, *(r.cosines[k].mean() for k in ("init vs final", "early vs final", "mid vs final")),

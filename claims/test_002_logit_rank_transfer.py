@@ -8,11 +8,11 @@ Markov language with exact conditionals); all read one run, ``experiments.logit_
 from __future__ import annotations
 
 from claims._logit_rank import (
-    CI, FILE, PAPER_RUN, panel_note, panel_seeds, random_matrices, random_matrix_cos_minus_q99,
+    CI, FILE, PAPER_RUN, panel_note, panel_seeds, random_matrices, random_matrix_cos_minus_q99, transfer_readings,
 )
 from toy_claims.experiments.logit_rank import LOGIT_RANK
 from toy_claims.harness.claims import (
-    ANALOG, INCONCLUSIVE, REPRODUCED, AtLeast, Negative, Positive, Source, claim,
+    ANALOG, INCONCLUSIVE, REPRODUCED, AtLeast, Negative, Positive, Reading, Source, claim,
 )
 from toy_claims.harness.notes import table
 
@@ -49,6 +49,7 @@ def _transfer_claim(ctx, result, which: str) -> dict:
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=TRANSFER_CONTROLS,
+    readings=transfer_readings("transfer_r2", "transfers", {"R² > 0": REPRODUCED, "R² ≥ 0.9": REPRODUCED}),
 )
 def test_transfer_in_distribution(ctx, config, result):
     return _transfer_claim(ctx, result, "in-distribution")
@@ -65,6 +66,7 @@ def test_transfer_in_distribution(ctx, config, result):
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=TRANSFER_CONTROLS,
+    readings=transfer_readings("transfer_r2", "preserved", {"R² > 0": REPRODUCED, "R² ≥ 0.9": REPRODUCED}),
 )
 def test_transfer_nonsense(ctx, config, result):
     return _transfer_claim(ctx, result, "nonsense")
@@ -84,6 +86,17 @@ def _angles(config) -> dict[str, str]:
             **random_matrices(config)}
 
 
+SAMPLED_ONLY_WHY = ("'across conditions' read as across samples of the futures from the text's own distribution (the "
+                    "Key Results' 'transfer across different futures'); nonsense futures are Mechanism 2's other "
+                    "sentence, not necessarily this one's")
+
+
+def _near_one_reading(name: str, why: str, quantity: str, bound: float, expected: str) -> Reading:
+    """'Cosines near 1' at another threshold or on another kind of F', with the claim's control."""
+    return Reading(name, why, AtLeast(quantity, bound, claimed="cosines near 1",
+                                      why=f"a mean cosine of at least {bound:g}"), expected)
+
+
 def _worst_mean_cos(r) -> float:
     """The lower mean cosine of the two kinds of F' (of a SeedRun or a PanelRun)."""
     return float(min(r.cosines["in-distribution"].mean(), r.cosines["nonsense"].mean()))
@@ -100,9 +113,15 @@ def _worst_mean_cos(r) -> float:
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Negative("random_matrix_cos_minus_random_q99", "Gaussian random matrices against the final model")],
+    readings=(Reading("sampled futures only", SAMPLED_ONLY_WHY, AtLeast(
+        "in_distribution_mean_cos_minus_random_q99", 0.0, claimed="exceeds random",
+        why="above the 99th percentile of random subspaces' mean cosine, fresh sampled futures only"), REPRODUCED,
+        controls=(Negative("random_matrix_cos_minus_random_q99", "Gaussian random matrices against the final model"),)),),
 )
 def test_angles_above_random(ctx, config, result):
     return {"worst_mean_cos_minus_random_q99": result.per_seed(lambda r: _worst_mean_cos(r) - r.random_cos_q99),
+            "in_distribution_mean_cos_minus_random_q99": result.per_seed(
+                lambda r: r.cosines["in-distribution"].mean() - r.random_cos_q99),
             "random_cos_q99": result.per_seed(lambda r: r.random_cos_q99),
             "random_matrix_cos_minus_random_q99": random_matrix_cos_minus_q99(result)}
 
@@ -124,6 +143,10 @@ def test_angles_above_random(ctx, config, result):
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Negative("mean_cos_init_vs_final", "the init checkpoint against the final model (same futures)")],
+    readings=(_near_one_reading("near 1 within 0.05", "'near 1' read more tightly: a mean cosine within 0.05 of 1 "
+                                "(angles below ~18°)", "worst_mean_cos", 0.95, INCONCLUSIVE),
+              _near_one_reading("sampled futures only", SAMPLED_ONLY_WHY, "mean_cos_in_distribution", NEAR_ONE,
+                                REPRODUCED)),
 )
 def test_angles_near_one(ctx, config, result):
     panel = result.panel()
@@ -157,6 +180,8 @@ def test_angles_near_one(ctx, config, result):
     scope=ANALOG,
     controls=[Positive("own_weights_r2", "each model's own weights"),
               Negative("wrong_history_r2", "the other models' weights of another held-out history")],
+    readings=transfer_readings("cross_model_r2", "consistent across models",
+                               {"R² > 0": REPRODUCED}),
 )
 def test_relations_consistent_across_models(ctx, config, result):
     cross = result.cross_model

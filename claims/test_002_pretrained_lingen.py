@@ -13,7 +13,9 @@ import numpy as np
 
 from claims._logit_rank import FILE
 from toy_claims.experiments.pretrained_lingen import CONFIGS, PRETRAINED_LINGEN, figure_lingen
-from toy_claims.harness.claims import PRETRAINED, REFUTED, REPRODUCED, AtMost, Negative, Positive, Source, claim
+from toy_claims.harness.claims import (
+    INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, AtMost, Negative, Positive, Reading, Source, claim,
+)
 from toy_claims.harness.notes import mean_sd, table
 
 CI = CONFIGS["ci"]
@@ -37,6 +39,20 @@ UNTRAINED = Positive("kl_ratio_untrained", "the same comparison on the untrained
                                            "distributions barely depend on the history (nearly in the basis span)")
 
 
+SHORT_WHY = (f"'restricted-context models' gives no length: the model given the last {CI.truncations[0]} characters is "
+             f"as much a restricted-context baseline as the last {CI.judged_truncation} (half the history)")
+
+
+def _reading(name: str, why: str, suffix: str, expected: str) -> Reading:
+    """'Lingen achieves lower KL than the baseline' judged on the ratios of ``_ratios(..., suffix)``, with the claims'
+    kinds of control."""
+    controls = (Positive(f"kl_ratio_with_target[{suffix}]", "Lingen with the target added to the basis, this reading"),
+                Positive(f"kl_ratio_untrained[{suffix}]", "the same comparison on the untrained network, this reading"),
+                Negative(f"kl_ratio_other_targets[{suffix}]", "Lingen with each other target's weights, this reading"))
+    return Reading(name, why, AtMost(f"kl_ratio[{suffix}]", 1.0, claimed="KL(Lingen) < KL(baseline)", why=LINGEN_WHY,
+                                     log=True), expected, controls=controls)
+
+
 def _setup(config, **more: str) -> dict[str, str]:
     return {"judged": f"KL(candidate) / KL(baseline) per draw, mean KL over {config.gen_steps} generated steps, "
                       f"{config.targets} targets × {config.samples} continuations, B = {config.basis}", **more}
@@ -57,12 +73,15 @@ def _notes(ctx, config, result) -> None:
                "network (right), mean over draws and targets (floored at 1e-12 for the log axis).")
 
 
-def _ratios(result, candidate: str, baseline: str) -> dict[str, list[float]]:
-    return {"kl_ratio": result.ratio("trained", candidate, baseline),
-            "kl_lingen": result.mean("trained", candidate), "kl_baseline": result.mean("trained", baseline),
-            "kl_ratio_with_target": result.ratio("trained", f"{candidate} with target", baseline),
-            "kl_ratio_other_targets": result.ratio("trained", f"{candidate} other targets", baseline),
-            "kl_ratio_untrained": result.ratio("untrained", candidate, baseline)}
+def _ratios(result, candidate: str, baseline: str, suffix: str = "") -> dict[str, list[float]]:
+    """The judged ratio and its controls; ``suffix``: a reading's, keys ``kl_ratio…[suffix]`` without the means."""
+    ratios = {"kl_ratio": result.ratio("trained", candidate, baseline),
+              "kl_ratio_with_target": result.ratio("trained", f"{candidate} with target", baseline),
+              "kl_ratio_other_targets": result.ratio("trained", f"{candidate} other targets", baseline),
+              "kl_ratio_untrained": result.ratio("untrained", candidate, baseline)}
+    if suffix:
+        return {f"{k}[{suffix}]": v for k, v in ratios.items()}
+    return ratios | {"kl_lingen": result.mean("trained", candidate), "kl_baseline": result.mean("trained", baseline)}
 
 
 @claim(
@@ -107,6 +126,7 @@ def test_lingen_vs_single_token(ctx, config, result):
     criterion=AtMost("kl_ratio", 1.0, claimed="KL(Lingen) < KL(restricted context)", why=LINGEN_WHY, log=True),
     controls=[_with_target("basis"), UNTRAINED, _other_targets("basis")],
     expected=REFUTED,
+    readings=(_reading(f"restricted context c={CI.truncations[0]}", SHORT_WHY, f"c={CI.truncations[0]}", INCONCLUSIVE),),
     reason="Lingen's KL is {kl_ratio:range} times the restricted context's ({kl_lingen:range} vs {kl_baseline:range} "
            "nats): the last " + str(CI.judged_truncation) + " characters carry nearly all of what the model uses, the "
            "basis regression much less. Against the last " + str(CI.truncations[0]) + " characters it is "
@@ -120,7 +140,8 @@ def test_lingen_vs_truncated_context(ctx, config, result):
     _notes(ctx, config, result)
     out = _ratios(result, "lingen", f"truncated c={config.judged_truncation}")
     out["kl_ratio_short_context"] = result.ratio("trained", "lingen", f"truncated c={config.truncations[0]}")
-    return out
+    short = config.truncations[0]
+    return out | _ratios(result, "lingen", f"truncated c={short}", suffix=f"c={short}")
 
 
 @claim(
@@ -138,6 +159,7 @@ def test_lingen_vs_truncated_context(ctx, config, result):
                      log=True),
     controls=[_with_target("nonsense basis"), UNTRAINED, _other_targets("nonsense basis")],
     expected=REFUTED,
+    readings=(_reading(f"restricted context c={CI.truncations[0]}", SHORT_WHY, f"c={CI.truncations[0]}", REFUTED),),
     reason="With " + str(CI.basis) + " nonsense basis histories Lingen's KL is {kl_ratio:range} times the restricted "
            "context's ({kl_lingen:range} vs {kl_baseline:range} nats), and {kl_ratio_nonsense_over_sampled_basis:range} "
            "times that of Lingen on in-distribution histories. Controls: the target added to the nonsense basis gives "
@@ -150,4 +172,5 @@ def test_lingen_nonsense_basis(ctx, config, result):
     ctx.note("Per-step tables and figure: see pretrained-logit-rank.lingen-vs-truncated-context.")
     out = _ratios(result, "lingen nonsense basis", f"truncated c={config.judged_truncation}")
     out["kl_ratio_nonsense_over_sampled_basis"] = result.ratio("trained", "lingen nonsense basis", "lingen")
-    return out
+    short = config.truncations[0]
+    return out | _ratios(result, "lingen nonsense basis", f"truncated c={short}", suffix=f"c={short}")

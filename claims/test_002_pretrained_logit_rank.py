@@ -9,10 +9,14 @@ untrained control is the same network at Keras' init. Without textgenrnn or h5py
 
 from __future__ import annotations
 
-from claims._logit_rank import FILE
-from toy_claims.experiments.pretrained_logit_rank import PLANTED_ALPHA, PRETRAINED_LOGIT_RANK, figure_spectra
+from claims._logit_rank import (
+    FILE, over_exponential_reading, power_over_exponential, r2_reading, transfer_readings, window_fit,
+)
+from toy_claims.experiments.pretrained_logit_rank import (
+    CONFIGS, PLANTED_ALPHA, PRETRAINED_LOGIT_RANK, figure_spectra, fit_window,
+)
 from toy_claims.harness.claims import (
-    INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Quoted, Source, claim,
+    INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Quoted, Reading, Source, claim,
 )
 from toy_claims.harness.notes import mean_sd, table
 
@@ -21,6 +25,7 @@ R2_WHY = ("the source gives no goodness of fit; as for the toy analog (logit-ran
           "the pre-fixed rank window is a power law when it explains ≥ 95% of the variance of log σ_i")
 HALF_WHY = "the source's own threshold: 'if α > 0.5, constant-rank approximation suffices'"
 PAPER_ALPHA = 0.536
+QUOTED_WHY = "the source quotes three digits with '≈': ±5%, the suite's tolerance of a quoted number"
 TRANSFER_R2 = 0.5
 TRANSFER_WHY = ("the source says the relations 'transfer' without a number; as for the toy analog, the weights fitted on "
                 "F must explain at least half of the history-dependent variance on F' that the mean-row baseline leaves")
@@ -32,6 +37,34 @@ GAUSSIAN = "a Gaussian random matrix of L's shape (no structure, no power law)"
 
 def _fit(result, name: str, key: str) -> list[float]:
     return result.per_seed(lambda m: m.fits[name][key])
+
+
+CI = CONFIGS["ci"]
+# The other rank windows a reader could fit the exponent over (the experiment records α over each beside the judged one)
+WINDOWS = {"2..|H|/8": lambda hi: (2, hi // 2), "2..|H|/2": lambda hi: (2, 2 * hi), "4..|H|/4": lambda hi: (4, hi)}
+WINDOW_WHY = ("the source says 'fit power law exponent' and fixes no rank window: i = {w} is as defensible a window "
+              "as the suite's 2..|H|/4")
+
+
+def _window_readings(rule, pins: dict[str, str]) -> tuple[Reading, ...]:
+    """``rule(quantity)`` (the claim's criterion on another quantity) judged on α over each window of ``pins`` (name ->
+    pinned verdict), with the claim's controls refitted over that window: the planted power law and a Gaussian."""
+    return tuple(Reading(f"fit window {w}", WINDOW_WHY.format(w=w), rule(f"alpha[{w}]"), pin,
+                         controls=(Positive(f"alpha_planted[{w}]", PLANTED + ", this window"),
+                                   Negative(f"alpha_gaussian[{w}]", GAUSSIAN + ", this window")))
+                 for w, pin in pins.items())
+
+
+def _window_alphas(config, result) -> dict[str, list[float]]:
+    """α of the trained model, the planted power law and the Gaussian matrix over each window of WINDOWS."""
+    hi = fit_window(config.n_histories)[1]
+    return {f"alpha{suffix}[{w}]": result.per_seed(lambda m, n=name, lo_hi=span(hi): window_fit(m.spectra[n], *lo_hi))
+            for name, suffix in (("trained", ""), ("planted", "_planted"), ("gaussian", "_gaussian"))
+            for w, span in WINDOWS.items()}
+
+
+def _over_exponential(result, name: str) -> list[float]:
+    return result.per_seed(lambda m: power_over_exponential(m.spectra[name], *fit_window(len(m.spectra[name]))))
 
 
 @claim(
@@ -47,6 +80,10 @@ def _fit(result, name: str, key: str) -> list[float]:
     expected=REPRODUCED,
     reads=PRETRAINED_LOGIT_RANK,
     scope=PRETRAINED,
+    readings=(r2_reading("power_law_r2", fails=False, expected=REPRODUCED),
+              over_exponential_reading("power_over_exponential_r2", fails=False, expected=REPRODUCED, controls=[
+                  Positive("power_over_exponential_r2_planted", PLANTED),
+                  Negative("power_over_exponential_r2_gaussian", GAUSSIAN)])),
 )
 def test_power_law_decay(ctx, config, result):
     ctx.figure(figure_spectra(result, config), "spectra",
@@ -61,16 +98,18 @@ def test_power_law_decay(ctx, config, result):
     return {"power_law_r2": _fit(result, "trained", "r2"), "alpha": _fit(result, "trained", "alpha"),
             "power_law_r2_untrained": _fit(result, "untrained", "r2"),
             "power_law_r2_planted": _fit(result, "planted", "r2"),
-            "power_law_r2_gaussian": _fit(result, "gaussian", "r2")}
+            "power_law_r2_gaussian": _fit(result, "gaussian", "r2"),
+            **{f"power_over_exponential_r2{suffix}": _over_exponential(result, name)
+               for name, suffix in (("trained", ""), ("planted", "_planted"), ("gaussian", "_gaussian"))}}
 
 
-def _alpha_measured(ctx, result) -> dict[str, list[float]]:
+def _alpha_measured(ctx, config, result) -> dict[str, list[float]]:
     windows = {k: result.per_seed(lambda m, k=k: m.trained_alpha_windows[k]) for k in result.seeds[0].trained_alpha_windows}
     ctx.note("The trained model's exponent over other rank windows (robustness of the fixed one): "
              + ", ".join(f"i = {k}: α = {mean_sd(v)}" for k, v in windows.items()) + ".")
     return {"alpha": list(result.alpha_panel), "alpha_untrained": _fit(result, "untrained", "alpha"),
             "alpha_planted": _fit(result, "planted", "alpha"), "alpha_gaussian": _fit(result, "gaussian", "alpha"),
-            **{f"alpha_window_{k.replace('..', '_to_')}": v for k, v in windows.items()}}
+            **{f"alpha_window_{k.replace('..', '_to_')}": v for k, v in windows.items()}, **_window_alphas(config, result)}
 
 
 ALPHA_SETUP = {"judged": "the trained model's α on L(H, F), on the seed panel of draws (setup: seeds)"}
@@ -86,6 +125,8 @@ ALPHA_SETUP = {"judged": "the trained model's α on L(H, F), on the seed panel o
     criterion=AtLeast("alpha", 0.5, claimed="α > 0.5", why=HALF_WHY),
     controls=[Positive("alpha_planted", PLANTED), Negative("alpha_gaussian", GAUSSIAN)],
     expected=REPRODUCED,
+    readings=_window_readings(lambda q: AtLeast(q, 0.5, claimed="α > 0.5", why=HALF_WHY),
+                              {"2..|H|/2": REPRODUCED}),
     reason="α of the trained model is {alpha} over the draws. The criterion does not separate trained from untrained: "
            "the untrained network's spectrum is steeper still (α {alpha_untrained:range}), though no power law "
            "(pretrained-logit-rank.init-no-power-law); so this says the trained spectrum decays fast enough, not that "
@@ -94,7 +135,7 @@ ALPHA_SETUP = {"judged": "the trained model's α on L(H, F), on the seed panel o
     scope=PRETRAINED,
 )
 def test_exponent_above_half(ctx, config, result):
-    return _alpha_measured(ctx, result)
+    return _alpha_measured(ctx, config, result)
 
 
 @claim(
@@ -107,9 +148,11 @@ def test_exponent_above_half(ctx, config, result):
                                              "reason to share an LLM's number); a real pretrained language model can "
                                              "be held to it, though not the paper's model, tokens or text"},
     criterion=Quoted("alpha", PAPER_ALPHA, claimed=f"α ≈ {PAPER_ALPHA:g}",
-                     why="the source quotes three digits with '≈': ±5%, the suite's tolerance of a quoted number"),
+                     why=QUOTED_WHY),
     controls=[Positive("alpha_planted", PLANTED), Negative("alpha_gaussian", GAUSSIAN)],
     expected=REPRODUCED,
+    readings=_window_readings(lambda q: Quoted(q, PAPER_ALPHA, claimed=f"α ≈ {PAPER_ALPHA:g}", why=QUOTED_WHY),
+                              {"2..|H|/2": INCONCLUSIVE}),
     reason="α of the trained model is {alpha} over the draws, inside ±5% of the paper's value; other rank windows give "
            "{alpha_window_2_to_32:range} (2..|H|/8), {alpha_window_2_to_128:range} (2..|H|/2), "
            "{alpha_window_4_to_64:range} (4..|H|/4) and {alpha_window_64_to_128:range} (|H|/4..|H|/2): the "
@@ -118,7 +161,7 @@ def test_exponent_above_half(ctx, config, result):
     scope=PRETRAINED,
 )
 def test_exponent_vs_paper(ctx, config, result):
-    return _alpha_measured(ctx, result)
+    return _alpha_measured(ctx, config, result)
 
 
 @claim(
@@ -132,12 +175,22 @@ def test_exponent_vs_paper(ctx, config, result):
     expected=REPRODUCED,
     reads=PRETRAINED_LOGIT_RANK,
     scope=PRETRAINED,
+    readings=(r2_reading("power_law_r2_untrained", fails=True, expected=REPRODUCED),
+              over_exponential_reading("power_over_exponential_r2_untrained", fails=True, expected=REPRODUCED,
+                                       controls=[Positive("power_over_exponential_r2_gaussian", GAUSSIAN),
+                                                 Negative("power_over_exponential_r2", "the pretrained model")])),
 )
 def test_init_no_power_law(ctx, config, result):
-    return {"power_law_r2_untrained": _fit(result, "untrained", "r2"), "power_law_r2": _fit(result, "trained", "r2"),
+    return {**{f"power_over_exponential_r2{suffix}": _over_exponential(result, name)
+               for name, suffix in (("untrained", "_untrained"), ("trained", ""), ("gaussian", "_gaussian"))},
+            "power_law_r2_untrained": _fit(result, "untrained", "r2"), "power_law_r2": _fit(result, "trained", "r2"),
             "power_law_r2_gaussian": _fit(result, "gaussian", "r2"), "alpha_untrained": _fit(result, "untrained", "alpha"),
             "sigma2_over_sigma1_untrained": result.per_seed(lambda m: m.spectra["untrained"][1] / m.spectra["untrained"][0]),
             "sigma2_over_sigma1": result.per_seed(lambda m: m.spectra["trained"][1] / m.spectra["trained"][0])}
+
+
+RANK_WHY = ("the source fixes no rank at which the structure is judged: the {end} rank of the measured rank-r curve "
+            "(r = {r} at the ci scale) is as defensible as the suite's |H|/32")
 
 
 def _kl_key(r: int) -> str:
@@ -157,6 +210,11 @@ def _kl_key(r: int) -> str:
                           "approximation must be worse than the trained one's (a ratio of KL fractions above 1)"),
     controls=[Positive("kl_fraction_ratio_gaussian_over_trained", GAUSSIAN + " in place of the untrained network")],
     expected=REFUTED,
+    readings=(Reading("largest rank", RANK_WHY.format(end="largest", r=max(CI.kl_ranks)), AtLeast(
+        "kl_fraction_ratio_untrained_over_trained[largest rank]", 1.0, log=True, claimed="untrained needs more rank",
+        why="the claim's ratio of KL fractions, at this rank"), REFUTED, controls=(Positive(
+            "kl_fraction_ratio_gaussian_over_trained[largest rank]", GAUSSIAN + " in place of the untrained network, "
+                                                                               "this rank"),)),),
     reason="At rank {judged_rank:.0f} the untrained network's KL fraction is {kl_fraction_ratio_untrained_over_trained} "
            "of the trained model's: the best rank-r approximation leaves {kl_fraction_untrained:range} of the "
            "untrained network's history-dependent KL against {kl_fraction:range} of the trained one's (a Gaussian "
@@ -184,6 +242,9 @@ def test_init_absent(ctx, config, result):
     for name, suffix in (("trained", ""), ("untrained", "_untrained")):
         for x in config.kl_ranks:
             measured[_kl_key(x) + suffix] = result.per_seed(lambda m, x=x: m.kl_fraction[name][x])
+    for name in ("untrained", "gaussian"):  # at the largest rank, the reading's
+        measured[f"kl_fraction_ratio_{name}_over_trained[largest rank]"] = result.per_seed(
+            lambda m, n=name, x=max(config.kl_ranks): m.kl_fraction[n][x] / m.kl_fraction["trained"][x])
     return measured
 
 
@@ -208,6 +269,7 @@ TRANSFER_SETUP = {"judged": "held-out R² on the new futures of the weights fitt
     setup=TRANSFER_SETUP,
     criterion=AtLeast("transfer_r2", TRANSFER_R2, claimed="transfers", why=TRANSFER_WHY),
     controls=TRANSFER_CONTROLS,
+    readings=transfer_readings("transfer_r2", "transfers", {"R² > 0": REPRODUCED}),
     expected=INCONCLUSIVE,
     reason="The weights fitted on F explain {transfer_r2} of the held-out variance on F' (weights fitted on F' "
            "itself: {oracle_r2:range}; another history's weights: {wrong_history_r2:range}): the draws straddle the "
@@ -230,6 +292,7 @@ def test_transfer_in_distribution(ctx, config, result):
     setup=TRANSFER_SETUP,
     criterion=AtLeast("transfer_r2", TRANSFER_R2, claimed="preserved", why=TRANSFER_WHY),
     controls=TRANSFER_CONTROLS,
+    readings=transfer_readings("transfer_r2", "preserved", {"R² > 0": REPRODUCED}),
     expected=REFUTED,
     reason="On nonsense futures the weights fitted on text futures explain {transfer_r2} of the held-out variance "
            "(weights fitted on the nonsense futures themselves: {oracle_r2:range}; another history's weights: "
@@ -253,6 +316,13 @@ def test_transfer_nonsense(ctx, config, result):
                       why="above the 99th percentile of random subspaces' mean cosine, as for the toy analog"),
     controls=[Negative("gaussian_cos_minus_random_q99", GAUSSIAN + ", against the trained model's column space")],
     expected=REPRODUCED,
+    readings=(Reading("text futures only", "'across conditions' read as across samples of futures from the text "
+                      "(the Key Results' 'transfer across different futures'); nonsense futures are Mechanism 2's "
+                      "other sentence", AtLeast("in_distribution_mean_cos_minus_random_q99", 0.0,
+                                                claimed="exceeds random", why="above the 99th percentile of random "
+                                                "subspaces' mean cosine, fresh text futures only"), REPRODUCED,
+                      controls=(Negative("gaussian_cos_minus_random_q99", GAUSSIAN + ", against the trained model's "
+                                                                          "column space"),)),),
     reads=PRETRAINED_LOGIT_RANK,
     scope=PRETRAINED,
 )
@@ -263,6 +333,7 @@ def test_angles_above_random(ctx, config, result):
     q99 = result.per_seed(lambda m: m.random_cos_q99)
     worst = [min(a, b) for a, b in zip(mean_cos("trained F vs F'"), mean_cos("trained F vs nonsense"))]
     return {"worst_mean_cos_minus_random_q99": [w - q for w, q in zip(worst, q99)],
+            "in_distribution_mean_cos_minus_random_q99": [c - q for c, q in zip(mean_cos("trained F vs F'"), q99)],
             "gaussian_cos_minus_random_q99": [g - q for g, q in zip(mean_cos("gaussian vs trained"), q99)],
             "mean_cos_in_distribution": mean_cos("trained F vs F'"), "mean_cos_nonsense": mean_cos("trained F vs nonsense"),
             "mean_cos_untrained_in_distribution": mean_cos("untrained F vs F'"),
