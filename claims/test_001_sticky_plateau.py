@@ -15,7 +15,7 @@ import numpy as np
 from toy_claims.experiments import plateau as exp
 from toy_claims.experiments.plateau import CONFIGS, NO_WARMUP, PLATEAU, WARMUP
 from toy_claims.harness.claims import (
-    EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim, seeds_needed,
+    CONTROL, EXTENSION, REFUTED, REPRODUCED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim, seeds_needed,
 )
 from toy_claims.harness.notes import mean_sd, table
 
@@ -307,6 +307,7 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
            "the large lr the loss level is set by the lr's noise, not by H(π).",
     reads=PLATEAU,
     scope=EXTENSION,
+    evidence=CONTROL,
 )
 def test_control_plateaus_at_optimum(ctx, cfg, result):
     key = (POST_ALPHA, False)

@@ -367,6 +367,8 @@ def test_emerges_early(ctx, config, result):
            "{mean_cos_init_vs_final:range} over the seeds, against {random_cos_q99:range} for the random 99th "
            "percentile: the leading directions are shared (first seed: cosines {cosines_first_seed:.2f}), only the "
            "later ones fall to chance.",
+    single_reading="its one alternative, the init checkpoint nearer the random baseline than the trained model is, "
+                   "gave verdicts that move with the seed offset: only the criterion's reading is pinned",
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Positive("random_matrix_cos_minus_random_q99", "Gaussian random matrices against the final model"),

@@ -102,6 +102,8 @@ def _ratios(result, candidate: str, baseline: str, suffix: str = "") -> dict[str
            "{kl_ratio_with_target:range}, other targets' weights {kl_ratio_other_targets:range}. On the untrained "
            "network the order reverses ({kl_ratio_untrained:range}; not a control: there the history barely matters "
            "and the next-symbol columns carry it).",
+    single_reading="its one alternative, the KL after the first generated step, fails its other-targets control "
+                   "(the criterion does not separate there): only the criterion's reading is judged",
     reads=PRETRAINED_LINGEN,
     scope=PRETRAINED,
 )

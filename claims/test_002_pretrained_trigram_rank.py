@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from claims._logit_rank import FILE
 from toy_claims.experiments.pretrained_trigram_rank import CONFIGS, PRETRAINED_TRIGRAM_RANK, RANK_RTOL
-from toy_claims.harness.claims import PRETRAINED, REPRODUCED, AtMost, Negative, Positive, Source, claim
+from toy_claims.harness.claims import CONTROL, PRETRAINED, REPRODUCED, AtMost, Negative, Positive, Source, claim
 from toy_claims.harness.notes import mean_sd, table
 
 CI = CONFIGS["ci"]
@@ -49,6 +49,7 @@ CI = CONFIGS["ci"]
            "does not.",
     reads=PRETRAINED_TRIGRAM_RANK,
     scope=PRETRAINED,
+    evidence=CONTROL,  # the rank estimator's positive control: a model of known rank, not a claim of the source
 )
 def test_trigram_rank_bounded_by_states(ctx, config, result):
     rows = [[name] + [mean_sd(result.per_seed(name, key)) for key in ("rank", "distinct rows", "gap", "alpha")]

@@ -140,7 +140,7 @@ def claim(
     controls = tuple(controls)
     require(all(isinstance(k, Control) for k in controls), "controls", "Positive(...) or Negative(...) controls", controls)
     require(not controls or criterion is not None, "controls", "empty for an observation (no criterion to calibrate)", controls)
-    require(not controls or evidence == EMPIRICAL, "controls", "empty for an identity (it needs none)", controls)
+    require(not controls or evidence != IDENTITY, "controls", "empty for an identity (it needs none)", controls)
     _check_readings(readings, single_reading, criterion)
     require(reads is not None or all(r.config is None for r in readings), "readings",
             "readings without a config for a claim that reads no experiment (only an experiment can run another config)",

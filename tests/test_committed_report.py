@@ -32,6 +32,13 @@ def test_a_committed_row_is_scoped_calibrated_pinned_and_accepted(row):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])
+def test_an_empirical_claim_declares_its_readings_or_why_it_has_one(row):
+    if row["evidence"] == "empirical" and row["criterion"] is not None:
+        assert len(row.get("readings", [])) >= 2 or row.get("single_reading"), (
+            "declare the other defensible readings of the sentence (readings=) or say why it has one (single_reading=)")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])
 def test_an_empirical_claim_has_controls(row):
     if row["evidence"] == "empirical" and row["criterion"] is not None:
         assert row["controls"], "a criterion no control calibrates may be met by things without the claimed property"
