@@ -30,7 +30,7 @@ from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_cla
 from toy_claims.harness.verdicts import (
     ANALOG, CONTROL, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
     PRETRAINED, SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
-    Positive, calibrate, interval, judge, per_seed, seeds_needed,
+    Positive, interval, judge, judge_calibrated, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
 from toy_claims.models.validation import require, require_choice, require_int, require_type
@@ -319,12 +319,8 @@ def run_claim(c: Claim, ctx: ClaimContext) -> dict[str, Any]:
     error, reason, controls, estimate, readings = None, c.reason, [], None, []
     try:
         measured = _checked_measurement(to_builtin(c.measure(ctx)))
-        verdict = judge(c.criterion, measured)
+        verdict, controls = judge_calibrated(c.criterion, c.controls, measured)
         estimate = _estimate(c, measured)
-        if c.controls:
-            controls = calibrate(c.criterion, c.controls, measured)
-            if verdict != ERROR and not all(k["calibrated"] for k in controls):
-                verdict = UNCALIBRATED
         if c.readings:
             readings = judge_readings(c.criterion, c.pinned(ctx.scale), c.controls, _on_their_runs(c, ctx, measured),
                                       measured)

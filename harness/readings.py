@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from toy_claims.harness.verdicts import (
-    ERROR, INCONCLUSIVE, PINNABLE, REFUTED, REPRODUCED, UNCALIBRATED, Control, Criterion, calibrate, interval, judge,
+    ERROR, INCONCLUSIVE, PINNABLE, REFUTED, REPRODUCED, UNCALIBRATED, Control, Criterion, interval, judge_calibrated,
     per_seed,
 )
 from toy_claims.models.validation import require, require_choice, require_type
@@ -66,10 +66,7 @@ class Reading:
 
 def _judged(name: str, why: str, criterion: Criterion, expected: str, controls: tuple[Control, ...],
             measured: dict[str, Any]) -> dict[str, Any]:
-    verdict = judge(criterion, measured)
-    checked = calibrate(criterion, controls, measured) if controls else []
-    if verdict != ERROR and not all(k["calibrated"] for k in checked):
-        verdict = UNCALIBRATED
+    verdict, checked = judge_calibrated(criterion, controls, measured)
     found = interval(criterion, measured) if verdict != ERROR else None
     estimate = None if found is None else {
         "mean": found[0], "low": found[1], "high": found[2], "log": criterion.log,

@@ -33,7 +33,7 @@ __all__ = [
     "KINDS", "LEVEL", "Criterion", "Approx", "Quoted", "QUOTED_TOLERANCE", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "seeds_needed",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "SCOPES", "EMPIRICAL", "IDENTITY", "CONTROL", "EVIDENCE",
-    "Control", "Positive", "Negative", "calibrate",
+    "Control", "Positive", "Negative", "calibrate", "judge_calibrated",
 ]
 
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
@@ -295,3 +295,15 @@ def calibrate(criterion: Criterion, controls: tuple[Control, ...], measured: dic
         out.append({"quantity": control.quantity, "kind": control.kind, "what": control.what, "verdict": verdict,
                     "calibrated": verdict == wanted})
     return out
+
+
+def judge_calibrated(criterion: Criterion | None, controls: tuple[Control, ...],
+                     measured: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The verdict of ``criterion`` on ``measured`` and its controls judged by it (``calibrate``): ``uncalibrated``
+    when a control lands on the wrong side of a verdict that is not an ``error``. The one rule for a claim and for
+    each of its readings."""
+    verdict = judge(criterion, measured)
+    checked = calibrate(criterion, controls, measured) if controls else []
+    if verdict != ERROR and not all(k["calibrated"] for k in checked):
+        verdict = UNCALIBRATED
+    return verdict, checked

@@ -36,7 +36,7 @@ from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.registry import name_sources
 from toy_claims.harness.verdicts import (
-    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, interval, judge,
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, judge_calibrated, interval, judge,
     per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
@@ -971,6 +971,8 @@ ROWS = [
     ("Control kind unknown", lambda: Control("x", "neutral", "w"), ValueError, r"^control kind must be one of 'positive', 'negative'"),
     ("calibrate criterion None (was: dataclasses' message)", lambda: calibrate(None, (Positive("x", "w"),), {"x": 0.5}),
      TypeError, r"^criterion must be a Criterion"),
+    ("judge_calibrated controls a string", lambda: judge_calibrated(CRIT, "ab", {"x": 0.5}), TypeError,
+     r"^controls must be a tuple of Positive"),
     ("calibrate controls a string", lambda: calibrate(CRIT, "ab", {"x": 0.5}), TypeError,
      r"^controls must be a tuple of Positive\(\.\.\.\) / Negative\(\.\.\.\) controls"),
     ("calibrate a control not a Control", lambda: calibrate(CRIT, ("x",), {"x": 0.5}), TypeError,
