@@ -94,6 +94,8 @@ def _best_tied_gap(data: ZipfUnigram, budget: float, seeds: list[int]) -> float:
 
 @claim(
     id="unigram.tied-d1-not-exact",
+    unseeded="the judged value is an optimum, not a training statistic: the best gap any parameter reaches (best of 4 "
+             "inits per norm budget), the smallest over the budgets",
     source=Source(FILE, "1D embedding is sufficient",
                   "when $$E$$ and $$U$$ share parameters, we require the logits $$E_i U$$ and $$E_j U$$ to induce the same "
                   "probability distribution, which implies $$E_i = E_j$$ and hence $$U_i = U_j$$."),

@@ -21,6 +21,7 @@ COLLAPSED = AtMost("r_eff_embedding", COLLAPSE_FRACTION * EMBEDDING_MIN_V_D, cla
 
 @claim(
     id="pretrained-rank.embedding-collapses",
+    unseeded="one pretrained embedding table: its training has no seed to draw (the init control draws several)",
     source=Source(FILE, "One-paragraph recap",
                   "A 512 × 128 embedding matrix has nominal rank 128 but, after training on a Zipfy corpus, its "
                   "effective rank can collapse to <30"),

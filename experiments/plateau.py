@@ -10,8 +10,10 @@ H(π) and the optimum exact), not a reproduction of the paper's GPT-2 run.
 An untied embedding → unembedding model trains with Adam on fresh minibatches at several peak learning
 rates, with and without linear warmup. Each warmup arm of each language is ONE stack (members = lrs ×
 seeds); seed k of the ``init`` and ``data`` streams gives the same init and the same batches in both arms,
-so the arms are paired. The judged setting (``judged_alpha``, the large peak lr) has ``judged_seeds`` paired seeds:
-seeds n_seeds .. judged_seeds − 1 train in one more stack per arm, each as it would in a larger stack. Every evaluation is exact (float64): the loss, and the model's x-dependence
+so the arms are paired. The judged settings (``judged_settings``: ``judged_alpha`` at the large peak lr in both arms,
+and the plateau detector's controls) have ``judged_seeds`` paired seeds: seeds n_seeds .. judged_seeds − 1 train in
+one more stack per setting, each as it would in a larger stack. Every evaluation is exact (float64): the loss, and the
+model's x-dependence
 I(X; Ŷ) = Σ_x π_x KL(q_x ‖ q̄) (0 for a unigram model, I(X;Y) for the truth).
 
 Measures, fixed from the language before training (w = band_fraction · I, I of the structured language
@@ -109,8 +111,8 @@ class PlateauConfig:
 
 
 CONFIGS = {
-    # ~26 s on one CPU thread: 4 languages × 2 arms, each a stack of 9 members (lrs × seeds), and 2 stacks of the
-    # judged setting's 8 extra seeds (~2.5 s).
+    # 4 languages × 2 arms, each a stack of 9 members (lrs × seeds), and 4 stacks of the judged settings' 8 extra
+    # seeds (benchmarks/bench_claims.py prints the group's CPU seconds).
     "ci": PlateauConfig(),
     # The post's NanoGPT vocabulary. Meant for a GPU and not yet run: building the language needs dense V×V
     # float64 solves and every exact evaluation a (members, V, V) logit table, ~20 GB per member in float64;
@@ -162,8 +164,8 @@ class PlateauResult:
     languages: dict[tuple[float, bool], Language]  # (α, structured) -> its exact quantities
     curves: dict[tuple[tuple[float, bool], str, float], Curves]  # (language key, arm, lr) -> curves
     stats: dict[tuple[tuple[float, bool], str, float], BandStats]  # the same keys -> band measures
-    judged: dict[str, Curves]  # arm -> curves of (judged_alpha, structured) at the large peak lr, judged_seeds seeds
-    judged_stats: dict[str, BandStats]  # arm -> their band measures (the first n_seeds are those of ``stats``)
+    judged: dict[tuple[tuple[float, bool], str, float], Curves]  # each of judged_settings -> curves, judged_seeds seeds
+    judged_stats: dict[tuple[tuple[float, bool], str, float], BandStats]  # their band measures (first n_seeds: ``stats``)
 
 
 def band_stats(curves: Curves, language: Language, config: PlateauConfig) -> BandStats:
@@ -210,16 +212,32 @@ def _train_stack(config: PlateauConfig, data: ZipfBigram, init: tuple[int, ...],
     return [Curves(steps, loss[:, i * S:(i + 1) * S], xdep[:, i * S:(i + 1) * S]) for i in range(len(lrs))]
 
 
-def _judged_curves(config: PlateauConfig, seeds: Seeds, base: Curves, warmup: int, device: str) -> Curves:
-    """``base`` (the judged setting's first n_seeds) extended by seeds n_seeds .. judged_seeds − 1 of the same streams,
-    trained as one more stack at the large peak lr only: seed k is the same member it would be in a larger stack."""
+def judged_settings(config: PlateauConfig) -> tuple[tuple[tuple[float, bool], str, float], ...]:
+    """(language key, arm, lr) of the settings that get ``judged_seeds`` paired seeds: the judged language at the large
+    peak lr in both arms (what the claims judge), the structureless control there (the plateau detector's positive
+    control at the judged setting) and the judged language at the smallest lr without warmup (its negative control,
+    a loss that passes through the band). A 0/1 outcome such as "a plateau was detected" needs them: at n_seeds = 3
+    no share of seeds is clearly above or below one half (Clopper–Pearson, harness.verdicts)."""
+    judged, control = (config.judged_alpha, True), (config.control_alpha, False)
+    return ((judged, NO_WARMUP, config.lrs[-1]), (judged, WARMUP, config.lrs[-1]), (control, NO_WARMUP, config.lrs[-1]),
+            (judged, NO_WARMUP, config.lrs[0]))
+
+
+def _judged_curves(config: PlateauConfig, seeds: Seeds, setting: tuple[tuple[float, bool], str, float], base: Curves,
+                   device: str) -> Curves:
+    """``base`` (the setting's first n_seeds) extended by seeds n_seeds .. judged_seeds − 1 of the same streams,
+    trained as one more stack at the setting's lr only: seed k is the same member it would be in a larger stack."""
     n, extra = config.n_seeds, config.judged_seeds - config.n_seeds
     if extra == 0:
         return base
-    (more,) = _train_stack(config, config.language(config.judged_alpha), seeds("init", config.judged_seeds)[n:],
-                           seeds("data", config.judged_seeds)[n:], config.lrs[-1:], warmup, device)
+    key, arm, lr = setting
+    (more,) = _train_stack(config, config.language(*key), seeds("init", config.judged_seeds)[n:],
+                           seeds("data", config.judged_seeds)[n:], (lr,), _WARMUP_STEPS[arm](config), device)
     return Curves(base.steps, np.concatenate([base.loss, more.loss], axis=1),
                   np.concatenate([base.x_dependence, more.x_dependence], axis=1))
+
+
+_WARMUP_STEPS = {NO_WARMUP: lambda config: 0, WARMUP: lambda config: config.warmup_steps}
 
 
 @cache
@@ -229,15 +247,13 @@ def run(config: PlateauConfig, seeds: Seeds, device: str = "cpu") -> PlateauResu
     for key in config.language_keys:
         languages[key] = _language(config, *key)
         data = config.language(*key)
-        for arm, warmup in ((NO_WARMUP, 0), (WARMUP, config.warmup_steps)):
-            for lr, c in zip(config.lrs, _train_stack(config, data, seeds("init", config.n_seeds),
-                                                     seeds("data", config.n_seeds), config.lrs, warmup, device)):
+        for arm in ARMS:
+            for lr, c in zip(config.lrs, _train_stack(config, data, seeds("init", config.n_seeds), seeds("data", config.n_seeds),
+                                                     config.lrs, _WARMUP_STEPS[arm](config), device)):
                 curves[key, arm, lr] = c
     stats = {k: band_stats(c, languages[k[0]], config) for k, c in curves.items()}
-    key = (config.judged_alpha, True)
-    judged = {arm: _judged_curves(config, seeds, curves[key, arm, config.lrs[-1]], warmup, device)
-              for arm, warmup in ((NO_WARMUP, 0), (WARMUP, config.warmup_steps))}
-    judged_stats = {arm: band_stats(c, languages[key], config) for arm, c in judged.items()}
+    judged = {s: _judged_curves(config, seeds, s, curves[s], device) for s in judged_settings(config)}
+    judged_stats = {s: band_stats(c, languages[s[0]], config) for s, c in judged.items()}
     return PlateauResult(config, languages, curves, stats, judged, judged_stats)
 
 
@@ -255,7 +271,10 @@ def setup(config: PlateauConfig) -> dict:
         "warmup": f"linear from 0 over {config.warmup_steps} steps, or none; seeds paired across arms",
         "steps": config.steps, "batch": f"{config.batch} fresh pairs per step", "seeds": config.n_seeds,
         "judged seeds": f"{config.judged_seeds} paired seeds at α = {config.judged_alpha:g}, peak lr {config.lrs[-1]:g}, "
-                        f"both arms (seeds {config.n_seeds} .. {config.judged_seeds - 1} in one more stack per arm)",
+                        f"both arms; and, no warmup, at the structureless α = {config.control_alpha:g} at peak lr "
+                        f"{config.lrs[-1]:g} and at α = {config.judged_alpha:g} at peak lr {config.lrs[0]:g} (the "
+                        f"plateau detector's controls; seeds {config.n_seeds} .. {config.judged_seeds - 1} in one more "
+                        f"stack per setting)",
         "evaluation": f"exact loss and x-dependence (float64) every {config.eval_every} steps",
         "band": f"|L − H(π)| ≤ {config.band_fraction:g} · I; below: H(π) − {3 * config.band_fraction:g} · I ≤ L < "
                 f"H(π) − {config.band_fraction:g} · I (I of the structured language at the same α)",

@@ -58,9 +58,10 @@ class CollapseConfig:
     steps: int = 1000  # training steps
     batch: int = BATCH  # fresh pairs per step, unless a variant trains on full batch
     evals_per_decade: int = 8  # log-spaced evaluation steps (n_eff costs an SVD per member)
-    variants: tuple[CollapseVariant, ...] = (  # the first is the judged one; the alternatives run one seed each
+    variants: tuple[CollapseVariant, ...] = (  # the first is the judged one; N(0, 1) init is a judged reading, so it
+        # has the same seeds; full batch, a control, runs one seed
         CollapseVariant("N(0, 1/D) init, batch 128", None, False, 3),
-        CollapseVariant("N(0, 1) init, batch 128", 1.0, False, 1),
+        CollapseVariant("N(0, 1) init, batch 128", 1.0, False, 3),
         CollapseVariant("N(0, 1/D) init, full batch", None, True, 1),
     )
 
@@ -138,7 +139,7 @@ def setup(config: CollapseConfig) -> dict:
         "learning rates": list(config.lrs), "steps": config.steps, "batch": config.batch,
         "init": "N(0, 1/D) (the stack's default; unstated by the post)", "seeds": config.variants[0].n_seeds,
         "n_eff": "exp(entropy of PCA explained-variance ratios of E's rows), the post's definition",
-        "alternatives (one seed per lr)": "; ".join(v.name for v in config.variants[1:]),
+        "alternatives": "; ".join(f"{v.name} ({v.n_seeds} seed{'s' * (v.n_seeds > 1)} per lr)" for v in config.variants[1:]),
     }
 
 

@@ -2,7 +2,7 @@
 
 V = 100, several D, at the post's batch 128 (``unigram_common``), paired seeds and batches across schedules; both
 readings of the post's step count (2000 constant + 1000 decaying, or 2000 in all); exact full-batch gradients as the
-alternative (the first reading, one seed per D).
+alternative (the first reading, the same seeds).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class DecayConfig:
     decay_steps: int = 1000  # "over the final 1000 steps"
     final_factor: float = 0.1  # 0.01 → 0.001
     readings: tuple[int, ...] = (3000, 2000)  # total steps: 2000 + 1000 decaying, or 2000 with the last 1000 decaying
-    batch: int = BATCH  # fresh pairs per step; the full-batch alternative runs the first reading with one seed
+    batch: int = BATCH  # fresh pairs per step; the full-batch alternative runs the first reading, the same seeds
     n_seeds: int = 3  # per D
     eval_every: int = 100  # evaluation steps
 
@@ -109,8 +109,9 @@ def run(config: DecayConfig, seeds: Seeds, device: str = "cpu") -> DecayResult:
     runs = {"constant": train_schedule(LRSchedule(), longest, config.batch, config.n_seeds)}
     runs |= {f"decay {steps}": train_schedule(config.schedule, steps, config.batch, config.n_seeds)
              for steps in config.readings}
-    runs["constant, full batch"] = train_schedule(LRSchedule(), config.readings[0], None, 1)
-    runs[f"decay {config.readings[0]}, full batch"] = train_schedule(config.schedule, config.readings[0], None, 1)
+    runs["constant, full batch"] = train_schedule(LRSchedule(), config.readings[0], None, config.n_seeds)
+    runs[f"decay {config.readings[0]}, full batch"] = train_schedule(config.schedule, config.readings[0], None,
+                                                                     config.n_seeds)
     return DecayResult(runs, config.Ds)
 
 
@@ -121,7 +122,7 @@ def setup(config: DecayConfig) -> dict:
         "peak lr": config.lr, "batch": config.batch, "init": "N(0, 1/D)", "seeds": config.n_seeds,
         "schedule": f"linear decay to {config.final_factor:g} × peak over the final {config.decay_steps} steps",
         "baseline": f"constant lr {config.lr:g} for the same number of steps, same seeds and batches",
-        "alternative": f"full batch, one seed per D, {config.readings[0]}-step reading",
+        "alternative": f"full batch, the same seeds, {config.readings[0]}-step reading",
     }
 
 

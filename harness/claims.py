@@ -29,8 +29,8 @@ from toy_claims.harness.spec_curve import specification_caption, specification_c
 from toy_claims.harness.registry import NAME, Claim, Source, claim_head, get_claim, register, row_key, to_builtin
 from toy_claims.harness.verdicts import (
     ANALOG, CONTROL, EMPIRICAL, ERROR, EVIDENCE, EXTENSION, IDENTITY, INCONCLUSIVE, OBSERVATION, PINNABLE, REFUTED, REPRODUCED,
-    PRETRAINED, SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Quoted,
-    Positive, interval, judge, judge_calibrated, per_seed, seeds_needed,
+    OTHER_FORM, PRETRAINED, SCOPES, SKIPPED, SOURCE, STAND_IN, UNCALIBRATED, Approx, AtLeast, AtMost, Between, Control,
+    Criterion, Negative, OtherForm, Quoted, Positive, interval, judge, judge_calibrated, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
 from toy_claims.models.validation import require, require_choice, require_int, require_type
@@ -38,7 +38,8 @@ from toy_claims.models.validation import require, require_choice, require_int, r
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY", "CONTROL",
-    "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "Reading",
+    "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "OtherForm",
+    "Reading",
     "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
@@ -64,6 +65,9 @@ def claim(
     reads: Experiment | None = None,
     readings: tuple[Reading, ...] | list[Reading] = (),
     single_reading: str = "",
+    no_negative_control: str = "",
+    unseeded: str = "",
+    form: str = "",
 ):
     """Register a claim and turn its measuring function into its pytest check.
 
@@ -85,12 +89,20 @@ def claim(
     ``CONTROL`` (a check of the suite's own detector where its answer is known by construction: shown as a control of
     the sentence it serves, not counted as a claim);
     ``controls`` (``Positive``/``Negative`` on measured keys) calibrate the criterion in the same run: a control on
-    the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip.
+    the wrong side makes the verdict ``uncalibrated``, which fails the check like a flip unless it is the pin (with a
+    reason saying why the criterion cannot judge there: a detector whose positive control does not fire at the judged
+    setting).
     ``readings`` are the other defensible readings of the sentence or of a setup choice the source leaves open
     (``Reading(name, why, criterion, expected)``, ``harness.readings``): each is judged in the same run on the same
     measurement and its pin checked like the claim's; readings that disagree make the claim reading-dependent (the
     report shows their specification curve). ``single_reading`` says instead, in one line, why the sentence admits
-    only the criterion's reading.
+    only the criterion's reading. An empirical claim's controls include a ``Negative`` one (the untrained model, the
+    init, the exact language, another functional form: what lacks the claimed property must fail the criterion), or
+    ``no_negative_control`` says in one line why no such class exists for its quantity. A claim is judged over the
+    seeds of its experiment, one value per seed; ``unseeded`` says why its judged value is one number instead (one
+    pretrained model, one corpus, the optimum of a search). ``form`` names the functional form a sentence claims
+    ("power law"): then the claim and each of its readings carry an ``OtherForm`` control, the same measurement on a
+    decay of another form (``lab.metrics.other_decays``), which the criterion must fail.
     ``reason`` is a template over the measured quantities (``harness.notes.render_measured``:
     ``"R² at step 0 is {r2_init}"``), so the numbers it quotes are this run's; literal braces are doubled.
 
@@ -142,6 +154,16 @@ def claim(
     require(not controls or criterion is not None, "controls", "empty for an observation (no criterion to calibrate)", controls)
     require(not controls or evidence != IDENTITY, "controls", "empty for an identity (it needs none)", controls)
     _check_readings(readings, single_reading, criterion)
+    require_type(no_negative_control, "no_negative_control", str, "a str (why no negative control class applies)")
+    require(not (no_negative_control and any(k.kind == "negative" for k in controls)), "no_negative_control",
+            "empty when a Negative control is declared", no_negative_control)
+    require_type(unseeded, "unseeded", str, "a str (why the judged value is one number, not one per seed)")
+    require_type(form, "form", str, "a str (the functional form the sentence claims)")
+    if form:
+        unguarded = [name for name, own in (("the claim", controls), *((r.name, r.controls) for r in readings))
+                     if own is not None and not any(k.what.startswith(OTHER_FORM) for k in own)]
+        require(not unguarded, "form", f"a claim whose readings each carry an OtherForm control (a claim of a "
+                f"{form} is judged against another form); without one", unguarded)
     require(reads is not None or all(r.config is None for r in readings), "readings",
             "readings without a config for a claim that reads no experiment (only an experiment can run another config)",
             [r.name for r in readings if r.config is not None])
@@ -151,6 +173,7 @@ def claim(
         c = Claim(id, version, source, statement, to_builtin(setup), criterion, expected, reason,
                   measure if reads is None else _reading(reads, measure), expected_at, scope, evidence, controls,
                   setup_at=None if reads is None else setup_at, readings=tuple(readings), single_reading=single_reading,
+                  no_negative_control=no_negative_control, unseeded=unseeded, form=form,
                   remeasure=None if reads is None else _remeasure(reads, measure))
         register(c)
 
@@ -262,9 +285,9 @@ def _check_template(reason: str) -> None:
     measurement it would turn the claim's verdict into an error and lose what was measured."""
     try:
         fields = {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(reason) if f}
-        render_measured(reason, {f: [1.0, 2.0] for f in fields})
+        render_measured(reason, {f: [0.0, 1.0] for f in fields})  # 0/1: also a share ({q:share})
     except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
-        raise ValueError(f"reason must be a template over measured quantities ({{name}}, {{name:mean}}, "
+        raise ValueError(f"reason must be a template over measured quantities ({{name}}, {{name:mean}}, {{name:share}}, "
                          f"{{name:range}}, {{name:.2f}}; literal braces doubled), got {reason!r} ({exc})") from None
 
 
@@ -283,7 +306,8 @@ def _headline(c: Claim, measured: dict[str, Any], estimate: dict[str, Any] | Non
         return ""
     values = per_seed(measured[key])
     if estimate is not None and estimate["n"] > 1:
-        mean = "geometric mean" if estimate["log"] else "mean"
+        mean = ("share of seeds" if c.criterion is not None and c.criterion.proportion
+                else "geometric mean" if estimate["log"] else "mean")
         text = f"{key}: {mean} {estimate['mean']:.4g}, interval [{estimate['low']:.4g}, {estimate['high']:.4g}] (n={estimate['n']})"
     elif len(values) == 1:
         text = f"{key} = {values[0]:.4g}"

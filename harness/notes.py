@@ -28,7 +28,8 @@ def mean_sd(values) -> str:
 
 class _MeasuredFormatter(string.Formatter):
     """``{q}``: every seed's value (3 significant digits); ``{q:range}``: min–max; ``{q:mean}``: mean ± sd;
-    any other spec is applied to each value (``{q:.2f}``)."""
+    ``{q:share}``: how many of the seeds' 0/1 outcomes hold ("2 of 11"); any other spec is applied to each value
+    (``{q:.2f}``)."""
 
     def format_field(self, value, format_spec: str) -> str:
         values = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
@@ -36,6 +37,10 @@ class _MeasuredFormatter(string.Formatter):
             return f"{min(values):.3g}" if min(values) == max(values) else f"{min(values):.3g}–{max(values):.3g}"
         if format_spec == "mean":
             return mean_sd(values)
+        if format_spec == "share":
+            if not all(v in (0.0, 1.0) for v in values):
+                raise ValueError(f"{{q:share}} counts 0/1 outcomes, got {values}")
+            return f"{int(sum(values))} of {len(values)}"
         return ", ".join(format(v, format_spec or ".3g") for v in values)
 
 

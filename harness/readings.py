@@ -54,7 +54,7 @@ class Reading:
         require_type(self.why, "reading why", str, "a str")
         require(self.why.strip() != "", "reading why", "one line of why the reading is defensible", self.why)
         require_type(self.criterion, "reading criterion", Criterion, "a Criterion (Approx, AtMost, AtLeast, Between)")
-        require_choice(self.expected, "reading expected", tuple(p for p in PINNABLE if p in _JUDGED))
+        require_choice(self.expected, "reading expected", tuple(p for p in PINNABLE if p in (*_JUDGED, UNCALIBRATED)))
         if self.controls is not None:
             require_type(self.controls, "reading controls", (tuple, list), "None or a tuple of Positive / Negative")
             require(all(isinstance(k, Control) for k in self.controls), "reading controls",
@@ -95,26 +95,30 @@ def judge_readings(criterion: Criterion, expected: str, controls: tuple[Control,
 
 def agreement(verdicts: list[str]) -> str:
     """One verdict for several readings: theirs when every judged one agrees, ``reading-dependent`` when they differ
-    (one reproduced and one not), ``error`` / ``uncalibrated`` when any is; observations and skips do not vote."""
-    for bad in (ERROR, UNCALIBRATED):
-        if bad in verdicts:
-            return bad
+    (one reproduced and one not), ``error`` when any is. An ``uncalibrated`` reading abstains (its criterion cannot
+    judge: a control is on its wrong side), unless every reading is; observations and skips do not vote."""
+    if ERROR in verdicts:
+        return ERROR
     judged = {v for v in verdicts if v in _JUDGED}
+    if not judged and UNCALIBRATED in verdicts:
+        return UNCALIBRATED
     require(bool(judged), "verdicts", "at least one judged verdict (reproduced, refuted, inconclusive)", verdicts)
     return judged.pop() if len(judged) == 1 else READING_DEPENDENT
 
 
 def margin(criterion: Criterion, found: tuple[float, float, float]) -> float:
-    """How far the estimate lies inside the criterion's region, in half-widths of its interval (on the judged
-    scale: log values for a ``log`` criterion): >= 1 is reproduced, < -1 refuted, between inconclusive -- the
-    verdict rule on one axis for readings of different quantities. ±inf for a zero-width interval."""
+    """How far the estimate lies inside the criterion's region, in units of its interval's reach toward each bound
+    (on the judged scale: log values for a ``log`` criterion; the interval's side toward the bound when it is
+    asymmetric, as a proportion's is): >= 1 is reproduced, < -1 refuted, between inconclusive -- the verdict rule on
+    one axis for readings of different quantities. ±inf where that reach is zero."""
     require_type(criterion, "criterion", Criterion, "a Criterion")
     scale = (lambda x: math.log(x) if x > 0 else -math.inf) if criterion.log else (lambda x: x)
     mean, low, high = (scale(v) for v in found)
-    half = (high - low) / 2
-    sides = [mean - scale(criterion.lo)] if criterion.lo != -math.inf else []
-    sides += [scale(criterion.hi) - mean] if criterion.hi != math.inf else []
-    if half == 0:
-        return min(math.inf if d >= 0 else -math.inf for d in sides)
-    return min(d / half for d in sides)
-
+    # (distance inside the region past a bound, the interval's reach toward that bound from inside, from outside)
+    sides = [(mean - scale(criterion.lo), mean - low, high - mean)] if criterion.lo != -math.inf else []
+    sides += [(scale(criterion.hi) - mean, high - mean, mean - low)] if criterion.hi != math.inf else []
+    ratios = []
+    for inside, reach_in, reach_out in sides:
+        reach = reach_in if inside >= 0 else reach_out
+        ratios.append(inside / reach if reach > 0 else (math.inf if inside >= 0 else -math.inf))
+    return min(ratios)

@@ -73,6 +73,9 @@ class Claim:
     # table of a run at a scale, for a claim bound to an experiment (``setup`` is the ci scale's)
     readings: tuple[Reading, ...] = ()  # other defensible readings, judged beside the criterion (harness.readings)
     single_reading: str = ""  # or: why the sentence admits only the criterion's reading
+    no_negative_control: str = ""  # why no negative control class (untrained, init, exact language) applies
+    unseeded: str = ""  # why the judged value is one number, not one per seed (one pretrained model, one corpus)
+    form: str = ""  # the functional form the sentence claims ("power law"): every reading faces an OtherForm control
     # for a claim bound to an experiment: its measurement on another config, remeasure(ctx, config_of) (readings)
     remeasure: Callable[..., dict[str, Any]] | None = field(default=None, compare=False, repr=False)
 

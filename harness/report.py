@@ -8,7 +8,7 @@ README:
                      "blas_core"},                     # of the latest accepted rows (information only)
      "claims": [{"id", "version", "statement", "source": {"file", "section", "quote", "title"?},  # title: the
                  # source document's title, shown instead of its file name (the document is not in the repository)
-                 "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why", "log"} | null,
+                 "setup", "criterion": {"quantity", "kind", "lo", "hi", "claimed", "why", "log", "proportion"} | null,
                  "expected",                      # the pin for the scale this row was measured at
                  "expected_at": {scale: pin},     # pins that differ at another scale
                  "reason", "verdict", "measured": {name: number | list},
@@ -21,6 +21,9 @@ README:
                                "estimate": {"mean", "low", "high", "n", "log", "margin"} | null,       # is the
                                "controls"}],                                          # claim's own criterion
                  "single_reading": str,           # or why the sentence admits one reading only
+                 "no_negative_control": str,      # why no negative control class applies (else one is declared)
+                 "unseeded": str,                 # why the judged value is one number, not one per seed
+                 "form": str,                     # the functional form claimed (its readings face OtherForm controls)
                  "seed_sweep"?: {"offsets": [int], "verdicts": [str], "intervals": [[low, high] | null],
                                  "readings"?: {name: [str]}},  # --claims-seed-sweep
                  "kernel_noise"?: {name: number},  # largest move under other CPU kernels (--claims-update)
@@ -215,6 +218,12 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
             kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
                          and k not in _VOLATILE and k != "drift"})  # a field the definition gained
             kept.update({k: record[k] for k in ("seed_sweep", "kernel_noise") if k in record})
+            if "controls" in kept:
+                kept["controls"] = _worded_as(record.get("controls", []), kept["controls"])
+            if "readings" in kept:
+                kept["readings"] = [{**old_r, **{k: new_r[k] for k in _READING_WORDS},
+                                     "controls": _worded_as(new_r["controls"], old_r["controls"])}
+                                    for new_r, old_r in zip(record.get("readings", []), kept["readings"])]
             rows[key] = _canonical(_json_numbers(kept))
             continue
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
@@ -238,6 +247,15 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     return doc, figures
 
 
+_READING_WORDS = ("why", "criterion", "claimed")  # a reading's declared text: the definition's, not the measurement's
+
+
+def _worded_as(declared: list[dict[str, Any]], accepted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The accepted controls (their verdicts, judged on the accepted numbers) with the declaration's words: an
+    unchanged measurement keeps its numbers, but a control's description is definition, never stale."""
+    return [{**old, "what": new["what"]} for new, old in zip(declared, accepted)]
+
+
 def _sweep_covers(sweep: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether a seed sweep holds the verdicts of every alternative reading ``row`` declares (and no other)."""
     return set(sweep.get("readings", {})) == {r["name"] for r in row.get("readings", [])[1:]}
@@ -250,11 +268,14 @@ def _figures_named(key: str, row: dict[str, Any]) -> bool:
 
 
 def is_unchanged(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
-    """Whether ``record`` measured what its accepted row holds: no drift, the same verdict and control verdicts."""
+    """Whether ``record`` measured what its accepted row holds: no drift, the same verdicts of the claim, its readings
+    and every control."""
     return ((record.get("drift") or {}).get("status") == "unchanged" and record["verdict"] == accepted.get("verdict")
             and [k.get("verdict") for k in record.get("controls", [])]
             == [k.get("verdict") for k in accepted.get("controls", [])]
-            and _reading_verdicts(record) == _reading_verdicts(accepted))
+            and _reading_verdicts(record) == _reading_verdicts(accepted)
+            and [[k.get("verdict") for k in r["controls"]] for r in record.get("readings", [])]
+            == [[k.get("verdict") for k in r["controls"]] for r in accepted.get("readings", [])])
 
 
 def _reading_verdicts(row: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -694,6 +715,10 @@ def _claim_section(c: dict[str, Any], up: str = "") -> list[str]:
             [[k["kind"], _cell(k["what"]), f"`{k['quantity']}`", _measured_row(k["quantity"], c["measured"].get(k["quantity"]))[1],
               k.get("verdict", ""), "✓" if k.get("calibrated") else "✗ wrong side" if "calibrated" in k else ""]
              for k in c["controls"]], ["control", "setting", "quantity", "value", "criterion says", "calibrated"]), ""]
+    if c.get("no_negative_control"):
+        lines += [f"**No negative control.** {c['no_negative_control']}", ""]
+    if c.get("unseeded"):
+        lines += [f"**One value, no seeds.** {c['unseeded']}", ""]
     lines += _readings_section(c)
     if c["error"]:
         lines += ["**Error.**", "", "```", c["error"].rstrip(), "```", ""]

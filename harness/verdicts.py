@@ -3,7 +3,10 @@
 A verdict is a statement about the population of seeds, not about the few drawn. The seeds' values of the judged
 quantity give an estimate of its population mean with a confidence interval (``interval``: the mean ± the
 one-sided ``LEVEL`` Student-t bound, ``t(LEVEL, n−1)·sd/√n``; on a log scale for a criterion with ``log=True``,
-i.e. a geometric mean, for ratios and gaps that span decades). The criterion's region [lo, hi] then decides:
+i.e. a geometric mean, for ratios and gaps that span decades). A 0/1 outcome per seed (``proportion=True``: did the
+detector fire, did the run diverge) is a share of seeds instead, and its interval is Clopper–Pearson's exact one at
+``LEVEL`` on each side: 0 of 3 seeds bounds the population's share by [0, 0.63], never by the zero-width [0, 0] a
+t-interval would give. The criterion's region [lo, hi] then decides:
 
 * ``reproduced``   -- the whole interval lies inside the region (clearly inside, at ``LEVEL`` on each side);
 * ``refuted``      -- the whole interval lies outside it (clearly outside);
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import stdtrit  # the Student-t quantile (scipy.stats costs 0.5 s more to import in every worker)
+from scipy.special import betaincinv, stdtrit  # Beta and Student-t quantiles (scipy.stats costs 0.5 s more to import in every worker)
 
 from toy_claims.models.validation import require, require_choice, require_int, require_real, require_type, shown
 
@@ -33,7 +36,7 @@ __all__ = [
     "KINDS", "LEVEL", "Criterion", "Approx", "Quoted", "QUOTED_TOLERANCE", "AtMost", "AtLeast", "Between", "judge", "interval", "per_seed",
     "seeds_needed",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "SCOPES", "EMPIRICAL", "IDENTITY", "CONTROL", "EVIDENCE",
-    "Control", "Positive", "Negative", "calibrate", "judge_calibrated",
+    "Control", "Positive", "Negative", "OTHER_FORM", "OtherForm", "calibrate", "judge_calibrated",
 ]
 
 REPRODUCED, REFUTED, INCONCLUSIVE = "reproduced", "refuted", "inconclusive"
@@ -54,7 +57,9 @@ EMPIRICAL, IDENTITY = "empirical", "identity"
 # control beside the sentence it serves, never counted as a claim of the source.
 CONTROL = "control"
 EVIDENCE = (EMPIRICAL, IDENTITY, CONTROL)
-PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION)
+# An uncalibrated verdict is pinnable: "this criterion cannot judge at this setting" (a detector whose positive control
+# does not fire there) is a measured, stable finding; its pin needs a reason that says so, like a refutation.
+PINNABLE = (REPRODUCED, REFUTED, INCONCLUSIVE, OBSERVATION, UNCALIBRATED)
 KINDS = ("approx", "at_most", "at_least", "between")
 LEVEL = 0.95  # one-sided confidence of each end of the interval a verdict is judged on
 
@@ -64,7 +69,8 @@ class Criterion:
     """A region for the population mean of one measured quantity, with what the source claims and why these numbers.
 
     Build it with ``Approx``, ``AtMost``, ``AtLeast`` or ``Between``; ``log=True`` judges a positive quantity (a
-    ratio, a gap spanning decades) by its geometric mean, with the interval computed on log values.
+    ratio, a gap spanning decades) by its geometric mean, with the interval computed on log values;
+    ``proportion=True`` judges a 0/1 outcome per seed by the share of seeds where it holds (Clopper–Pearson).
     """
 
     quantity: str  # key of the measured dict that is judged
@@ -74,6 +80,7 @@ class Criterion:
     claimed: str  # what the source claims, for the summary table ("7.57", "< L0 + floor")
     why: str  # one line: where the numbers come from (source's words, measured floor, seed spread)
     log: bool = False  # judge the geometric mean (interval on log values); needs lo >= 0 and positive values
+    proportion: bool = False  # each seed's value is a 0/1 outcome: judge the share of seeds (Clopper–Pearson)
 
     def __post_init__(self) -> None:
         require(isinstance(self.quantity, str) and self.quantity != "", "quantity", "a non-empty str", self.quantity)
@@ -92,10 +99,16 @@ class Criterion:
         require(isinstance(self.log, bool), "log", "a bool", self.log)
         require(not self.log or self.lo >= 0 or self.lo == -math.inf, "lo", "a number >= 0 (or -inf) on a log scale (log=True)",
                 self.lo)
+        require(isinstance(self.proportion, bool), "proportion", "a bool", self.proportion)
+        if self.proportion:
+            require(not self.log, "log", "False for a proportion (a share of 0/1 outcomes has no log scale)", self.log)
+            require(self.lo == -math.inf or 0 <= self.lo <= 1, "lo", "a share in [0, 1] (or -inf) for a proportion", self.lo)
+            require(self.hi == math.inf or 0 <= self.hi <= 1, "hi", "a share in [0, 1] (or inf) for a proportion", self.hi)
 
     def describe(self) -> str:
-        q = f"{'geometric ' if self.log else ''}mean of `{self.quantity}`"
-        over = f" ({LEVEL:.0%} interval over seeds)"
+        q = (f"share of seeds where `{self.quantity}` holds" if self.proportion
+             else f"{'geometric ' if self.log else ''}mean of `{self.quantity}`")
+        over = f" ({LEVEL:.0%} {'Clopper–Pearson ' if self.proportion else ''}interval over seeds)"
         if self.kind == "at_most":
             return f"{q} ≤ {self.hi:.6g}{over}"
         if self.kind == "at_least":
@@ -132,16 +145,18 @@ def Quoted(quantity: str, value: float, *, why: str, rel: float = QUOTED_TOLERAN
     return Approx(quantity, value, rel * abs(value), why=why, claimed=claimed, log=log)
 
 
-def AtMost(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
+def AtMost(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False,
+           proportion: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(bound, "bound")
-    return Criterion(quantity, "at_most", -math.inf, bound, claimed, why, log)
+    return Criterion(quantity, "at_most", -math.inf, bound, claimed, why, log, proportion)
 
 
-def AtLeast(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
+def AtLeast(quantity: str, bound: float, *, why: str, claimed: str, log: bool = False,
+            proportion: bool = False) -> Criterion:
     _check_text(quantity, why, claimed)
     require_real(bound, "bound")
-    return Criterion(quantity, "at_least", bound, math.inf, claimed, why, log)
+    return Criterion(quantity, "at_least", bound, math.inf, claimed, why, log, proportion)
 
 
 def Between(quantity: str, lo: float, hi: float, *, why: str, claimed: str, log: bool = False) -> Criterion:
@@ -181,6 +196,8 @@ def _bounds(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, floa
     if criterion.quantity not in measured:
         raise KeyError(f"criterion quantity {criterion.quantity!r} not measured; measured: {sorted(measured)}")
     values = np.array(per_seed(measured[criterion.quantity], f"measured {criterion.quantity!r}"))
+    if criterion.proportion:
+        return _share_bounds(criterion.quantity, values)
     if values.size == 0 or not np.isfinite(values).all() or (criterion.log and (values <= 0).any()):
         return None
     x = np.log(values) if criterion.log else values
@@ -194,6 +211,20 @@ def _bounds(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, floa
     half = float(stdtrit(x.size - 1, LEVEL) * x.std(ddof=1) / math.sqrt(x.size))
     with np.errstate(over="ignore"):
         return float(np.ldexp(mean, e)), float(np.ldexp(mean - half, e)), float(np.ldexp(mean + half, e))
+
+
+def _share_bounds(quantity: str, outcomes: np.ndarray) -> tuple[float, float, float] | None:
+    """(share, low, high) of 0/1 outcomes: the share of seeds where the outcome holds and Clopper–Pearson's exact
+    one-sided ``LEVEL`` bounds, the Beta quantiles B(1 − LEVEL; k, n − k + 1) and B(LEVEL; k + 1, n − k)."""
+    if outcomes.size == 0 or not np.isfinite(outcomes).all():
+        return None
+    if not np.isin(outcomes, (0.0, 1.0)).all():
+        raise ValueError(f"measured {quantity!r} must be 0/1 outcomes (one per seed) for a proportion criterion, "
+                         f"got {shown(outcomes.tolist())}")
+    n, k = outcomes.size, int(outcomes.sum())
+    low = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, 1 - LEVEL))
+    high = 1.0 if k == n else float(betaincinv(k + 1, n - k, LEVEL))
+    return k / n, low, high
 
 
 def interval(criterion: Criterion, measured: dict[str, Any]) -> tuple[float, float, float] | None:
@@ -272,6 +303,16 @@ def Positive(quantity: str, what: str) -> Control:
 
 def Negative(quantity: str, what: str) -> Control:
     return Control(quantity, "negative", what)
+
+
+OTHER_FORM = "another functional form"  # how an OtherForm control's setting begins (what the report tests look for)
+
+
+def OtherForm(quantity: str, what: str) -> Control:
+    """The negative control of a claim of a functional form ("decays as a power law"): the same measurement on data
+    of another form that a fit could mistake for it (``lab.metrics.other_decays``), which the criterion must fail."""
+    require_type(what, "control what", str, "a str (the other form, in a few words)")
+    return Control(quantity, "negative", f"{OTHER_FORM}: {what}")
 
 
 def calibrate(criterion: Criterion, controls: tuple[Control, ...], measured: dict[str, Any]) -> list[dict[str, Any]]:

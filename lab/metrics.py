@@ -28,7 +28,8 @@ from scipy import stats
 from toy_claims.models.validation import require, require_real
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
-           "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes"]
+           "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes",
+           "OTHER_DECAYS", "other_decays"]
 
 
 def _exp_entropy(weights):
@@ -222,6 +223,28 @@ def exponential_fit_r2(x, y) -> float:
     require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
     require(bool(np.ptp(y) > 0), "y", "at least two distinct values (a constant has no R²)", y)
     return float(stats.linregress(x, np.log(y)).rvalue ** 2)
+
+
+OTHER_DECAYS = ("exponential", "stretched exponential")  # what ``other_decays`` plants, in its order
+
+
+def other_decays(x, start: float, end: float) -> dict[str, np.ndarray]:
+    """The decays a power law is mistaken for, through the same two end points: y = a·e^{−λx} (exponential) and
+    y = a·e^{−c√x} (stretched exponential), each with y(x[0]) = ``start`` and y(x[-1]) = ``end``.
+
+    The negative controls of a power-law claim: a criterion that these pass as well cannot tell a power law from
+    them. ``x`` is positive and increasing; ``start`` > ``end`` > 0 (a decay).
+    """
+    x = _real_array(x, "x")
+    require(x.ndim == 1 and x.size >= 2 and bool((x > 0).all()) and bool((np.diff(x) > 0).all()), "x",
+            "a 1-D increasing array of at least 2 positive values", x)
+    require(math.isfinite(start) and math.isfinite(end) and start > end > 0, "start, end",
+            "finite with start > end > 0 (a decay through both)", (start, end))
+    out = {}
+    for name, u in zip(OTHER_DECAYS, (x, np.sqrt(x))):
+        rate = (math.log(start) - math.log(end)) / (u[-1] - u[0])
+        out[name] = np.exp(math.log(start) - rate * (u - u[0]))
+    return out
 
 
 def local_slopes(x, y) -> np.ndarray:

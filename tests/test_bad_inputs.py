@@ -36,7 +36,7 @@ from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.registry import name_sources
 from toy_claims.harness.verdicts import (
-    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, Positive, Quoted, calibrate, judge_calibrated, interval, judge,
+    Approx, AtLeast, AtMost, Between, Control, Criterion, Negative, OtherForm, Positive, Quoted, calibrate, judge_calibrated, interval, judge,
     per_seed, seeds_needed,
 )
 from toy_claims.lab.cbow_training import train_cbow
@@ -61,6 +61,7 @@ from toy_claims.lab.metrics import (
     effective_rank_from_singular_values,
     exponential_fit_r2,
     local_slopes,
+    other_decays,
     pca_effective_dimension,
     pca_effective_dimension_batched,
     power_law_fit,
@@ -967,6 +968,9 @@ ROWS = [
      r"^most must be an integer in \[2, 100000\]"),
     ("Control quantity int", lambda: Positive(1, "w"), TypeError, r"^control quantity must be a measured key"),
     ("Control quantity empty", lambda: Negative("", "w"), ValueError, r"^control quantity must be a non-empty measured key"),
+    ("OtherForm what not a str", lambda: OtherForm("q", 3), TypeError, r"^control what must be a str"),
+    ("other_decays a rise", lambda: other_decays([1, 2, 3], 1.0, 2.0), ValueError, r"^start, end must be finite with start > end > 0"),
+    ("other_decays x not increasing", lambda: other_decays([3, 2, 1], 2.0, 1.0), ValueError, r"^x must be a 1-D increasing array"),
     ("Control what not text", lambda: Positive("x", 3), TypeError, r"^control what must be a str"),
     ("Control kind unknown", lambda: Control("x", "neutral", "w"), ValueError, r"^control kind must be one of 'positive', 'negative'"),
     ("calibrate criterion None (was: dataclasses' message)", lambda: calibrate(None, (Positive("x", "w"),), {"x": 0.5}),
@@ -1155,6 +1159,8 @@ ROWS = [
      r"^used must be an integer in \[1, 512\]"),
     ("rank_collapse TrainingConfig stream shorter than a batch", lambda: rank_collapse.TrainingConfig(length=10), ValueError,
      r"^length must be long enough for one batch of examples"),
+    ("rank_collapse TrainingConfig fewer penalty seeds than seeds", lambda: rank_collapse.TrainingConfig(penalty_seeds=2),
+     ValueError, r"^penalty_seeds must be an integer >= 3"),
     ("rank_collapse TrainingConfig sgd_lr zero", lambda: rank_collapse.TrainingConfig(sgd_lr=0.0), ValueError,
      r"^sgd_lr must be a finite number > 0"),
     ("pretrained_logit_rank config longer than the window",

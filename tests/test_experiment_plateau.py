@@ -77,20 +77,23 @@ def test_run_shapes_and_languages(tiny):
     assert (tiny.curves[(1.0, True), exp.NO_WARMUP, 0.1].loss >= structured.optimum - 1e-9).all()
 
 
-def test_judged_setting_extends_the_main_seeds(tiny):
-    n, key = TINY.n_seeds, (TINY.judged_alpha, True)
-    for arm in exp.ARMS:
-        judged = tiny.judged[arm]
+def test_judged_settings_extend_the_main_seeds(tiny):
+    n, judged_key = TINY.n_seeds, (TINY.judged_alpha, True)
+    settings = exp.judged_settings(TINY)
+    assert set(settings) == {(judged_key, arm, TINY.lrs[-1]) for arm in exp.ARMS} | {
+        ((TINY.control_alpha, False), exp.NO_WARMUP, TINY.lrs[-1]), (judged_key, exp.NO_WARMUP, TINY.lrs[0])}
+    assert set(tiny.judged) == set(tiny.judged_stats) == set(settings)
+    for setting in settings:
+        judged = tiny.judged[setting]
         assert judged.loss.shape == judged.x_dependence.shape == (len(TINY.eval_steps), TINY.judged_seeds)
-        np.testing.assert_array_equal(judged.loss[:, :n], tiny.curves[key, arm, TINY.lrs[-1]].loss)
-        assert tiny.judged_stats[arm].steps_in_band.shape == (TINY.judged_seeds,)
+        np.testing.assert_array_equal(judged.loss[:, :n], tiny.curves[setting].loss)
+        assert tiny.judged_stats[setting].steps_in_band.shape == (TINY.judged_seeds,)
 
 
 def test_extra_judged_seeds_train_as_they_would_in_a_larger_stack(tiny):
     bigger = exp.run(dataclasses.replace(TINY, n_seeds=TINY.judged_seeds), SEEDS, "cpu")
-    for arm in exp.ARMS:
-        np.testing.assert_allclose(tiny.judged[arm].loss, bigger.curves[(TINY.judged_alpha, True), arm, TINY.lrs[-1]].loss,
-                                   rtol=1e-6)
+    for setting in exp.judged_settings(TINY):
+        np.testing.assert_allclose(tiny.judged[setting].loss, bigger.curves[setting].loss, rtol=1e-6)
 
 
 def test_config_rejects_fewer_judged_seeds_than_seeds():

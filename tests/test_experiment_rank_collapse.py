@@ -15,7 +15,7 @@ from toy_claims.lab.seeds import Seeds
 
 matplotlib.use("Agg")
 
-TINY = rc.TrainingConfig(seeds=2, V=32, d=8, epochs=2, used=20, length=160, window=1, batch_size=32, heldout=40)
+TINY = rc.TrainingConfig(seeds=2, V=32, d=8, epochs=2, used=20, length=160, window=1, batch_size=32, heldout=40, penalty_seeds=3)
 
 
 def test_run_is_memoised_and_deterministic():
@@ -33,10 +33,13 @@ def test_run_members_settings_and_seed_offset():
     result = rc.run(TINY, Seeds(rc.STREAMS), "cpu")
     assert result.sv.shape == (TINY.epochs + 1, len(result.runs), TINY.d)
     assert result.settings == [*rc.settings(TINY), *rc.alternatives(TINY)]
-    assert all(len(result.members(name)) == TINY.seeds for name in rc.settings(TINY))
-    assert all(len(result.members(name)) == 1 for name in rc.alternatives(TINY))
+    assert all(len(result.members(name)) == (TINY.penalty_seeds if name in rc.PENALTY_SETTINGS else TINY.seeds)
+               for name in result.settings)  # alternatives too: judged over seeds
+    # a setting's seeds are the same members in the same order, so zipping two settings pairs seeds
+    assert [result.runs[k][1] for k in result.members("tied")][:TINY.seeds] == [
+        result.runs[k][1] for k in result.members("tied+wd")]
     # a member's r_eff at init does not depend on its setting's init scale (same seed = same init up to scale)
-    at_init = [result.per_seed(name, rc.r_eff, 0) for name in ("untied", "init×4", "init GPT-std")]
+    at_init = [result.per_seed(name, rc.r_eff, 0)[:TINY.seeds] for name in ("untied", "init×4", "init GPT-std")]
     np.testing.assert_allclose(at_init[0], at_init[1], rtol=1e-6)
     np.testing.assert_allclose(at_init[0], at_init[2], rtol=1e-6)
     shifted = rc.run(TINY, Seeds(rc.STREAMS, offset=5), "cpu")

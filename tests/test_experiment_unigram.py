@@ -211,7 +211,7 @@ def test_decay_improvement_is_constant_minus_decayed_at_each_reading():
         assert gain.shape == (len(config.Ds), config.n_seeds)
         decayed = result.runs[f"decay {steps}"].log
         np.testing.assert_allclose(result.constant_gap(steps) - gain, decayed.gaps[-1].reshape(len(config.Ds), -1))
-    assert result.improvement(config.readings[0], full_batch=True).shape == (len(config.Ds), 1)
+    assert result.improvement(config.readings[0], full_batch=True).shape == (len(config.Ds), config.n_seeds)
     for steps in config.readings:  # where the decay starts both runs are still the same model
         np.testing.assert_array_equal(result.improvement(steps, at=steps - config.decay_steps), 0.0)
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
 from toy_claims.lab.metrics import (
+    OTHER_DECAYS, other_decays,
     effective_rank,
     effective_rank_from_singular_values,
     local_slopes,
@@ -141,3 +142,24 @@ def test_local_slopes_of_a_power_law_are_constant():
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@given(st.integers(1, 5), st.integers(3, 60), st.floats(1.5, 1e3), st.floats(1e-3, 1.0))
+def test_other_decays_pass_through_both_ends_and_are_straight_on_their_own_axes(first, n, ratio, end):
+    """An exponential is a line in log y against x, a stretched exponential in log y against √x: a mix-up of the two
+    axes, or of the ends, breaks one of these."""
+    x = np.arange(first, first + n, dtype=float)
+    planted = other_decays(x, end * ratio, end)
+    assert list(planted) == list(OTHER_DECAYS)
+    for name, u in zip(OTHER_DECAYS, (x, np.sqrt(x))):
+        y = planted[name]
+        np.testing.assert_allclose([y[0], y[-1]], [end * ratio, end], rtol=1e-9)
+        assert np.all(np.diff(y) < 0)
+        np.testing.assert_allclose(np.diff(np.log(y)) / np.diff(u), np.log(1 / ratio) / (u[-1] - u[0]), rtol=1e-6)
+
+
+def test_other_decays_refuse_what_is_not_a_decay():
+    with pytest.raises(ValueError, match="start, end must be finite with start > end > 0"):
+        other_decays([1.0, 2.0, 3.0], 1.0, 2.0)
+    with pytest.raises(ValueError, match="x must be a 1-D increasing array"):
+        other_decays([2.0, 1.0], 2.0, 1.0)

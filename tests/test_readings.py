@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from toy_claims.harness import report
 from toy_claims.harness.claims import (
-    INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, ClaimContext, Negative, Positive, Reading,
+    INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, ClaimContext, Negative, OtherForm, Positive, Reading,
     Source, claim, get_claim, judge, run_claim,
 )
 from toy_claims.harness.readings import READING_DEPENDENT, agreement, judge_readings, margin
@@ -30,9 +30,13 @@ def _define(claim_id: str, **overrides):
 
 @given(values=st.lists(st.floats(-5, 5), min_size=1, max_size=6),
        region=st.sampled_from([AtMost("x", 0.5, why="w", claimed="c"), AtLeast("x", -0.5, why="w", claimed="c"), Between("x", -1, 1, why="w", claimed="c"),
-                               AtLeast("x", 0.1, why="w", claimed="c", log=True), Between("x", 0.5, 2.0, why="w", claimed="c", log=True)]))
+                               AtLeast("x", 0.1, why="w", claimed="c", log=True), Between("x", 0.5, 2.0, why="w", claimed="c", log=True),
+                               AtLeast("x", 0.5, why="w", claimed="c", proportion=True),
+                               AtMost("x", 0.2, why="w", claimed="c", proportion=True)]))
 def test_the_margin_reads_the_verdict_rule_on_one_axis(values, region):
-    measured = {"x": [abs(v) + 0.01 for v in values] if region.log else values}
+    """Also on a proportion's asymmetric interval: the margin takes the interval's side toward each bound."""
+    measured = {"x": [abs(v) + 0.01 for v in values] if region.log else
+                [float(v > 0) for v in values] if region.proportion else values}
     verdict, found = judge(region, measured), interval(region, measured)
     m = margin(region, found)
     rounding = 1e-9  # the margin recomputes the log of the interval's exponentials
@@ -47,7 +51,10 @@ def test_the_margin_reads_the_verdict_rule_on_one_axis(values, region):
 @pytest.mark.parametrize("verdicts, together", [
     ([REPRODUCED, REPRODUCED], REPRODUCED), ([REFUTED], REFUTED), ([REPRODUCED, REFUTED], READING_DEPENDENT),
     ([REPRODUCED, INCONCLUSIVE], READING_DEPENDENT), ([INCONCLUSIVE, INCONCLUSIVE], INCONCLUSIVE),
-    ([REPRODUCED, OBSERVATION], REPRODUCED), ([REPRODUCED, ERROR], ERROR), ([REFUTED, UNCALIBRATED], UNCALIBRATED),
+    ([REPRODUCED, OBSERVATION], REPRODUCED), ([REPRODUCED, ERROR], ERROR), ([UNCALIBRATED, ERROR], ERROR),
+    # a reading whose criterion cannot judge abstains, unless none can
+    ([REFUTED, UNCALIBRATED], REFUTED), ([UNCALIBRATED, REPRODUCED, REFUTED], READING_DEPENDENT),
+    ([UNCALIBRATED, UNCALIBRATED, OBSERVATION], UNCALIBRATED),
 ])
 def test_readings_agree_or_the_sentence_is_reading_dependent(verdicts, together):
     assert agreement(verdicts) == together
@@ -81,6 +88,14 @@ def test_a_reading_of_an_unmeasured_quantity_names_it():
     ({"readings": (STRICT,), "single_reading": "only one"}, "single_reading must be empty when readings are declared"),
     ({"criterion": None, "expected": OBSERVATION}, "readings must be empty for an observation"),
     ({"readings": (), "single_reading": 3}, "single_reading must be a str"),
+    ({"controls": [Negative("x_init", "at init")], "no_negative_control": "none"},
+     "no_negative_control must be empty when a Negative control is declared"),
+    ({"unseeded": 1}, "unseeded must be a str"),
+    # a claim of a functional form faces another form in every reading (STRICT inherits the claim's controls)
+    ({"form": "power law"}, r"form must be a claim whose readings each carry an OtherForm control .*, got \['the claim'\]"),
+    ({"form": "power law", "controls": [OtherForm("x_exp", "an exponential")],
+      "readings": (STRICT, Reading("own", "w", AtMost("x", 0.3, why="w", claimed="c"), REFUTED,
+                                   controls=(Negative("x_init", "at init"),)))}, r"got \['own'\]"),
 ])
 def test_bad_reading_declarations_name_the_parameter(overrides, match):
     with pytest.raises((ValueError, TypeError), match=match):

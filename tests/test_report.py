@@ -93,6 +93,21 @@ def test_an_unchanged_record_keeps_the_accepted_measurement_byte_for_byte_and_ta
     assert json.dumps(unchanged_again) == json.dumps(doc)  # a second identical run leaves the bytes as they are
 
 
+def test_an_unchanged_record_takes_the_declared_words_of_its_controls_and_readings_but_keeps_their_verdicts():
+    control = {"quantity": "y_init", "kind": "negative", "what": "at init", "verdict": "refuted", "calibrated": True}
+    reading = {"name": "primary", "why": "w", "quantity": "y", "criterion": "mean of `y` ≤ 2", "claimed": "c",
+               "expected": "observation", "verdict": "observation", "estimate": {"mean": 1.0}, "controls": [control]}
+    previous, _ = report.merge_records(None, [{**ACCEPTED, "controls": [control], "readings": [reading]}])
+    reworded = {**control, "what": "the same stack before training"}
+    record = _rerun(controls=[{**reworded, "calibrated": "from the record"}],
+                    readings=[{**reading, "why": "new why", "estimate": {"mean": 9.0},
+                               "controls": [{**reworded, "calibrated": "from the record"}]}])
+    [row] = report.merge_records(previous, [record])[0]["claims"]
+    assert row["controls"] == [{**control, "what": "the same stack before training"}]
+    assert row["readings"][0]["why"] == "new why" and row["readings"][0]["estimate"] == {"mean": 1.0}
+    assert row["readings"][0]["controls"] == row["controls"]
+
+
 def test_an_unchanged_record_brings_its_own_seed_sweep_and_kernel_noise():
     sweep = {"offsets": [0, 1, 2], "verdicts": ["observation"] * 3}
     doc, _ = report.merge_records(_accepted_doc(), [_rerun(seed_sweep=sweep, kernel_noise={"y": 0.5})])
@@ -233,6 +248,11 @@ K = [{"verdict": "reproduced"}, {"verdict": "refuted"}]
     ({"drift": {"status": "unchanged"}, "verdict": "reproduced", "controls": K}, {"verdict": "reproduced", "controls": K[::-1]}, False),
     ({"drift": {"status": "unchanged"}, "verdict": "reproduced", "controls": K}, {"verdict": "reproduced"}, False),
     ({"drift": {"status": "unchanged"}, "verdict": "reproduced"}, {"verdict": "reproduced", "controls": K}, False),
+    # a reading's controls too: one added, or one that moved, is a measurement of its own
+    ({"drift": {"status": "unchanged"}, "verdict": "reproduced", "readings": [{"name": "p", "verdict": "reproduced",
+      "criterion": "c", "controls": K}]}, {"verdict": "reproduced", "readings": [{"name": "p", "verdict": "reproduced",
+                                                                                   "criterion": "c", "controls": K[:1]}]},
+     False),
 ])
 def test_is_unchanged_needs_no_drift_and_the_same_verdicts(record, accepted, unchanged):
     assert report.is_unchanged(record, accepted) is unchanged

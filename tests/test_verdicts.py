@@ -264,6 +264,38 @@ def test_a_long_bad_value_is_shown_cut_to_300_characters():
     assert len(str(raised.value)) == 300 and str(raised.value).startswith("measured 'x' must be a real number")
 
 
+outcomes = st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=40)
+
+
+@given(outcomes)
+def test_a_share_of_outcomes_has_clopper_pearsons_exact_interval_never_zero_width(xs):
+    """At the exact bounds a binomial with the bound as its rate gives the observed count or fewer (more) with
+    probability 1 − LEVEL: a Wald or t interval (zero-width at 0 of n) or a two-sided level breaks it."""
+    from scipy.stats import binom
+    n, k = len(xs), int(sum(xs))
+    share, low, high = interval(AtLeast("x", 0.5, why="w", claimed="c", proportion=True), {"x": xs})
+    assert share == k / n and low <= share <= high and high - low > 0
+    assert low == 0.0 if k == 0 else binom.sf(k - 1, n, low) == pytest.approx(1 - LEVEL, rel=1e-6)
+    assert high == 1.0 if k == n else binom.cdf(k, n, high) == pytest.approx(1 - LEVEL, rel=1e-6)
+
+
+def test_no_share_is_decided_at_one_half_with_three_seeds_and_every_unanimous_one_is_with_five():
+    most = AtLeast("x", 0.5, why="w", claimed="c", proportion=True)
+    assert judge(most, {"x": [0.0] * 3}) == judge(most, {"x": [1.0] * 3}) == INCONCLUSIVE
+    assert (judge(most, {"x": [0.0] * 5}), judge(most, {"x": [1.0] * 5})) == (REFUTED, REPRODUCED)
+    assert interval(most, {"x": [0.0] * 3})[2] == pytest.approx(1 - (1 - LEVEL) ** (1 / 3))
+
+
+def test_a_proportion_refuses_what_is_not_a_0_1_outcome_or_a_share():
+    with pytest.raises(ValueError, match=r"measured 'x' must be 0/1 outcomes \(one per seed\) for a proportion criterion, got \[0.0, 2.0\]"):
+        judge(AtLeast("x", 0.5, why="w", claimed="c", proportion=True), {"x": [0.0, 2.0]})
+    with pytest.raises(ValueError, match="lo must be a share in"):
+        AtLeast("x", 2.0, why="w", claimed="c", proportion=True)
+    with pytest.raises(ValueError, match="log must be False for a proportion"):
+        AtLeast("x", 0.5, why="w", claimed="c", proportion=True, log=True)
+    assert judge(AtLeast("x", 0.5, why="w", claimed="c", proportion=True), {"x": [0.0, math.nan]}) == ERROR
+
+
 def test_a_criterion_describes_its_region_and_scale_in_the_report():
     """The report's 'Criterion.' line: the bound(s) the interval is held to, and a geometric mean on a log scale."""
     assert AtMost("x", 0.05, claimed="c", why="w").describe() == "mean of `x` ≤ 0.05 (95% interval over seeds)"
@@ -271,6 +303,8 @@ def test_a_criterion_describes_its_region_and_scale_in_the_report():
         "geometric mean of `r` ≥ 2 (95% interval over seeds)")
     assert Approx("h", 7.57, 0.005, claimed="c", why="w").describe() == "|mean of `h` − 7.57| ≤ 0.005 (95% interval over seeds)"
     assert Between("b", 1.0, 3.0, claimed="c", why="w").describe() == "1 ≤ mean of `b` ≤ 3 (95% interval over seeds)"
+    assert AtLeast("p", 0.5, claimed="c", why="w", proportion=True).describe() == (
+        "share of seeds where `p` holds ≥ 0.5 (95% Clopper–Pearson interval over seeds)")
 
 
 def test_quoted_is_approx_within_a_fraction_of_the_quoted_value():
