@@ -121,7 +121,9 @@ def over_exponential_reading(quantity: str, fails: bool, expected: str, controls
     """'A power law' read against the other simple decay: the log-log fit explains more of log σ_i than an
     exponential fit over the same window (``fails``: it does not)."""
     why = ("'decaying according to a power law' read against the other simple law of decay: the power-law fit "
-           "explains more of log σ_i than an exponential fit (log σ linear in i) over the same window")
+           "explains more of log σ_i than an exponential fit (log σ linear in i) over the same window. Estimator: "
+           "least squares on log σ_i; with two parameters each, the R² difference has the sign of the AIC comparison "
+           "under Gaussian errors on log σ_i, ΔAIC = n·ln(RSS_exponential / RSS_power)")
     rule = (AtMost if fails else AtLeast)(quantity, 0.0, why=why, claimed=("no better than exponential" if fails
                                                                          else "power law beats exponential"))
     return Reading("power law vs exponential", why, rule, expected, controls=tuple(controls))

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from toy_claims.lab.experiment import Experiment
-from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
+from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit, zipf_mle_exponent
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.language import UNIGRAM_LIST, UNIGRAM_WORDS, symspell_lines
 from toy_claims.models.validation import require, require_index_range, require_type
@@ -69,14 +69,17 @@ def rank_frequency_fits(counts, ranks: tuple[int, int]) -> dict[str, float]:
     """Power-law and exponential fits of counts sorted by decreasing size, over 1-based ``ranks`` (inclusive).
 
     Returns α and the prefactor c (count ≈ c · rank^-α), the power law's R² on log-log axes,
-    and the R² of an exponential (count ∝ e^{-λ rank}, a light tail) fitted to the same points.
+    the R² of an exponential (count ∝ e^{-λ rank}, a light tail) fitted to the same points, and α by maximum
+    likelihood (``alpha_mle``: the counts as draws of a Zipf law over these ranks, the estimator a distribution calls
+    for) as a cross-check of the least-squares slope.
     """
     c = np.sort(np.asarray(counts, dtype=np.float64))[::-1]
     r = np.arange(1, c.size + 1, dtype=np.float64)
     inside = slice(ranks[0] - 1, ranks[1])
     fit = power_law_fit(r[inside], c[inside])
     return {"alpha": -fit.exponent, "alpha_ci_low": -fit.ci_high, "alpha_ci_high": -fit.ci_low, "prefactor": fit.prefactor,
-            "r2_power_law": fit.r2, "r2_exponential": exponential_fit_r2(r[inside], c[inside])}
+            "r2_power_law": fit.r2, "r2_exponential": exponential_fit_r2(r[inside], c[inside]),
+            "alpha_mle": zipf_mle_exponent(r[inside], c[inside])}
 
 
 def planted_laws(fit: dict[str, float], n: int, ranks: tuple[int, int]) -> dict[str, np.ndarray]:

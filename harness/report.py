@@ -247,7 +247,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     return doc, figures
 
 
-_READING_WORDS = ("why", "criterion", "claimed")  # a reading's declared text: the definition's, not the measurement's
+_READING_WORDS = ("why", "criterion", "claimed", "expected")  # a reading's declaration: the definition's, not the measurement's
 
 
 def _worded_as(declared: list[dict[str, Any]], accepted: list[dict[str, Any]]) -> list[dict[str, Any]]:

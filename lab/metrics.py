@@ -23,13 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import stats
+from scipy import optimize, special, stats
 
 from toy_claims.models.validation import require, require_real
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
            "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes",
-           "OTHER_DECAYS", "other_decays"]
+           "OTHER_DECAYS", "other_decays", "zipf_mle_exponent"]
 
 
 def _exp_entropy(weights):
@@ -223,6 +223,27 @@ def exponential_fit_r2(x, y) -> float:
     require(bool(np.ptp(x) > 0), "x", "at least two distinct values", x)
     require(bool(np.ptp(y) > 0), "y", "at least two distinct values (a constant has no R²)", y)
     return float(stats.linregress(x, np.log(y)).rvalue ** 2)
+
+
+def zipf_mle_exponent(ranks, counts, most: float = 10.0) -> float:
+    """The exponent s of p(r) ∝ r^-s restricted to ``ranks``, by maximum likelihood with the ``counts`` read as draws.
+
+    The estimator a distribution calls for (Clauset, Shalizi & Newman 2009), beside the least-squares log-log slope
+    (``power_law_fit``), which weights every rank alike. The negative log-likelihood per draw, s·E[ln r] +
+    ln Σ_r r^-s, is convex in s; its minimum is found on [0, ``most``] (``most`` itself when it lies beyond).
+    """
+    r, c = _real_array(ranks, "ranks"), _real_array(counts, "counts")
+    require(r.shape == c.shape and r.ndim == 1 and r.size >= 2, "ranks, counts", "1-D arrays of equal length >= 2",
+            (r.shape, c.shape))
+    require(bool(np.isfinite(r).all() and (r >= 1).all()), "ranks", "finite ranks >= 1", r)
+    require(bool(np.isfinite(c).all() and (c >= 0).all() and c.sum() > 0), "counts",
+            "finite counts >= 0, not all 0", c)
+    require_real(most, "most", lo=0, lo_open=True)
+    log_r, weights = np.log(r), c / c.sum()
+    mean_log_r = float(weights @ log_r)
+    found = optimize.minimize_scalar(lambda s: s * mean_log_r + float(special.logsumexp(-s * log_r)),
+                                     bounds=(0.0, most), method="bounded", options={"xatol": 1e-10})
+    return float(found.x)
 
 
 OTHER_DECAYS = ("exponential", "stretched exponential")  # what ``other_decays`` plants, in its order

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
 from toy_claims.lab.metrics import (
-    OTHER_DECAYS, other_decays,
+    OTHER_DECAYS, other_decays, zipf_mle_exponent,
     effective_rank,
     effective_rank_from_singular_values,
     local_slopes,
@@ -163,3 +163,19 @@ def test_other_decays_refuse_what_is_not_a_decay():
         other_decays([1.0, 2.0, 3.0], 1.0, 2.0)
     with pytest.raises(ValueError, match="x must be a 1-D increasing array"):
         other_decays([2.0, 1.0], 2.0, 1.0)
+
+
+@given(st.floats(0.3, 3.0), st.integers(1, 50), st.integers(20, 400))
+def test_zipf_mle_recovers_the_exponent_of_exact_zipf_counts_over_any_rank_window(s, first, n):
+    """Exact counts ∝ r^-s are the likelihood's fixed point; a least-squares slope, an unweighted mean or a wrong
+    normaliser (summed outside the window) would miss it."""
+    r = np.arange(first, first + n, dtype=float)
+    assert zipf_mle_exponent(r, 1e6 * r ** -s) == pytest.approx(s, abs=1e-6)
+
+
+def test_zipf_mle_weights_ranks_by_their_counts_unlike_the_log_log_slope():
+    """Counts ∝ r^-1 with the tail's counts halved: the slope over log ranks sees a bend, the likelihood barely."""
+    r = np.arange(1.0, 1001.0)
+    c = 1e6 / r
+    c[500:] /= 2
+    assert abs(zipf_mle_exponent(r, c) - 1) < abs(-power_law_fit(r, c).exponent - 1)

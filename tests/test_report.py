@@ -100,11 +100,12 @@ def test_an_unchanged_record_takes_the_declared_words_of_its_controls_and_readin
     previous, _ = report.merge_records(None, [{**ACCEPTED, "controls": [control], "readings": [reading]}])
     reworded = {**control, "what": "the same stack before training"}
     record = _rerun(controls=[{**reworded, "calibrated": "from the record"}],
-                    readings=[{**reading, "why": "new why", "estimate": {"mean": 9.0},
+                    readings=[{**reading, "why": "new why", "expected": "reproduced", "estimate": {"mean": 9.0},
                                "controls": [{**reworded, "calibrated": "from the record"}]}])
     [row] = report.merge_records(previous, [record])[0]["claims"]
     assert row["controls"] == [{**control, "what": "the same stack before training"}]
     assert row["readings"][0]["why"] == "new why" and row["readings"][0]["estimate"] == {"mean": 1.0}
+    assert row["readings"][0]["expected"] == "reproduced"  # a reading's pin is declared, like the claim's
     assert row["readings"][0]["controls"] == row["controls"]
 
 
