@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from toy_claims.harness import drift, report, store
+from toy_claims.harness import drift, render, report, store
 from toy_claims.harness import kernels
 from toy_claims.harness.environment import git_commit
 from toy_claims.harness.context import DEVICES, SCALES, ClaimContext
@@ -404,7 +404,7 @@ class ClaimsSession:
             terminalreporter.write_line(f"claims report: {line}", red=True)
         if self.doc is None:
             return
-        rows = [r for r in report.summary_rows(self.doc) if r[0] in self.records]
+        rows = [r for r in render.summary_rows(self.doc) if r[0] in self.records]
         terminalreporter.write_line(tabulate(rows, headers=["id", "verdict", "pinned", "ok", "measured vs claimed"]))
         if self.config.getoption("--claims-seed-sweep") > 1:
             flips = {k: v for k, v in self.sweep.items() if len({verdict for verdict, *_ in v.values()}) > 1}

@@ -27,8 +27,9 @@ from typing import Any
 
 from toy_claims.harness.drift import compare as compare_drift
 from toy_claims.harness.registry import row_key
-from toy_claims.harness.report import (FIGURE_DIR, PAGE_DIR, RUN_LOG_SCHEMA, SCHEMA, ReportError, figure_path, load_report,
-                                       load_run_log, render_problem, row_order, row_problem, run_log_path, shown)
+from toy_claims.harness.render import FIGURE_DIR, PAGE_DIR, figure_path
+from toy_claims.harness.report import (RUN_LOG_SCHEMA, SCHEMA, ReportError, load_report, load_run_log, render_problem,
+                                       row_order, row_problem, run_log_path, shown)
 from toy_claims.harness.store import locked, write_report
 
 __all__ = ["Shard", "load_shard", "merge", "merge_shards", "main"]

@@ -28,8 +28,8 @@ from typing import Any, Callable, Iterator
 
 from filelock import FileLock, Timeout
 
-from toy_claims.harness.report import (FIGURE_DIR, PAGE_DIR, ReportError, load_report, page_paths, render_markdown,
-                                       render_pages, run_log_path)
+from toy_claims.harness.render import FIGURE_DIR, PAGE_DIR, page_paths, render_markdown, render_pages
+from toy_claims.harness.report import ReportError, load_report, run_log_path
 
 __all__ = ["locked", "write_report", "pair_problems", "pair_is_consistent", "recover", "LOCK_WAIT_SECONDS"]
 

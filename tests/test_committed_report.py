@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toy_claims.harness import report, store
+from toy_claims.harness import render, report, store
 from toy_claims.harness.verdicts import SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,7 @@ def test_the_committed_report_renders_on_github_and_its_links_resolve():
     import re
 
     assert (ROOT / "CLAIMS.md").stat().st_size < 400_000
-    for page in [ROOT / "CLAIMS.md", *sorted((ROOT / report.PAGE_DIR).glob("*.md"))]:
+    for page in [ROOT / "CLAIMS.md", *sorted((ROOT / render.PAGE_DIR).glob("*.md"))]:
         text = page.read_text()
         assert page.stat().st_size < 400_000, page.name
         for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]+))?\)", text):
@@ -128,5 +128,5 @@ def test_the_committed_report_renders_on_github_and_its_links_resolve():
             linked = (page.parent / target) if target else page
             assert linked.is_file(), f"{page.name}: {target}"
             if anchor:
-                headings = {report._anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(), re.M)}
+                headings = {render._anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(), re.M)}
                 assert anchor in headings, f"{page.name}: {target}#{anchor}"

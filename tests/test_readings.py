@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toy_claims.harness import report
+from toy_claims.harness import render
 from toy_claims.harness.claims import (
     INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, AtLeast, AtMost, Between, ClaimContext, Negative, OtherForm, Positive, Reading,
     Source, claim, get_claim, judge, run_claim,
@@ -157,7 +154,7 @@ def test_rows_quoting_one_sentence_are_its_readings():
             _row("b.one", "q2", REPRODUCED, [{"name": "primary", "verdict": REPRODUCED},
                                              {"name": "early window", "verdict": REFUTED}]),
             _row("c.one", "q3", REFUTED), _row("c.two", "q3", OBSERVATION), _row("d.one", "q4", OBSERVATION)]
-    found = {s["source"]["quote"]: s for s in report.sentences(rows)}
+    found = {s["source"]["quote"]: s for s in render.sentences(rows)}
     assert {q: s["verdict"] for q, s in found.items()} == {
         "q1": REPRODUCED, "q2": READING_DEPENDENT, "q3": REFUTED, "q4": OBSERVATION}
     assert found["q2"]["votes"] == [("b.one", "primary", REPRODUCED), ("b.one", "early window", REFUTED)]
@@ -165,7 +162,7 @@ def test_rows_quoting_one_sentence_are_its_readings():
 
 def test_the_report_counts_sentences_and_names_the_readings_of_a_reading_dependent_one():
     rows = [_row("a.one", "q1", REPRODUCED), _row("a.two", "q1", REFUTED), _row("b.one", "q2", REFUTED)]
-    text = report.render_markdown({"environment": ENV, "claims": rows})
+    text = render.render_markdown({"environment": ENV, "claims": rows})
     assert "| source | robust refuted | reading-dependent |" in text  # tables are not padded
     assert "| **all** | 1 | 1 |" in text
     assert "“q1” (`001` §S): reproduced: `a.one`; refuted: `a.two`" in text
@@ -203,6 +200,6 @@ def test_only_a_claim_that_reads_an_experiment_can_set_a_readings_config():
 def test_a_detector_control_is_shown_as_a_control_not_counted_as_a_sentence():
     rows = [_row("a.one", "q1", REPRODUCED), {**_row("a.control", "q1", REFUTED), "evidence": "control"},
             {**_row("b.control", "q2", REPRODUCED), "evidence": "control"}]
-    assert [(s["source"]["quote"], s["verdict"]) for s in report.sentences(rows)] == [("q1", REPRODUCED)]
-    text = report.render_markdown({"environment": ENV, "claims": rows})
+    assert [(s["source"]["quote"], s["verdict"]) for s in render.sentences(rows)] == [("q1", REPRODUCED)]
+    text = render.render_markdown({"environment": ENV, "claims": rows})
     assert "not counted as claims): 1 of 2 do what they must; `a.control` refuted." in text

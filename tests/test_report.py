@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from toy_claims.harness import report, store
+from toy_claims.harness import render, report, store
 
 ENV = {"python": "3", "platform": "p", "torch": "t", "numpy": "n", "scipy": "s", "torch_threads": 1}
 ROW = {"id": "a.b", "version": 1, "statement": "s", "source": {"file": "f", "section": "S", "quote": "q"}, "setup": {},
@@ -43,7 +43,7 @@ def test_paper_rows_sit_beside_ci_rows_and_a_ci_run_never_erases_them(tmp_path):
     assert list(figures) == ["claims_figures/a.b@paper/f.png"]
     later, _ = report.merge_records(doc, [{**ROW, "measured": {"y": 3.0}}])
     assert [(c["scale"], c["measured"]["y"]) for c in later["claims"]] == [("ci", 3.0), ("paper", 2.0)]
-    assert "### a.b@paper" in report.render_pages(later)["CLAIMS/f.md"]
+    assert "### a.b@paper" in render.render_pages(later)["CLAIMS/f.md"]
 
 
 def test_a_row_serialises_the_same_whether_its_sweep_is_new_or_kept():
@@ -363,7 +363,7 @@ def _sentence_rows():
 
 def test_the_first_screen_shows_each_source_by_its_title_and_each_sentence_in_one_line():
     doc = {"schema": report.SCHEMA, "environment": ENV, "claims": _sentence_rows()}
-    markdown = report.render_markdown(doc)
+    markdown = render.render_markdown(doc)
     screen = markdown.split("## Findings")[0]
     assert "Every verdict matches its pin. Nothing drifted" in screen
     assert "### `000` A Toy Paper · [all rows](CLAIMS/000.md)" in screen
@@ -374,11 +374,11 @@ def test_the_first_screen_shows_each_source_by_its_title_and_each_sentence_in_on
     assert "[`t.seen`](CLAIMS/000.md#tseen), [`t.judged`](CLAIMS/000.md#tjudged)" in titled
     [plain] = [line for line in screen.splitlines() if "u.plain" in line]
     assert plain.startswith("- **❌ robust refuted** “" + "q" * 79 + "…”") and "slope = 2 vs 1" in plain
-    assert "### t.judged" not in markdown and "### t.judged" in report.render_pages(doc)["CLAIMS/000.md"]
+    assert "### t.judged" not in markdown and "### t.judged" in render.render_pages(doc)["CLAIMS/000.md"]
 
 
 def test_a_sentence_without_readings_or_judged_rows_is_an_observation_with_its_first_rows_number():
-    markdown = report.render_markdown({"schema": report.SCHEMA, "environment": ENV, "claims": [ROW]})
+    markdown = render.render_markdown({"schema": report.SCHEMA, "environment": ENV, "claims": [ROW]})
     assert "- **🔎 observation** “q” (§S) — y = 1 — [`a.b`](CLAIMS/f.md#ab)" in markdown
     assert "### `f` f · [all rows](CLAIMS/f.md)" in markdown
 
@@ -391,14 +391,14 @@ def test_every_link_of_the_report_and_its_pages_leads_to_a_heading_that_exists(t
     for page in [tmp_path / "CLAIMS.md", *(tmp_path / "CLAIMS").glob("*.md")]:
         for target, anchor in re.findall(r"\]\(([^)#]*)#([^)]+)\)", page.read_text()):
             text = (page.parent / target).read_text() if target else page.read_text()
-            headings = {report._anchor(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
+            headings = {render._anchor(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
             assert anchor in headings, (page.name, target, anchor)
 
 
 def test_tables_are_not_padded_and_a_pipe_in_a_cell_is_escaped():
     row = {**ROW, "statement": "a | b", "setup": {"long key name": 1}}
     doc = {"schema": report.SCHEMA, "environment": ENV, "claims": [row]}
-    text = report.render_markdown(doc) + report.render_pages(doc)["CLAIMS/f.md"]
+    text = render.render_markdown(doc) + render.render_pages(doc)["CLAIMS/f.md"]
     tables = [line for line in text.splitlines() if line.startswith("|")]
     assert tables and not any("  " in line for line in tables)
     assert "| a \\| b |" in text and "| long key name | 1 |" in text
