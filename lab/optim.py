@@ -120,4 +120,16 @@ def build_optimizer(spec: OptimizerSpec, groups: list[dict], *, foreach: bool | 
         return torch.optim.SGD(groups, momentum=spec.momentum, **kwargs)
     groups = [{k: v for k, v in g.items() if k != "momentum"} for g in groups]
     cls = torch.optim.AdamW if spec.name == "adamw" else torch.optim.Adam
-    return cls(groups, **kwargs)
+    optimizer = cls(groups, **kwargs)
+    if fused:
+        optimizer.register_step_pre_hook(_contiguous_grads)
+    return optimizer
+
+
+def _contiguous_grads(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+    """Torch 2.13's fused CPU Adam(W) applies a wrong update to a non-contiguous gradient (a transposed view), with no
+    error; every gradient is made contiguous before a fused step (a no-op, and bitwise the same, when it already is)."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.grad is not None and not p.grad.is_contiguous():
+                p.grad = p.grad.contiguous()

@@ -108,3 +108,23 @@ def test_cuda_training_matches_cpu(batch_size):
                      data_seeds=[3, 4], device=device).gaps
 
     assert np.allclose(run("cuda"), run("cpu"), rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_a_fused_adam_step_on_a_non_contiguous_gradient_is_the_reference_step(name):
+    """Torch 2.13's fused CPU kernel silently mis-updates a transposed gradient; build_optimizer's guard makes it
+    contiguous first, so fused and the plain for-loop implementation agree to rounding (without it they differ by O(lr))."""
+    from toy_claims.lab.optim import build_optimizer
+
+    torch.manual_seed(0)
+    start, grad = torch.randn(6, 4), torch.randn(4, 6).T  # grad: a non-contiguous (6, 4) view
+    after = {}
+    for fused in (True, None):
+        p = torch.nn.Parameter(start.clone())
+        opt = build_optimizer(OptimizerSpec(name, lr=0.1, weight_decay=0.1 if name == "adamw" else 0.0), [{"params": [p]}],
+                              foreach=None if fused else False, fused=fused)
+        for _ in range(3):
+            p.grad = grad
+            opt.step()
+        after[fused] = p.detach()
+    torch.testing.assert_close(after[True], after[None], rtol=1e-5, atol=1e-6)
