@@ -18,7 +18,7 @@ from toy_claims.experiments.bigram_sweep import (
     MAIN, OTHER_INIT, SLOW_LR, SMALL_INIT, STREAMS, Arm, Recipe, Sweep, train_sweep, training_setup,
 )
 from toy_claims.lab.experiment import Experiment
-from toy_claims.lab.metrics import power_law_fit
+from toy_claims.lab.metrics import other_decays, power_law_fit
 from toy_claims.lab.seeds import Seeds
 from toy_claims.models.datasets import LowRankBigram, power_law_rank_weights
 from toy_claims.models.validation import require_int, require_ints, require_reals, require_type
@@ -185,24 +185,31 @@ def per_token_spearman(result: ScalingResult, config: ScalingConfig) -> dict[tup
 
 
 def _scaling_figure(groups: list[tuple[str, tuple[Sweep, ...]]], config: ScalingConfig, guide: int = 0):
-    """Log-log Δ vs N (N < R) per group (thin: seeds, dots: mean), its fit, and an N^-1 guide through group ``guide``."""
+    """Log-log Δ vs N (N < R) per group (thin: seeds, dots: mean); the power-law fit the claims judge, over the scaling
+    regime (shaded), with an exponential through the same ends beside it (what that fit cannot tell from N^-1); and
+    an N^-1 guide through group ``guide``."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    N = np.array(config.fit_widths)
+    N, regime = np.array(config.fit_widths), np.array(config.regime_widths, dtype=float)
+    ax.axvspan(regime[0], regime[-1], color="0.92", zorder=0)
     for i, (label, sweeps) in enumerate(groups):
         color = f"C{i}"
         for sw in sweeps:
             ax.loglog(N, deltas(sw, config.fit_widths), color=color, lw=0.6, alpha=0.6)
         mean = np.mean([deltas(sw, config.fit_widths) for sw in sweeps], axis=0)
-        fit = power_law_fit(N, mean)
-        ax.loglog(N, mean, "o", color=color, ms=3, label=f"{label}: fit N^{fit.exponent:.2f} (R²={fit.r2:.2f})")
-        ax.loglog(N, fit.predict(N), "-", color=color, lw=1.5)
+        judged = np.mean([deltas(sw, config.regime_widths) for sw in sweeps], axis=0)
+        fit = power_law_fit(regime, judged)
+        ax.loglog(N, mean, "o", color=color, ms=3, label=f"{label}: fit over N ≤ {regime[-1]:.0f}: N^{fit.exponent:.2f}")
+        ax.loglog(regime, fit.predict(regime), "-", color=color, lw=1.5)
+        exponential = other_decays(regime, judged[0], judged[-1])["exponential"]
+        ax.loglog(regime, exponential, ":", color=color, lw=1.2,
+                  label=f"{label}: exponential through the same ends (fit N^{power_law_fit(regime, exponential).exponent:.2f})")
     anchor = np.mean([sw.best(config.fit_widths[0]) for sw in groups[guide][1]])
     ax.loglog(N, anchor / N, "k--", lw=1, label="N^-1 guide")
-    ax.set_xlabel(f"embedding dimension N  (R = {config.R})")
+    ax.set_xlabel(f"embedding dimension N  (R = {config.R}; shaded: the judged regime)")
     ax.set_ylabel("Δ = L − L0 (nats)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6)
     return fig
 
 

@@ -157,7 +157,8 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     (``drift`` status "unchanged") with the same verdicts keeps the accepted numbers, notes and figures, so an
     unchanged run leaves the files byte-identical on any machine; only its definition (statement, setup, ...) is
     taken from the record, and its ``seed_sweep`` / ``kernel_noise`` where the record brings new ones. Claims
-    measured otherwise replace their old rows; rows not measured now are kept as they were if ``keep(row)`` (rows
+    measured otherwise replace their old rows (with ``accept``, an unchanged one takes this run's notes and figures: a
+    new plot or caption); rows not measured now are kept as they were if ``keep(row)`` (rows
     of claims that no longer exist are dropped). A record that drifted keeps the accepted row as its ``baseline``
     unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
     """
@@ -182,17 +183,15 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
                 kept["readings"] = [{**old_r, **{k: new_r[k] for k in _READING_WORDS},
                                      "controls": _worded_as(new_r["controls"], old_r["controls"])}
                                     for new_r, old_r in zip(record.get("readings", []), kept["readings"])]
+            if accept:  # a person accepts this run: its notes and figures (a new plot or caption) replace the old
+                kept["notes"], kept["figures"] = record["notes"], _take_figures(key, record, figures)
             rows[key] = _canonical(_json_numbers(kept))
             continue
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
         if not accept and (record.get("drift") or {}).get("status") == "drifted":  # a pending drift is a fact to keep
             row["drift"] = _json_numbers(record["drift"])
         environment = row["environment"] = record.get("environment", environment)
-        row["figures"] = []
-        for fig in record["figures"]:
-            path = figure_path(key, fig["name"])
-            figures[path] = base64.b64decode(fig["png_base64"])
-            row["figures"].append({"name": fig["name"], "caption": fig["caption"], "path": path})
+        row["figures"] = _take_figures(key, record, figures)
         if ("seed_sweep" not in row and old is not None and old.get("seed_sweep") and old.get("measured") == row["measured"]
                 and _sweep_covers(old["seed_sweep"], row)):
             row["seed_sweep"] = old["seed_sweep"]  # the sweep's evidence holds while this offset measures the same
@@ -203,6 +202,16 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         rows[key] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=row_order)}
     return doc, figures
+
+
+def _take_figures(key: str, record: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, str]]:
+    """The record's figures as report entries; their PNG bytes go to ``files`` (relative path -> bytes)."""
+    out = []
+    for fig in record["figures"]:
+        path = figure_path(key, fig["name"])
+        files[path] = base64.b64decode(fig["png_base64"])
+        out.append({"name": fig["name"], "caption": fig["caption"], "path": path})
+    return out
 
 
 _READING_WORDS = ("why", "criterion", "claimed", "expected")  # a reading's declaration: the definition's, not the measurement's

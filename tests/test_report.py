@@ -109,6 +109,16 @@ def test_an_unchanged_record_takes_the_declared_words_of_its_controls_and_readin
     assert row["readings"][0]["controls"] == row["controls"]
 
 
+def test_an_accepted_unchanged_record_takes_its_new_notes_and_figures_but_keeps_the_accepted_numbers():
+    """--claims-update after a new plot or caption: the person accepts this run's figure; the numbers stay put."""
+    previous = _accepted_doc()
+    doc, figures = report.merge_records(previous, [_rerun()], accept=True)
+    [row] = doc["claims"]
+    assert row["notes"] == ["new note"] and row["figures"][0]["caption"] == "new"
+    assert list(figures) == [row["figures"][0]["path"]]
+    assert row["measured"] == previous["claims"][0]["measured"]
+
+
 def test_an_unchanged_record_brings_its_own_seed_sweep_and_kernel_noise():
     sweep = {"offsets": [0, 1, 2], "verdicts": ["observation"] * 3}
     doc, _ = report.merge_records(_accepted_doc(), [_rerun(seed_sweep=sweep, kernel_noise={"y": 0.5})])
