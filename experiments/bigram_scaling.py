@@ -198,13 +198,15 @@ def _scaling_figure(groups: list[tuple[str, tuple[Sweep, ...]]], config: Scaling
         for sw in sweeps:
             ax.loglog(N, deltas(sw, config.fit_widths), color=color, lw=0.6, alpha=0.6)
         mean = np.mean([deltas(sw, config.fit_widths) for sw in sweeps], axis=0)
-        judged = np.mean([deltas(sw, config.regime_widths) for sw in sweeps], axis=0)
-        fit = power_law_fit(regime, judged)
-        ax.loglog(N, mean, "o", color=color, ms=3, label=f"{label}: fit over N ≤ {regime[-1]:.0f}: N^{fit.exponent:.2f}")
-        ax.loglog(regime, fit.predict(regime), "-", color=color, lw=1.5)
-        exponential = other_decays(regime, judged[0], judged[-1])["exponential"]
-        ax.loglog(regime, exponential, ":", color=color, lw=1.2,
-                  label=f"{label}: exponential through the same ends (fit N^{power_law_fit(regime, exponential).exponent:.2f})")
+        ax.loglog(N, mean, "o", color=color, ms=3, label=label)
+        if regime.size >= 3:  # a fit needs three widths (a small test config may have fewer in its regime)
+            judged = np.mean([deltas(sw, config.regime_widths) for sw in sweeps], axis=0)
+            fit = power_law_fit(regime, judged)
+            ax.loglog(regime, fit.predict(regime), "-", color=color, lw=1.5,
+                      label=f"{label}: fit over N ≤ {regime[-1]:.0f}: N^{fit.exponent:.2f}")
+            exponential = other_decays(regime, judged[0], judged[-1])["exponential"]
+            ax.loglog(regime, exponential, ":", color=color, lw=1.2, label=f"{label}: exponential through the same "
+                      f"ends (fit N^{power_law_fit(regime, exponential).exponent:.2f})")
     anchor = np.mean([sw.best(config.fit_widths[0]) for sw in groups[guide][1]])
     ax.loglog(N, anchor / N, "k--", lw=1, label="N^-1 guide")
     ax.set_xlabel(f"embedding dimension N  (R = {config.R}; shaded: the judged regime)")
