@@ -117,9 +117,10 @@ CONFIGS = {
     # The post's NanoGPT vocabulary. Meant for a GPU and not yet run: building the language needs dense V×V
     # float64 solves and every exact evaluation a (members, V, V) logit table, ~20 GB per member in float64;
     # the engine evaluates the whole table at once, so this size needs a chunked evaluation first.
-    # judged_seeds = n_seeds: the ci count comes from the ci spread, which says nothing of this size's.
+    # judged_seeds = 5: the ci count comes from the ci spread, which says nothing of this size's; 5 is the fewest at
+    # which a unanimous 0/1 outcome decides "in most runs" (Clopper–Pearson, harness.verdicts).
     "paper": PlateauConfig(V=50304, R=256, D=256, lrs=(3e-4, 3e-3, 3e-2), warmup_steps=1000, steps=10_000,
-                           batch=512, eval_every=10, judged_seeds=3),
+                           batch=512, eval_every=10, judged_seeds=5),
 }
 
 

@@ -373,8 +373,12 @@ def _readings_section(c: dict[str, Any]) -> list[str]:
     if not c.get("readings"):
         return [f"**One reading.** {c['single_reading']}", ""] if c.get("single_reading") else []
     together = agreement([r["verdict"] for r in c["readings"]])
+    abstain = sum(r["verdict"] == "uncalibrated" for r in c["readings"])
     verdict = ("**reading-dependent**: the verdict hinges on a choice the source leaves open"
-               if together == READING_DEPENDENT else f"robust: every reading says {together}")
+               if together == READING_DEPENDENT else "no reading's criterion can judge (every one is uncalibrated)"
+               if together == "uncalibrated" else f"robust: every reading says {together}" if not abstain else
+               f"robust among the readings that can judge, which say {together}; {abstain} cannot (uncalibrated: a "
+               f"control is on its criterion's wrong side)")
     rows = [[_cell(r["name"]), _cell(r["why"]), _cell(r["criterion"]), _reading_estimate(r),
              r["verdict"] + ("" if r["verdict"] == r["expected"] else f" ✗ (pinned {r['expected']})")]
             for r in c["readings"]]

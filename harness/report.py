@@ -157,8 +157,9 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     (``drift`` status "unchanged") with the same verdicts keeps the accepted numbers, notes and figures, so an
     unchanged run leaves the files byte-identical on any machine; only its definition (statement, setup, ...) is
     taken from the record, and its ``seed_sweep`` / ``kernel_noise`` where the record brings new ones. Claims
-    measured otherwise replace their old rows (with ``accept``, an unchanged one takes this run's notes and figures: a
-    new plot or caption); rows not measured now are kept as they were if ``keep(row)`` (rows
+    measured otherwise replace their old rows -- with ``accept``, so does a record whose notes or figure captions
+    changed (a new note or plot: its numbers come with it, so a note never quotes another run's); rows not measured
+    now are kept as they were if ``keep(row)`` (rows
     of claims that no longer exist are dropped). A record that drifted keeps the accepted row as its ``baseline``
     unless ``accept`` (``--claims-update``), so the drift stays red until accepted.
     """
@@ -171,7 +172,8 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         key = row_key(record)
         old = accepted_rows.get(key)
         accepted = None if old is None else old.get("baseline", old)
-        if accepted is not None and is_unchanged(record, accepted) and _figures_named(key, accepted):
+        if (accepted is not None and is_unchanged(record, accepted) and _figures_named(key, accepted)
+                and not (accept and _presented_otherwise(record, accepted))):
             kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted
                     if k not in ("drift", "baseline")}
             kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
@@ -183,8 +185,6 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
                 kept["readings"] = [{**old_r, **{k: new_r[k] for k in _READING_WORDS},
                                      "controls": _worded_as(new_r["controls"], old_r["controls"])}
                                     for new_r, old_r in zip(record.get("readings", []), kept["readings"])]
-            if accept:  # a person accepts this run: its notes and figures (a new plot or caption) replace the old
-                kept["notes"], kept["figures"] = record["notes"], _take_figures(key, record, figures)
             rows[key] = _canonical(_json_numbers(kept))
             continue
         row = _json_numbers({k: v for k, v in record.items() if k not in _VOLATILE and k != "drift"})
@@ -202,6 +202,13 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         rows[key] = _canonical(row)
     doc = {"schema": SCHEMA, "environment": environment, "claims": sorted(rows.values(), key=row_order)}
     return doc, figures
+
+
+def _presented_otherwise(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
+    """Whether a record's notes or figures (names and captions) differ from the accepted row's."""
+    return (record.get("notes") != accepted.get("notes")
+            or [(f["name"], f["caption"]) for f in record.get("figures", [])]
+            != [(f["name"], f["caption"]) for f in accepted.get("figures", [])])
 
 
 def _take_figures(key: str, record: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, str]]:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from scipy import optimize, special, stats
 
-from toy_claims.models.validation import require, require_real
+from toy_claims.models.validation import require, require_real, shown
 
 __all__ = ["effective_rank", "effective_rank_from_singular_values", "pca_effective_dimension",
            "pca_effective_dimension_batched", "PowerLawFit", "power_law_fit", "exponential_fit_r2", "local_slopes",
@@ -230,7 +230,8 @@ def zipf_mle_exponent(ranks, counts, most: float = 10.0) -> float:
 
     The estimator a distribution calls for (Clauset, Shalizi & Newman 2009), beside the least-squares log-log slope
     (``power_law_fit``), which weights every rank alike. The negative log-likelihood per draw, s·E[ln r] +
-    ln Σ_r r^-s, is convex in s; its minimum is found on [0, ``most``] (``most`` itself when it lies beyond).
+    ln Σ_r r^-s, is convex in s; its minimum is found on (0, ``most``): counts that do not fall with rank, or fall
+    faster than r^-``most``, are refused.
     """
     r, c = _real_array(ranks, "ranks"), _real_array(counts, "counts")
     require(r.shape == c.shape and r.ndim == 1 and r.size >= 2, "ranks, counts", "1-D arrays of equal length >= 2",
@@ -243,6 +244,9 @@ def zipf_mle_exponent(ranks, counts, most: float = 10.0) -> float:
     mean_log_r = float(weights @ log_r)
     found = optimize.minimize_scalar(lambda s: s * mean_log_r + float(special.logsumexp(-s * log_r)),
                                      bounds=(0.0, most), method="bounded", options={"xatol": 1e-10})
+    # the likelihood falls toward a bound when the counts do not fall with rank (s ≤ 0) or fall faster than r^-most
+    require(1e-6 < found.x < most - 1e-6, "counts", f"counts that fall with rank like r^-s for some s in (0, {most:g}) "
+            "(the likelihood's maximum is at a bound)", shown(c.tolist()))
     return float(found.x)
 
 

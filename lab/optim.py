@@ -117,19 +117,23 @@ def build_optimizer(spec: OptimizerSpec, groups: list[dict], *, foreach: bool | 
                 f"0 for {spec.name} (only sgd has a momentum)", g.get("momentum"))
     kwargs = {"lr": spec.lr, "weight_decay": spec.weight_decay, "foreach": foreach, "fused": fused}
     if spec.name == "sgd":
-        return torch.optim.SGD(groups, momentum=spec.momentum, **kwargs)
-    groups = [{k: v for k, v in g.items() if k != "momentum"} for g in groups]
-    cls = torch.optim.AdamW if spec.name == "adamw" else torch.optim.Adam
-    optimizer = cls(groups, **kwargs)
+        optimizer = torch.optim.SGD(groups, momentum=spec.momentum, **kwargs)
+    else:
+        groups = [{k: v for k, v in g.items() if k != "momentum"} for g in groups]
+        cls = torch.optim.AdamW if spec.name == "adamw" else torch.optim.Adam
+        optimizer = cls(groups, **kwargs)
     if fused:
-        optimizer.register_step_pre_hook(_contiguous_grads)
+        optimizer.register_step_pre_hook(_grads_strided_as_params)
     return optimizer
 
 
-def _contiguous_grads(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
-    """Torch 2.13's fused CPU Adam(W) applies a wrong update to a non-contiguous gradient (a transposed view), with no
-    error; every gradient is made contiguous before a fused step (a no-op, and bitwise the same, when it already is)."""
+def _grads_strided_as_params(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+    """Torch 2.13's fused CPU kernels (Adam, AdamW, SGD) silently apply a wrong update to a gradient whose strides
+    differ from its parameter's (a transposed view), with no error; before a fused step every such gradient is copied
+    into the parameter's own layout (a no-op, and bitwise the same, when it already has it)."""
     for group in optimizer.param_groups:
         for p in group["params"]:
-            if p.grad is not None and not p.grad.is_contiguous():
-                p.grad = p.grad.contiguous()
+            if p.grad is not None and p.grad.stride() != p.stride():
+                grad = torch.empty_like(p)
+                grad.copy_(p.grad)
+                p.grad = grad

@@ -972,6 +972,8 @@ ROWS = [
     ("OtherForm what not a str", lambda: OtherForm("q", 3), TypeError, r"^control what must be a str"),
     ("zipf_mle_exponent no draws", lambda: zipf_mle_exponent([1, 2, 3], [0, 0, 0]), ValueError, r"^counts must be finite counts >= 0, not all 0"),
     ("zipf_mle_exponent rank 0", lambda: zipf_mle_exponent([0, 1, 2], [1, 1, 1]), ValueError, r"^ranks must be finite ranks >= 1"),
+    ("zipf_mle_exponent counts rising with rank", lambda: zipf_mle_exponent([1, 2, 3], [1, 2, 3]), ValueError,
+     r"^counts must be counts that fall with rank like r\^-s for some s in \(0, 10\)"),
     ("zipf_mle_exponent most 0", lambda: zipf_mle_exponent([1, 2, 3], [3, 2, 1], most=0), ValueError, r"^most must be a finite number > 0"),
     ("other_decays a rise", lambda: other_decays([1, 2, 3], 1.0, 2.0), ValueError, r"^start, end must be finite with start > end > 0"),
     ("other_decays x not increasing", lambda: other_decays([3, 2, 1], 2.0, 1.0), ValueError, r"^x must be a 1-D increasing array"),

@@ -67,8 +67,8 @@ def test_a_claim_of_a_functional_form_is_judged_against_another_form(row):
     criterion the other form passes too abstains (pinned uncalibrated: test_no_criterion_is_passed_by_...)."""
     from toy_claims.harness.verdicts import OTHER_FORM
 
-    for reading in row["readings"]:
-        assert any(k["what"].startswith(OTHER_FORM) for k in reading["controls"]), reading["name"]
+    for name, controls in [("the claim", row["controls"]), *((r["name"], r["controls"]) for r in row["readings"])]:
+        assert any(k["what"].startswith(OTHER_FORM) for k in controls), name
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])
@@ -77,16 +77,22 @@ def test_a_claim_is_judged_over_its_seeds(row):
     of an alternative) where seeds exist; a claim whose judged value has no seeds (one pretrained model) says why."""
     if row["evidence"] != "empirical" or row.get("unseeded") or row["verdict"] == "skipped":
         return
-    one = [r["name"] for r in row.get("readings", []) if r["estimate"] is not None and r["estimate"]["n"] < 2]
+    judged = [("the claim", row.get("estimate")), *((r["name"], r["estimate"]) for r in row.get("readings", []))]
+    one = [name for name, estimate in judged if estimate is not None and estimate["n"] < 2]
     assert not one, f"readings {one} are judged on one value: judge them over the seeds, or say why none exist (unseeded=)"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[report.row_key(r) for r in ROWS])
 def test_a_pinned_uncalibrated_verdict_names_the_control_that_cannot_be_met(row):
-    """Pinning ``uncalibrated`` says the criterion cannot judge at this setting: a control is on its wrong side."""
-    for reading in row.get("readings", []):
-        if reading["expected"] == "uncalibrated":
-            assert any(not k["calibrated"] for k in reading["controls"]) and row["reason"]
+    """Pinning ``uncalibrated`` says the criterion cannot judge at this setting: a control is on its wrong side (for
+    the claim's own criterion too, not only its readings), and the reason says why."""
+    judged = [("the claim", row["expected"], row.get("controls", [])),
+              *((r["name"], r["expected"], r["controls"]) for r in row.get("readings", []))]
+    for name, expected, controls in judged:
+        if expected == "uncalibrated":
+            wrong = [k for k in controls if not k["calibrated"]]
+            assert wrong, f"{name}: pinned uncalibrated with every control calibrated"
+    assert row["expected"] != "uncalibrated" or row["reason"], "an uncalibrated pin says why in its reason"
 
 
 CI_ROWS = [r for r in ROWS if r["scale"] == "ci"]

@@ -168,6 +168,15 @@ def test_the_report_counts_sentences_and_names_the_readings_of_a_reading_depende
     assert "“q1” (`001` §S): reproduced: `a.one`; refuted: `a.two`" in text
 
 
+def test_a_claims_section_says_which_readings_abstain_from_a_robust_verdict():
+    reading = {"why": "w", "quantity": "x", "criterion": "c", "claimed": "c", "estimate": None, "controls": []}
+    rows = [_row("a.one", "q1", UNCALIBRATED, [{**reading, "name": "primary", "verdict": UNCALIBRATED, "expected": UNCALIBRATED},
+                                               {**reading, "name": "other form", "verdict": REPRODUCED, "expected": REPRODUCED}])]
+    page = render.render_pages({"environment": ENV, "claims": rows})["CLAIMS/001.md"]
+    assert "robust among the readings that can judge, which say reproduced; 1 cannot" in page
+    assert render.sentences(rows)[0]["verdict"] == REPRODUCED  # the uncalibrated reading abstains
+
+
 def test_a_reading_that_sets_another_config_is_measured_on_that_run_once():
     from toy_claims.lab.experiment import Experiment
 

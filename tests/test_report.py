@@ -109,14 +109,17 @@ def test_an_unchanged_record_takes_the_declared_words_of_its_controls_and_readin
     assert row["readings"][0]["controls"] == row["controls"]
 
 
-def test_an_accepted_unchanged_record_takes_its_new_notes_and_figures_but_keeps_the_accepted_numbers():
-    """--claims-update after a new plot or caption: the person accepts this run's figure; the numbers stay put."""
+def test_an_accepted_record_with_new_notes_or_captions_takes_its_numbers_with_them():
+    """--claims-update after a new note or caption: the row is this run's, numbers and all, so a note never quotes
+    another run's numbers; an accepted run that presents the same keeps the accepted row byte for byte."""
     previous = _accepted_doc()
     doc, figures = report.merge_records(previous, [_rerun()], accept=True)
     [row] = doc["claims"]
     assert row["notes"] == ["new note"] and row["figures"][0]["caption"] == "new"
-    assert list(figures) == [row["figures"][0]["path"]]
-    assert row["measured"] == previous["claims"][0]["measured"]
+    assert list(figures) == [row["figures"][0]["path"]] and row["measured"] == {"y": 1.001, "z": [1.0, 2.001]}
+    same = _rerun(notes=ACCEPTED["notes"], figures=[{**ACCEPTED["figures"][0]}])
+    doc, figures = report.merge_records(previous, [same], accept=True)
+    assert json.dumps(doc["claims"][0]) == json.dumps(previous["claims"][0]) and figures == {}
 
 
 def test_an_unchanged_record_brings_its_own_seed_sweep_and_kernel_noise():

@@ -110,21 +110,32 @@ def test_cuda_training_matches_cpu(batch_size):
     assert np.allclose(run("cuda"), run("cpu"), rtol=1e-3, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["adam", "adamw"])
-def test_a_fused_adam_step_on_a_non_contiguous_gradient_is_the_reference_step(name):
-    """Torch 2.13's fused CPU kernel silently mis-updates a transposed gradient; build_optimizer's guard makes it
-    contiguous first, so fused and the plain for-loop implementation agree to rounding (without it they differ by O(lr))."""
+_LAYOUTS = {  # (parameter, gradient) as torch tensors of shape (6, 4) from the same numbers
+    "contiguous parameter, transposed gradient": (lambda a: a.clone(), lambda g: g.T.contiguous().T),
+    "transposed parameter, gradient in its strides": (lambda a: a.T.contiguous().T, lambda g: g.T.contiguous().T),
+    "transposed parameter, contiguous gradient": (lambda a: a.T.contiguous().T, lambda g: g.clone()),
+}
+
+
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+@pytest.mark.parametrize("name, momentum", [("adam", 0.0), ("adamw", 0.0), ("sgd", 0.0), ("sgd", 0.9)])
+def test_a_fused_step_is_the_reference_step_whatever_the_gradients_strides(name, momentum, layout):
+    """Torch 2.13's fused CPU kernels silently mis-update a gradient whose strides differ from its parameter's;
+    build_optimizer's guard copies it into the parameter's layout first, so fused and the plain for-loop agree to
+    rounding (without the guard the mismatched layouts differ by O(lr); making every gradient contiguous instead
+    breaks the transposed parameter)."""
     from toy_claims.lab.optim import build_optimizer
 
     torch.manual_seed(0)
-    start, grad = torch.randn(6, 4), torch.randn(4, 6).T  # grad: a non-contiguous (6, 4) view
+    start, grad = torch.randn(6, 4), torch.randn(6, 4)
+    as_param, as_grad = _LAYOUTS[layout]
     after = {}
     for fused in (True, None):
-        p = torch.nn.Parameter(start.clone())
-        opt = build_optimizer(OptimizerSpec(name, lr=0.1, weight_decay=0.1 if name == "adamw" else 0.0), [{"params": [p]}],
-                              foreach=None if fused else False, fused=fused)
+        p = torch.nn.Parameter(as_param(start))
+        spec = OptimizerSpec(name, lr=0.1, weight_decay=0.1 if name == "adamw" else 0.0, momentum=momentum)
+        opt = build_optimizer(spec, [{"params": [p]}], foreach=None if fused else False, fused=fused)
         for _ in range(3):
-            p.grad = grad
+            p.grad = as_grad(grad)
             opt.step()
         after[fused] = p.detach()
     torch.testing.assert_close(after[True], after[None], rtol=1e-5, atol=1e-6)
