@@ -181,14 +181,25 @@ _SENTENCE_MARK = {"reproduced": "✅ robust reproduced", "refuted": "❌ robust 
 
 
 def _sentence_line(s: dict[str, Any], claims: list[dict[str, Any]]) -> str:
-    """A sentence in one line: its verdict, the quote shortened, its number (the headline of its first judged row,
-    else of its first row) and links to its rows' sections."""
+    """A sentence in one line: its verdict (and how many of its readings abstain, uncalibrated), the quote shortened,
+    its number (the headline of its first row judged by a calibrated criterion, else of its first judged row, else of
+    its first row) and links to its rows' sections."""
     rows = [c for c in claims if row_key(c) in s["rows"]]
-    first = next((c for c in rows if c["verdict"] != "observation"), rows[0])
+    first = next((c for c in rows if c["verdict"] not in ("observation", "uncalibrated")),
+                 next((c for c in rows if c["verdict"] != "observation"), rows[0]))
+    number = first["headline"]
+    if first["verdict"] == "uncalibrated":  # the number of a reading that can judge, where the row's own cannot
+        deciding = next((r for c in rows for r in c.get("readings", [])
+                         if r["verdict"] not in ("observation", "uncalibrated") and r.get("estimate")), None)
+        if deciding is not None:
+            number = f"{deciding['quantity']} ({deciding['name']}): {_reading_estimate(deciding)} vs {deciding['claimed']}"
     quote = " ".join(s["source"]["quote"].split())
     links = ", ".join(f"[`{row_key(c)}`]({_link(c)})" for c in rows)
-    return (f"- **{_SENTENCE_MARK.get(s['verdict'], s['verdict'])}** “{_cell(_shorten(quote, 80))}” "
-            f"(§{_cell(_shorten(s['source']['section'], 40))}) — {_cell(first['headline'])} — {links}")
+    abstain = sum(v == "uncalibrated" for _, _, v in s["votes"])
+    aside = f" ({abstain} uncalibrated reading{'s' * (abstain > 1)} abstain{'s' * (abstain == 1)})" if (
+        abstain and s["verdict"] != "uncalibrated") else ""
+    return (f"- **{_SENTENCE_MARK.get(s['verdict'], s['verdict'])}**{aside} “{_cell(_shorten(quote, 80))}” "
+            f"(§{_cell(_shorten(s['source']['section'], 40))}) — {_cell(number)} — {links}")
 
 
 def _shorten(text: str, most: int) -> str:

@@ -171,10 +171,14 @@ def test_the_report_counts_sentences_and_names_the_readings_of_a_reading_depende
 def test_a_claims_section_says_which_readings_abstain_from_a_robust_verdict():
     reading = {"why": "w", "quantity": "x", "criterion": "c", "claimed": "c", "estimate": None, "controls": []}
     rows = [_row("a.one", "q1", UNCALIBRATED, [{**reading, "name": "primary", "verdict": UNCALIBRATED, "expected": UNCALIBRATED},
-                                               {**reading, "name": "other form", "verdict": REPRODUCED, "expected": REPRODUCED}])]
+                                               {**reading, "name": "other form", "verdict": REPRODUCED, "expected": REPRODUCED,
+                                                "estimate": {"mean": 0.5, "low": 0.25, "high": 0.75}}])]
     page = render.render_pages({"environment": ENV, "claims": rows})["CLAIMS/001.md"]
     assert "robust among the readings that can judge, which say reproduced; 1 cannot" in page
     assert render.sentences(rows)[0]["verdict"] == REPRODUCED  # the uncalibrated reading abstains
+    line = render.render_markdown({"environment": ENV, "claims": rows})
+    # the sentence's number is the deciding reading's, not the row's own uncalibrated one
+    assert "**✅ robust reproduced** (1 uncalibrated reading abstains) “q1” (§S) — x (other form): 0.5 [0.25, 0.75] vs c" in line
 
 
 def test_a_reading_that_sets_another_config_is_measured_on_that_run_once():
