@@ -9,15 +9,15 @@ from __future__ import annotations
 from toy_claims.experiments.logit_rank import CONFIGS, LogitRankConfig, LogitRankResult, shown_setup
 import numpy as np
 
-from toy_claims.harness.claims import AtLeast, AtMost, OtherForm, Reading, seeds_needed
+from toy_claims.harness.claims import AtLeast, AtMost, Reading, seeds_needed
 from toy_claims.harness.notes import mean_sd
 from toy_claims.harness.verdicts import Control
-from toy_claims.lab.metrics import OTHER_DECAYS, exponential_fit_r2, other_decays, power_law_fit
+from toy_claims.lab.metrics import exponential_fit_r2, other_decays, power_law_fit
 
 __all__ = ["FILE", "CI", "PAPER", "PAPER_RUN", "at_scale", "panel_seeds", "panel_note", "random_matrices",
            "random_matrix_cos_minus_q99", "window_fit", "power_over_exponential", "r2_reading",
-           "over_exponential_reading", "transfer_readings", "TRANSFER_READINGS", "POWER_LAW", "other_form_spectra",
-           "other_form_controls"]
+           "over_exponential_reading", "transfer_readings", "TRANSFER_READINGS", "POWER_LAW", "SPECTRUM_ENDS",
+           "other_form_spectra"]
 
 FILE = "002_74f484c1e4bc42b8.txt"
 CI, PAPER = CONFIGS["ci"], CONFIGS["paper"]  # statements, reasons and criteria name the ci numbers
@@ -86,22 +86,20 @@ def power_over_exponential(sv: np.ndarray, lo: int, hi: int) -> float:
 POWER_LAW = "power law σ_i ∝ i^-α"  # the form the spectrum claims state (their ``form``)
 
 
+SPECTRUM_ENDS = "σ_i at the fit window's ends"  # where other_form_spectra's decays pass (other_form_controls' words)
+
+
 def other_form_spectra(sv: np.ndarray, lo: int, hi: int) -> dict[str, np.ndarray]:
     """The spectrum's other decays (``lab.metrics.other_decays``) through σ_lo and σ_hi, as spectra of the same length
-    (indices outside lo..hi keep ``sv``'s values): what a power-law criterion over lo..hi must tell ``sv`` from."""
+    (indices outside lo..hi keep ``sv``'s values), by form: what a power-law criterion over lo..hi must tell ``sv``
+    from."""
     i = np.arange(lo, hi + 1, dtype=float)
     out = {}
     for form, decay in other_decays(i, float(sv[lo - 1]), float(sv[hi - 1])).items():
         planted = np.array(sv, dtype=float)
         planted[lo - 1: hi] = decay
-        out[form.replace(" ", "_")] = planted
+        out[form] = planted
     return out
-
-
-def other_form_controls(quantity: str) -> tuple:
-    """OtherForm controls on ``quantity_<form>``: the claim's quantity on each of ``other_form_spectra``."""
-    return tuple(OtherForm(f"{quantity}_{form.replace(' ', '_')}", f"a planted {form} spectrum through σ_i at the "
-                                                                    "window's ends") for form in OTHER_DECAYS)
 
 
 STRICT_R2 = 0.99

@@ -16,11 +16,11 @@ from toy_claims.experiments.bigram_scaling import (
 )
 from toy_claims.experiments.bigram_sweep import OTHER_INIT, REACH, SLOW_LR, SMALL_INIT, Sweep
 from toy_claims.harness.claims import (
-    EXTENSION, OBSERVATION, REFUTED, REPRODUCED, SOURCE, UNCALIBRATED, AtMost, Between, Negative, OtherForm, Positive,
-    Reading, Source, claim,
+    EXTENSION, OBSERVATION, REFUTED, SOURCE, UNCALIBRATED, AtMost, Between, Negative, Positive, Reading,
+    Source, claim, other_form_controls, other_form_quantity,
 )
 from toy_claims.harness.notes import table
-from toy_claims.lab.metrics import OTHER_DECAYS, local_slopes, other_decays, power_law_fit
+from toy_claims.lab.metrics import local_slopes, other_decays, power_law_fit
 
 FILE = "000_cfd314f0efaca259.txt"
 
@@ -44,17 +44,17 @@ QUOTE2 = "we find that it closely follows a scaling law \\(\\Delta \\sim N^{-1}.
 FORM = "power law Δ ∼ N^-1"
 
 
-def _other_forms(widths, measure) -> dict[str, float]:
+def _other_form_measures(quantity: str, widths, measure) -> dict[str, float]:
     """``measure(widths, Δ)`` of each other decay through the exact N^-1 law's ends (Δ = 1/N at the first and last
-    width), keyed by the form with underscores: the decays a fit over these widths could mistake for N^-1."""
+    width), under the keys of ``other_form_controls(quantity, …)``: the decays a fit over these widths could mistake
+    for N^-1."""
     ends = 1 / np.asarray(widths, dtype=float)
-    return {form.replace(" ", "_"): measure(widths, d) for form, d in other_decays(widths, ends[0], ends[-1]).items()}
+    return {other_form_quantity(quantity, form): measure(widths, d)
+            for form, d in other_decays(widths, ends[0], ends[-1]).items()}
 
 
-def _other_form_controls(quantity: str, widths: str) -> tuple:
-    """OtherForm controls on ``quantity_<form>`` (see ``_other_forms``), over the ``widths`` named in words."""
-    return tuple(OtherForm(f"{quantity}_{form.replace(' ', '_')}", f"planted {form} decay through Δ = 1/N at the ends "
-                                                                    f"of {widths}") for form in OTHER_DECAYS)
+def _ends(widths: str) -> str:
+    return f"Δ = 1/N at the ends of {widths}"
 
 
 def _fit_exponent(widths, d) -> float:
@@ -114,13 +114,13 @@ EXPONENT_WHY = (
                                 Positive("first_local_slope_rank_weights_alpha_1", "trained on rank weights Λ_n ∝ n^-1, "
                                                                                    "first dataset seed"),
                                 Negative("first_local_slope_flat_law", "planted Δ ∝ R − N (no power law)"),
-                                *_other_form_controls("first_local_slope", "N ≤ R/3"))),),
+                                *other_form_controls("first_local_slope", _ends("N ≤ R/3")))),),
     controls=[Positive("exponent_exact_law", "planted Δ = 1/N, an exact N^-1 law"),
               Positive("exponent_truncated_law", "planted Δ = 1/N − 1/R, an exact N^-1 law cut off at rank R"),
               Positive("exponent_rank_weights_alpha_1", "trained on rank weights Λ_n ∝ n^-1 (discarded weight "
                                                         "∝ 1/N − 1/R), first dataset seed, same recipe"),
               Negative("exponent_flat_law", "planted Δ ∝ R − N: every dropped rank costs the same (no power law)"),
-              *_other_form_controls("exponent", "N ≤ R/3")],
+              *other_form_controls("exponent", _ends("N ≤ R/3"))],
 )
 def test_scaling_exponent(ctx, cfg, result):
     alpha_1 = dict(zip(result.alphas, result.rank_weight_sweeps))[1.0]  # the Λ knob's sweep (bigram.knobs.rank-weights)
@@ -161,8 +161,8 @@ def test_scaling_exponent(ctx, cfg, result):
             "exponent_first_half": [_fit_exponent(half, deltas(sw, half)) for sw in result.sweeps],
             **{f"first_local_slope_{k}": _first_slope(regime, planted[k]) for k in planted},
             "first_local_slope_rank_weights_alpha_1": _first_slope(regime, deltas(alpha_1, regime)),
-            **{f"exponent_{k}": v for k, v in _other_forms(regime, _fit_exponent).items()},
-            **{f"first_local_slope_{k}": v for k, v in _other_forms(regime, _first_slope).items()}}
+            **_other_form_measures("exponent", regime, _fit_exponent),
+            **_other_form_measures("first_local_slope", regime, _first_slope)}
 
 
 @claim(
@@ -186,7 +186,7 @@ def test_scaling_exponent(ctx, cfg, result):
                    "first-slope reading) and every local slope (bigram.scaling.closely-follows-power-law)",
     controls=[Positive("exponent_first_half_truncated_law", "planted Δ = 1/N − 1/R, an exact N^-1 law cut off at rank R"),
               Negative("exponent_first_half_flat_law", "planted Δ ∝ R − N (no power law)"),
-              *_other_form_controls("exponent_first_half", "N ≤ R/2")],
+              *other_form_controls("exponent_first_half", _ends("N ≤ R/2"))],
 )
 def test_scaling_exponent_looser_regime(ctx, cfg, result):
     half, regime = cfg.half_widths, cfg.regime_widths
@@ -195,7 +195,7 @@ def test_scaling_exponent_looser_regime(ctx, cfg, result):
             "exponent_regime": [_fit_exponent(regime, deltas(sw, regime)) for sw in result.sweeps],
             "exponent_first_half_truncated_law": _fit_exponent(half, planted[TRUNCATED_LAW]),
             "exponent_first_half_flat_law": _fit_exponent(half, planted[FLAT_LAW]),
-            **{f"exponent_first_half_{k}": v for k, v in _other_forms(half, _fit_exponent).items()}}
+            **_other_form_measures("exponent_first_half", half, _fit_exponent)}
 
 
 @claim(
@@ -225,10 +225,10 @@ def test_scaling_exponent_looser_regime(ctx, cfg, result):
                       controls=(Positive("max_local_slope_deviation_regime_exact_law", "planted Δ = 1/N"),
                                 Positive("max_local_slope_deviation_regime_truncated_law", "planted Δ = 1/N − 1/R"),
                                 Negative("max_local_slope_deviation_regime_flat_law", "planted Δ ∝ R − N"),
-                                *_other_form_controls("max_local_slope_deviation_regime", "N ≤ R/3"))),),
+                                *other_form_controls("max_local_slope_deviation_regime", _ends("N ≤ R/3")))),),
     controls=[Positive("max_local_slope_deviation_exact_law", "planted Δ = 1/N, a straight line of slope −1"),
               Negative("max_local_slope_deviation_flat_law", "planted Δ ∝ R − N (every dropped rank costs the same)"),
-              *_other_form_controls("max_local_slope_deviation", "N = 1..R − 1")],
+              *other_form_controls("max_local_slope_deviation", _ends("N = 1..R − 1"))],
 )
 def test_scaling_closely_follows(ctx, cfg, result):
     sweeps = result.sweeps
@@ -260,9 +260,8 @@ def test_scaling_closely_follows(ctx, cfg, result):
                                                  for sw in sweeps],
             **{f"max_local_slope_deviation_regime_{k}": _max_slope_deviation(cfg.regime_widths, d)
                for k, d in planted_laws(cfg.regime_widths, cfg.R).items()},
-            **{f"max_local_slope_deviation_{k}": v for k, v in _other_forms(cfg.fit_widths, _max_slope_deviation).items()},
-            **{f"max_local_slope_deviation_regime_{k}": v
-               for k, v in _other_forms(cfg.regime_widths, _max_slope_deviation).items()}}
+            **_other_form_measures("max_local_slope_deviation", cfg.fit_widths, _max_slope_deviation),
+            **_other_form_measures("max_local_slope_deviation_regime", cfg.regime_widths, _max_slope_deviation)}
 
 
 # ---------------------------------------------------------------------------- the knobs: Λ

@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from claims._logit_rank import (
-    CI, FILE, PAPER, PAPER_RUN, POWER_LAW, at_scale, other_form_controls, other_form_spectra, over_exponential_reading,
+    CI, FILE, PAPER, PAPER_RUN, POWER_LAW, SPECTRUM_ENDS, at_scale, other_form_spectra, over_exponential_reading,
     power_over_exponential, random_matrices, random_matrix_cos_minus_q99,
 )
 from toy_claims.experiments.logit_rank import GROWN, GRU_INIT, LOGIT_RANK, figure_spectra, fit_range
 from toy_claims.harness.claims import (
     ANALOG, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, UNCALIBRATED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim,
+    other_form_controls, other_form_quantity,
 )
 from toy_claims.harness.notes import mean_sd, table
 from toy_claims.lab.metrics import power_law_fit
@@ -84,11 +85,11 @@ def _spectra_notes(ctx, config, result) -> None:
     reads=LOGIT_RANK,
     scope=ANALOG,
     controls=[Negative("power_law_r2_random_matrix", "a Gaussian random matrix of the same shape (no power law)"),
-              *other_form_controls("power_law_r2")],
+              *other_form_controls("power_law_r2", SPECTRUM_ENDS)],
     form=POWER_LAW,
     readings=(over_exponential_reading("power_over_exponential_r2", fails=False, expected=REPRODUCED, controls=[
                   Negative("power_over_exponential_r2_random_matrix", "a Gaussian random matrix of the same shape"),
-                  *other_form_controls("power_over_exponential_r2")]),),
+                  *other_form_controls("power_over_exponential_r2", SPECTRUM_ENDS)]),),
 )
 def test_power_law_decay(ctx, config, result):
     ctx.figure(figure_spectra(result, config), "spectra",
@@ -117,8 +118,10 @@ def _other_form_fits(config, result) -> dict[str, list[float]]:
     out = {}
     for r in result.runs:
         for form, sv in other_form_spectra(r.spectra["final"], lo, hi).items():
-            out.setdefault(f"power_law_r2_{form}", []).append(power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
-            out.setdefault(f"power_over_exponential_r2_{form}", []).append(power_over_exponential(sv, lo, hi))
+            out.setdefault(other_form_quantity("power_law_r2", form), []).append(
+                power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
+            out.setdefault(other_form_quantity("power_over_exponential_r2", form), []).append(
+                power_over_exponential(sv, lo, hi))
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from claims._logit_rank import (
-    FILE, POWER_LAW, other_form_controls, other_form_spectra, over_exponential_reading, power_over_exponential,
+    FILE, POWER_LAW, SPECTRUM_ENDS, other_form_spectra, over_exponential_reading, power_over_exponential,
     r2_reading, transfer_readings, window_fit,
 )
 from toy_claims.experiments.pretrained_logit_rank import (
@@ -20,6 +20,7 @@ from toy_claims.experiments.pretrained_logit_rank import (
 )
 from toy_claims.harness.claims import (
     INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, UNCALIBRATED, AtLeast, AtMost, Negative, Positive, Quoted, Reading, Source, claim,
+    other_form_controls, other_form_quantity,
 )
 from toy_claims.harness.notes import mean_sd, table
 from toy_claims.lab.metrics import power_law_fit
@@ -81,7 +82,7 @@ def _over_exponential(result, name: str) -> list[float]:
     setup={"judged": "R² of the log-log fit of the trained model's spectrum, per draw of (H, F)"},
     criterion=AtLeast("power_law_r2", POWER_LAW_R2, claimed="power-law decay", why=R2_WHY),
     controls=[Positive("power_law_r2_planted", PLANTED), Negative("power_law_r2_gaussian", GAUSSIAN),
-              *other_form_controls("power_law_r2")],
+              *other_form_controls("power_law_r2", SPECTRUM_ENDS)],
     expected=UNCALIBRATED,
     reason="A log-log R² ≥ " + f"{POWER_LAW_R2:g}" + " over this window does not tell a power law from a stretched "
            "exponential exp(−c√i) through the same ends (its R² {power_law_r2_stretched_exponential:range}); the "
@@ -94,7 +95,7 @@ def _over_exponential(result, name: str) -> list[float]:
               over_exponential_reading("power_over_exponential_r2", fails=False, expected=REPRODUCED, controls=[
                   Positive("power_over_exponential_r2_planted", PLANTED),
                   Negative("power_over_exponential_r2_gaussian", GAUSSIAN),
-                  *other_form_controls("power_over_exponential_r2")])),
+                  *other_form_controls("power_over_exponential_r2", SPECTRUM_ENDS)])),
 )
 def test_power_law_decay(ctx, config, result):
     ctx.figure(figure_spectra(result, config), "spectra",
@@ -122,8 +123,10 @@ def _other_form_fits(config, result) -> dict[str, list[float]]:
     for m in result.seeds:
         lo, hi = fit_window(len(m.spectra["trained"]))
         for form, sv in other_form_spectra(m.spectra["trained"], lo, hi).items():
-            out.setdefault(f"power_law_r2_{form}", []).append(power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
-            out.setdefault(f"power_over_exponential_r2_{form}", []).append(power_over_exponential(sv, lo, hi))
+            out.setdefault(other_form_quantity("power_law_r2", form), []).append(
+                power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
+            out.setdefault(other_form_quantity("power_over_exponential_r2", form), []).append(
+                power_over_exponential(sv, lo, hi))
     return out
 
 

@@ -38,7 +38,6 @@ from toy_claims.lab.logit_matrix import (
     pair_log_probs,
     principal_angle_cosines,
     random_subspace_cosines,
-    sample_sequences,
     singular_values,
 )
 from toy_claims.lab.metrics import exponential_fit_r2, power_law_fit
@@ -318,7 +317,6 @@ def continuation_kls(fn: _OnDevice, target: Tensor, basis: Tensor, weights: dict
     """
     other_bases = other_bases or {}
     cont = torch.empty(n_samples, 0, dtype=torch.long)
-    n_b = basis.shape[0]
     kls = {name: [] for name in [*weights, *other_bases, *references]}
     for _ in range(gen_steps):
         p_log = batched_log_probs(fn, torch.cat([target.expand(n_samples, -1), cont], dim=1))  # (n, V)

@@ -224,6 +224,10 @@ def judged_settings(config: PlateauConfig) -> tuple[tuple[tuple[float, bool], st
             (judged, NO_WARMUP, config.lrs[0]))
 
 
+def _warmup_steps(config: PlateauConfig, arm: str) -> int:
+    return config.warmup_steps if arm == WARMUP else 0
+
+
 def _judged_curves(config: PlateauConfig, seeds: Seeds, setting: tuple[tuple[float, bool], str, float], base: Curves,
                    device: str) -> Curves:
     """``base`` (the setting's first n_seeds) extended by seeds n_seeds .. judged_seeds − 1 of the same streams,
@@ -233,12 +237,9 @@ def _judged_curves(config: PlateauConfig, seeds: Seeds, setting: tuple[tuple[flo
         return base
     key, arm, lr = setting
     (more,) = _train_stack(config, config.language(*key), seeds("init", config.judged_seeds)[n:],
-                           seeds("data", config.judged_seeds)[n:], (lr,), _WARMUP_STEPS[arm](config), device)
+                           seeds("data", config.judged_seeds)[n:], (lr,), _warmup_steps(config, arm), device)
     return Curves(base.steps, np.concatenate([base.loss, more.loss], axis=1),
                   np.concatenate([base.x_dependence, more.x_dependence], axis=1))
-
-
-_WARMUP_STEPS = {NO_WARMUP: lambda config: 0, WARMUP: lambda config: config.warmup_steps}
 
 
 @cache
@@ -250,7 +251,7 @@ def run(config: PlateauConfig, seeds: Seeds, device: str = "cpu") -> PlateauResu
         data = config.language(*key)
         for arm in ARMS:
             for lr, c in zip(config.lrs, _train_stack(config, data, seeds("init", config.n_seeds), seeds("data", config.n_seeds),
-                                                     config.lrs, _WARMUP_STEPS[arm](config), device)):
+                                                     config.lrs, _warmup_steps(config, arm), device)):
                 curves[key, arm, lr] = c
     stats = {k: band_stats(c, languages[k[0]], config) for k, c in curves.items()}
     judged = {s: _judged_curves(config, seeds, s, curves[s], device) for s in judged_settings(config)}

@@ -54,7 +54,7 @@ from toy_claims.lab.logit_matrix import (
 )
 from toy_claims.lab.metrics import power_law_fit
 from toy_claims.lab.seeds import Seeds
-from toy_claims.models.char_lstm import CharLSTM, load_char_lstm, textgenrnn_vocab
+from toy_claims.models.char_lstm import CharLSTM, load_char_lstm
 from toy_claims.models.validation import require, require_int, require_ints
 
 __all__ = ["CORPUS", "STREAMS", "PLANTED_ALPHA", "PretrainedLogitRankConfig", "CONFIGS", "SeedMeasures",

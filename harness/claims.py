@@ -33,13 +33,14 @@ from toy_claims.harness.verdicts import (
     Criterion, Negative, OtherForm, Quoted, Positive, interval, judge, judge_calibrated, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
+from toy_claims.lab.metrics import OTHER_DECAYS
 from toy_claims.models.validation import require, require_choice, require_int, require_type
 
 __all__ = [
     "REPRODUCED", "REFUTED", "INCONCLUSIVE", "ERROR", "OBSERVATION", "SKIPPED", "UNCALIBRATED",
     "SOURCE", "ANALOG", "STAND_IN", "EXTENSION", "PRETRAINED", "EMPIRICAL", "IDENTITY", "CONTROL",
     "Source", "Criterion", "Approx", "Quoted", "AtMost", "AtLeast", "Between", "Positive", "Negative", "OtherForm",
-    "Reading",
+    "other_form_quantity", "other_form_controls", "Reading",
     "ClaimContext",
     "claim", "get_claim", "judge", "run_claim", "seeds_needed", "GROUP_SEPARATOR",
 ]
@@ -203,6 +204,21 @@ def claim(
         return pytest.mark.parametrize("claim_group", [group], ids=[f"{id}{GROUP_SEPARATOR}{group}" if group else id])(test)
 
     return decorate
+
+
+def other_form_quantity(quantity: str, form: str) -> str:
+    """The measured key of ``quantity`` on the planted decay ``form`` (one of ``lab.metrics.OTHER_DECAYS``)."""
+    require_type(quantity, "quantity", str, "a measured key (a str)")
+    require_choice(form, "form", OTHER_DECAYS)
+    return f"{quantity}_{form.replace(' ', '_')}"
+
+
+def other_form_controls(quantity: str, through: str) -> tuple[Control, ...]:
+    """The ``OtherForm`` controls of a claim of a functional form: ``quantity`` on each of ``lab.metrics.other_decays``
+    planted ``through`` the measured curve's ends (in words), recorded under ``other_form_quantity``."""
+    require_type(through, "through", str, "a str (where the planted decays pass, in words)")
+    return tuple(OtherForm(other_form_quantity(quantity, form), f"a planted {form} decay through {through}")
+                 for form in OTHER_DECAYS)
 
 
 def _check_readings(readings, single_reading: str, criterion: Criterion | None) -> None:

@@ -32,7 +32,9 @@ from toy_claims.experiments import (
     rank_collapse_analytic, unigram_collapse, unigram_d1, unigram_decay, unigram_language, unigram_scaling,
 )
 from toy_claims.harness import drift
-from toy_claims.harness.claims import REFUTED, REPRODUCED, SOURCE, Source, claim, run_claim
+from toy_claims.harness.claims import (
+    REFUTED, REPRODUCED, SOURCE, Source, claim, other_form_controls, other_form_quantity, run_claim,
+)
 from toy_claims.harness.context import ClaimContext
 from toy_claims.harness.registry import name_sources
 from toy_claims.harness.verdicts import (
@@ -969,6 +971,9 @@ ROWS = [
      r"^most must be an integer in \[2, 100000\]"),
     ("Control quantity int", lambda: Positive(1, "w"), TypeError, r"^control quantity must be a measured key"),
     ("Control quantity empty", lambda: Negative("", "w"), ValueError, r"^control quantity must be a non-empty measured key"),
+    ("other_form_quantity unknown form", lambda: other_form_quantity("q", "gaussian"), ValueError,
+     r"^form must be one of 'exponential', 'stretched exponential'"),
+    ("other_form_controls through not a str", lambda: other_form_controls("q", 3), TypeError, r"^through must be a str"),
     ("OtherForm what not a str", lambda: OtherForm("q", 3), TypeError, r"^control what must be a str"),
     ("zipf_mle_exponent no draws", lambda: zipf_mle_exponent([1, 2, 3], [0, 0, 0]), ValueError, r"^counts must be finite counts >= 0, not all 0"),
     ("zipf_mle_exponent rank 0", lambda: zipf_mle_exponent([0, 1, 2], [1, 1, 1]), ValueError, r"^ranks must be finite ranks >= 1"),
