@@ -139,6 +139,7 @@ def test_unseen_rows_stay_put_without_decay_and_shrink_geometrically_with_adamw_
 def test_l2_penalty_is_added_to_the_loss():
     members = [CBOWMember(seed=0), CBOWMember(seed=0, l2=0.3)]
     model = CBOWStack(10, 4, members)
+    assert model.block_members == [[0], [1]]  # an unpenalised block never computes the penalty
     ctx = torch.randint(0, 10, (2, 5, 2), generator=torch.Generator().manual_seed(1))
     ctx[1] = ctx[0]
     cen = torch.randint(0, 10, (1, 5), generator=torch.Generator().manual_seed(2)).expand(2, -1)
