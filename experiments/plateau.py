@@ -206,7 +206,7 @@ def _train_stack(config: PlateauConfig, data: ZipfBigram, init: tuple[int, ...],
     log = train(model, data, steps=config.steps, optim=[OptimizerSpec("adam", lr) for lr in lrs for _ in init],
                 schedule=LRSchedule(warmup_steps=warmup), batch_size=config.batch,
                 data_seeds=[s for _ in lrs for s in data_seeds], eval_steps=config.eval_steps,
-                on_eval=lambda m: {"x_dependence": data.x_dependence(m.logit_table()).cpu().numpy()}, device=device)
+                on_eval=lambda _, log_q: {"x_dependence": data.x_dependence_of(log_q).cpu().numpy()}, device=device)
     loss = log.gaps + data.optimal_loss  # (n_eval, K)
     xdep = np.stack(log.extras["x_dependence"])
     S, steps = len(init), np.asarray(log.steps)

@@ -115,7 +115,7 @@ class CollapseResult:
 @cache
 def run(config: CollapseConfig, seeds: Seeds, device: str = "cpu") -> CollapseResult:
     """Train every variant over the lr sweep (memoised: the claims of the experiment share one run)."""
-    def n_eff(model):
+    def n_eff(model, _log_probs):
         tables = torch.stack([model.embedding(k) for k in range(len(model.members))])
         return {"n_eff": pca_effective_dimension_batched(tables).tolist()}
 

@@ -88,13 +88,14 @@ def train(
     batch_size: int | None = None,
     data_seeds: int | list[int] = 0,
     eval_steps: list[int] | None = None,
-    on_eval: Callable[[EmbedUnembedStack], dict[str, object]] | None = None,
+    on_eval: Callable[[EmbedUnembedStack, torch.Tensor], dict[str, object]] | None = None,
     device: str = "cpu",
 ) -> TrainLog:
     """Train every member of ``model`` for ``steps`` updates; return exact gaps at ``eval_steps``.
 
     ``optim`` and ``data_seeds`` are per member (a single value is shared).
-    ``on_eval(model)`` may return extra measurements recorded at each evaluation step.
+    ``on_eval(model, log_probs)`` may return extra measurements recorded at each evaluation step; ``log_probs`` is
+    the (K, V, V) float64 table ``dataset.log_probs`` gave the gap, so an exact measure of it is not computed twice.
     """
     require_type(model, "model", EmbedUnembedStack, "an EmbedUnembedStack")
     require_type(dataset, "dataset", TokenPairDataset, "a TokenPairDataset")
@@ -115,7 +116,7 @@ def train(
     require(len(seeds) == K, "data_seeds", f"one seed per member ({K})", len(seeds))
     seeds = [require_seed(s, "data_seeds") for s in seeds]
     eval_at = check_steps(eval_steps, "eval_steps", steps) if eval_steps is not None else log_spaced_steps(steps)
-    require(on_eval is None or callable(on_eval), "on_eval", "None or a callable model -> dict", on_eval)
+    require(on_eval is None or callable(on_eval), "on_eval", "None or a callable (model, log_probs) -> dict", on_eval)
 
     dev = resolve_device(device)
     model.to(dev)
@@ -130,10 +131,11 @@ def train(
 
     def evaluate(step: int) -> None:
         with torch.no_grad():
-            gaps.append(dataset.loss_gap(model.logit_table()).cpu().numpy())
+            log_q = dataset.log_probs(model.logit_table())
+            gaps.append(dataset.loss_gap_of(log_q).cpu().numpy())
             check_finite(gaps[-1], step, "the exact loss gap")
             _log.info("step %d/%d: %d members, median exact gap %.4g", step, steps, K, float(np.median(gaps[-1])))
-            found = on_eval(model) if on_eval else {}
+            found = on_eval(model, log_q) if on_eval else {}
             require_type(found, "on_eval's result", dict, "a dict name -> value")
             for name, value in found.items():
                 require_type(name, "on_eval's result keys", str, "names (str)")

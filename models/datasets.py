@@ -71,26 +71,32 @@ class TokenPairDataset:
         log_q = torch.log_softmax(logits, dim=-1)
         return -(pi[:, None] * P * log_q).sum(dim=(-1, -2))
 
+    def log_probs(self, logits: torch.Tensor) -> torch.Tensor:
+        """The model's exact log q(y | x): float64 log-softmax of a (..., V, V) logit table, without gradients. Every
+        exact measure of a table reads it (``loss_gap``, ``loss_gap_of``, and a subclass's own), so a caller that takes
+        several measures of one table computes it once."""
+        self._check_table(logits)
+        return torch.log_softmax(logits.detach().to(torch.float64), dim=-1)
+
     def loss_gap(self, logits: torch.Tensor) -> torch.Tensor:
         """Exact L - L_opt = Σ_x π_x KL(P[x] ‖ softmax(logits[x])), in float64 nats.
 
         Shape (...). Never negative beyond float64 rounding.
         """
-        self._check_table(logits)
-        table = logits.detach().to(torch.float64)
-        pi = self.input_probs.to(table.device)
-        P = self._transition_for_loss.to(table.device)
-        log_q = torch.log_softmax(table, dim=-1)
-        kl_rows = (torch.xlogy(P, P) - P * log_q).sum(dim=-1)  # (..., V)
-        return (kl_rows * pi).sum(dim=-1)
+        return self.loss_gap_of(self.log_probs(logits))
+
+    def loss_gap_of(self, log_q: torch.Tensor) -> torch.Tensor:
+        """``loss_gap`` of a table already turned into log-probabilities by ``log_probs``."""
+        return (self._kl_rows(log_q) * self.input_probs.to(log_q.device)).sum(dim=-1)
+
+    def _kl_rows(self, log_q: torch.Tensor) -> torch.Tensor:
+        """KL(P[x] ‖ q_x) for every input x: (..., V)."""
+        P = self._transition_for_loss.to(log_q.device)
+        return (torch.xlogy(P, P) - P * log_q).sum(dim=-1)
 
     def per_input_loss_gap(self, logits: torch.Tensor) -> torch.Tensor:
         """KL(P[x] ‖ softmax(logits[x])) for every input x, float64, shape (..., V)."""
-        self._check_table(logits)
-        table = logits.detach().to(torch.float64)
-        P = self._transition_for_loss.to(table.device)
-        log_q = torch.log_softmax(table, dim=-1)
-        return (torch.xlogy(P, P) - P * log_q).sum(dim=-1)
+        return self._kl_rows(self.log_probs(logits))
 
     def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw n iid pairs: x ~ π, y ~ P[x]. Returns two int64 tensors of shape (n,)."""

@@ -168,8 +168,10 @@ class ZipfBigram(TokenPairDataset):
         ``logits``: (..., V, V). 0 exactly when every row is the same (a unigram model); the true P gives
         ``mutual_information``.
         """
-        self._check_table(logits)
-        log_q = torch.log_softmax(logits.detach().to(torch.float64), dim=-1)
+        return self.x_dependence_of(self.log_probs(logits))
+
+    def x_dependence_of(self, log_q: torch.Tensor) -> torch.Tensor:
+        """``x_dependence`` of a table already turned into log-probabilities by ``log_probs``."""
         q = log_q.exp()
         pi = self.probs.to(log_q.device)
         log_qbar = torch.log(torch.einsum("x,...xy->...y", pi, q))

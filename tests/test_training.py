@@ -56,8 +56,9 @@ def test_training_reduces_the_exact_gap():
 def test_on_eval_records_extras_at_every_evaluation_step():
     stack = EmbedUnembedStack(10, [Member(2)], tied=False)
     log = train(stack, DATA, steps=10, optim=OptimizerSpec(), eval_steps=[0, 5, 10],
-                on_eval=lambda m: {"norm": float(m.embedding(0).norm())})
+                on_eval=lambda m, log_q: {"norm": float(m.embedding(0).norm()), "gap": float(DATA.loss_gap_of(log_q)[0])})
     assert log.steps == [0, 5, 10] and len(log.extras["norm"]) == 3
+    assert log.extras["gap"] == list(log.gaps[:, 0])  # on_eval sees the very table the gap was computed from
 
 
 def test_adamw_weight_decay_defaults_to_zero_not_torchs_001():
