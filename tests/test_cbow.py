@@ -122,7 +122,7 @@ def test_tied_logits_use_the_embedding_and_untied_their_own_table():
     E = model.embeddings()
     hidden = torch.stack([E[k][ctx[k]].mean(dim=1) for k in range(2)])  # (M, B, d)
     torch.testing.assert_close(logits[0], hidden[0] @ E[0].T)
-    torch.testing.assert_close(logits[1], hidden[1] @ model.U[0][0].T)
+    torch.testing.assert_close(logits[1], hidden[1] @ model.U_T[0][0])
 
 
 def test_unseen_rows_stay_put_without_decay_and_shrink_geometrically_with_adamw_decay():
