@@ -33,7 +33,6 @@ from toy_claims.harness.verdicts import (
     Criterion, Negative, OtherForm, Quoted, Positive, interval, judge, judge_calibrated, per_seed, seeds_needed,
 )
 from toy_claims.lab.experiment import Experiment
-from toy_claims.lab.metrics import OTHER_DECAYS
 from toy_claims.models.validation import require, require_choice, require_int, require_type
 
 __all__ = [
@@ -208,6 +207,9 @@ def claim(
 
 def other_form_quantity(quantity: str, form: str) -> str:
     """The measured key of ``quantity`` on the planted decay ``form`` (one of ``lab.metrics.OTHER_DECAYS``)."""
+    from toy_claims.lab.metrics import OTHER_DECAYS  # only here: lab.metrics loads torch, which a run that trains
+    # nothing never pays for (every inner pytest session of tests/test_plugin.py imports this module)
+
     require_type(quantity, "quantity", str, "a measured key (a str)")
     require_choice(form, "form", OTHER_DECAYS)
     return f"{quantity}_{form.replace(' ', '_')}"
@@ -216,6 +218,8 @@ def other_form_quantity(quantity: str, form: str) -> str:
 def other_form_controls(quantity: str, through: str) -> tuple[Control, ...]:
     """The ``OtherForm`` controls of a claim of a functional form: ``quantity`` on each of ``lab.metrics.other_decays``
     planted ``through`` the measured curve's ends (in words), recorded under ``other_form_quantity``."""
+    from toy_claims.lab.metrics import OTHER_DECAYS  # only here, as in other_form_quantity
+
     require_type(through, "through", str, "a str (where the planted decays pass, in words)")
     return tuple(OtherForm(other_form_quantity(quantity, form), f"a planted {form} decay through {through}")
                  for form in OTHER_DECAYS)

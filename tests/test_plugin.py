@@ -92,6 +92,16 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+def test_the_plugin_and_the_claim_declarations_load_without_torch():
+    """A session that trains nothing never imports torch: each inner session here, and each xdist worker's start,
+    would otherwise pay for it (harness.plugin imports it only for a cuda run, harness.claims only where a functional
+    form's controls are built)."""
+    code = ("import sys, toy_claims.harness.plugin, toy_claims.harness.claims, toy_claims.harness.report; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')[:3])")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
 def test_report_is_the_same_serial_and_under_xdist_and_a_subset_keeps_other_rows(suite):
     # Serial runs in a process of its own, like the xdist workers: a row's environment says whether torch was loaded
     # (cpu_capability), and this process may have loaded it for another test.
