@@ -9,7 +9,6 @@ interpreter start with the plugin's imports costs about a CPU second, and most o
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
