@@ -117,7 +117,8 @@ def _band_table(result) -> str:
                        f"the structureless language (optimum = H(π)) at the judged lr ({CI.lrs[-1]:g}), no warmup: the "
                        "detector's positive control at the judged setting"),
               Positive("control_plateau_detected_smaller_lrs",
-                       "the structureless language at the smaller peak lrs, where it reaches the optimum"),
+                       "the structureless language at the smaller peak lrs, where it reaches the optimum "
+                       "(the runs of every smaller lr pooled: one share of lr × seed runs, which for a mix of lrs the exact interval bounds conservatively: Hoeffding 1956)"),
               Negative("plateau_detected[smallest lr]",
                        f"the same structured language at {SMALLEST_LR}, no warmup: its loss passes through the band "
                        "to the optimum H(Y|X)")],
@@ -317,7 +318,7 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
                                         "model that reaches the optimum must fire"),
     controls=[Positive("plateau_detected_smaller_lrs",
                        "the same structureless language at the smaller peak lrs, where the model reaches its optimum "
-                       "H(π) and stays there: a plateau at H(π) by construction"),
+                       "H(π) and stays there: a plateau at H(π) by construction (the runs of every smaller lr pooled: one share of lr × seed runs, which for a mix of lrs the exact interval bounds conservatively: Hoeffding 1956)"),
               Negative("plateau_detected[structured, smallest lr]",
                        f"the structured α = {POST_ALPHA:g} language at {SMALLEST_LR}, no warmup ({CI.judged_seeds} "
                        "seeds): its loss passes through the band to the optimum H(Y|X), I below H(π)")],
@@ -329,7 +330,7 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
     reason="At the large peak lr the control never reaches the band: Adam's noise floor leaves it "
            "{final_gap_over_band:range} band half-widths ({final_gap_nats:range} nats) above its optimum H(π). "
            "At the smaller peak lrs the detector fires where the model reaches the optimum (plateau in "
-           "{plateau_detected_smaller_lrs:share} seeds, x-dependence in band {x_dependence_in_band_smaller_lrs:range} of I). So at "
+           "{plateau_detected_smaller_lrs:share} runs, x-dependence in band {x_dependence_in_band_smaller_lrs:range} of I). So at "
            "the large lr the loss level is set by the lr's noise, not by H(π).",
     reads=PLATEAU,
     scope=EXTENSION,

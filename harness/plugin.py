@@ -330,7 +330,8 @@ class ClaimsSession:
         rows = {row_key(c): c for c in (previous or {}).get("claims", [])}
         measured = [r for r in records if r["verdict"] not in ("error", "skipped")]
         kept = {row_key(r) for r in measured
-                if row_key(r) in rows and report.is_unchanged(r, rows[row_key(r)].get("baseline", rows[row_key(r)]))}
+                if row_key(r) in rows and report.keeps_accepted(r, rows[row_key(r)].get("baseline", rows[row_key(r)]),
+                                                                accept=True)}
         sweep = [r for r in measured if r["scale"] == "ci" and "seed_sweep" not in r and (
             row_key(r) not in kept or not rows[row_key(r)].get("seed_sweep"))]
         noisy = [r for r in measured if row_key(r) not in kept or not rows[row_key(r)].get("kernel_noise")]

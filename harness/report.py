@@ -56,7 +56,7 @@ from toy_claims.harness.registry import row_key
 from toy_claims.harness.render import FIGURE_DIR, PAGE_DIR, figure_path, render_markdown, render_pages
 
 __all__ = ["SCHEMA", "ReportError", "check_report_path", "merge_records", "merge_run_log", "load_report", "is_unchanged",
-           "load_run_log", "row_order", "row_problem", "render_problem", "shown"]
+           "keeps_accepted", "load_run_log", "row_order", "row_problem", "render_problem", "shown"]
 
 SCHEMA = "toy-claims/report/v4"
 _OLDER_SCHEMAS = ("toy-claims/report/v1", "toy-claims/report/v2", "toy-claims/report/v3")  # read as baselines and upgraded; written as SCHEMA
@@ -172,8 +172,7 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
         key = row_key(record)
         old = accepted_rows.get(key)
         accepted = None if old is None else old.get("baseline", old)
-        if (accepted is not None and is_unchanged(record, accepted) and _figures_named(key, accepted)
-                and not (accept and _presented_otherwise(record, accepted))):
+        if accepted is not None and keeps_accepted(record, accepted, accept):
             kept = {k: accepted[k] if k in _MEASURED else record.get(k, accepted[k]) for k in accepted
                     if k not in ("drift", "baseline")}
             kept.update({k: v for k, v in record.items() if k not in kept and k not in _MEASURED
@@ -205,8 +204,9 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
 
 
 def _presented_otherwise(record: dict[str, Any], accepted: dict[str, Any]) -> bool:
-    """Whether a record's notes or figures (names and captions) differ from the accepted row's."""
-    return (record.get("notes") != accepted.get("notes")
+    """Whether a record's reason, notes or figures (names and captions) differ from the accepted row's: text rendered
+    from the numbers, whose template changed."""
+    return (record.get("reason") != accepted.get("reason") or record.get("notes") != accepted.get("notes")
             or [(f["name"], f["caption"]) for f in record.get("figures", [])]
             != [(f["name"], f["caption"]) for f in accepted.get("figures", [])])
 
@@ -239,6 +239,14 @@ def _figures_named(key: str, row: dict[str, Any]) -> bool:
     """Whether a row's figure files are named as ``figure_path`` names them now (a row written under an older naming
     takes this run's figures, at their new paths)."""
     return all(f["path"] == figure_path(key, f["name"]) for f in row.get("figures", []))
+
+
+def keeps_accepted(record: dict[str, Any], accepted: dict[str, Any], accept: bool) -> bool:
+    """Whether merging ``record`` keeps its accepted row's measurement (else the row is the record's, numbers and all,
+    and an accepting run must measure its seed sweep and kernel noise): it measured the same, its figure files are
+    named as now, and, when accepting, it presents the same (a reworded reason, note or caption takes the new row)."""
+    return (is_unchanged(record, accepted) and _figures_named(row_key(record), accepted)
+            and not (accept and _presented_otherwise(record, accepted)))
 
 
 def is_unchanged(record: dict[str, Any], accepted: dict[str, Any]) -> bool:

@@ -489,6 +489,18 @@ def test_a_quantity_moved_by_a_few_seed_sd_turns_the_check_red_until_accepted(su
     _run(suite, "-n", "0", "-k", "holds").assert_outcomes(passed=1)
 
 
+def test_a_reworded_reason_is_accepted_with_the_evidence_of_a_new_row(suite):
+    """--claims-update takes a row whose reason now reads otherwise as new, numbers and all: its seed sweep and kernel
+    noise are measured again, never dropped with the old row."""
+    _run(suite, "-n", "0", "-k", "refuted", "--claims-update").assert_outcomes(passed=1)
+    path = suite.path / "test_claims_demo.py"
+    path.write_text(path.read_text().replace('reason="x is 2"', 'reason="x is two"'))
+    _run(suite, "-n", "0", "-k", "refuted", "--claims-update").assert_outcomes(passed=1)
+    row = next(c for c in json.loads((suite.path / "CLAIMS.json").read_text())["claims"] if c["id"] == "t.refuted")
+    assert row["reason"] == "x is two" and row["kernel_noise"] == {"x": 0.0}
+    assert row["seed_sweep"]["verdicts"] == ["refuted"] * 5
+
+
 def test_a_claim_that_cannot_be_measured_under_other_kernels_gets_no_made_up_noise(pytester):
     pytester.makepyfile(test_k='''
 import os

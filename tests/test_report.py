@@ -120,6 +120,11 @@ def test_an_accepted_record_with_new_notes_or_captions_takes_its_numbers_with_th
     same = _rerun(notes=ACCEPTED["notes"], figures=[{**ACCEPTED["figures"][0]}])
     doc, figures = report.merge_records(previous, [same], accept=True)
     assert json.dumps(doc["claims"][0]) == json.dumps(previous["claims"][0]) and figures == {}
+    reworded = {**same, "reason": ACCEPTED["reason"] + " (reworded)"}  # a reason's template changed
+    [row] = report.merge_records(previous, [reworded], accept=True)[0]["claims"]
+    assert row["reason"] == reworded["reason"] and row["measured"] == {"y": 1.001, "z": [1.0, 2.001]}
+    [row] = report.merge_records(previous, [reworded])[0]["claims"]  # a plain run keeps the accepted row
+    assert row["reason"] == ACCEPTED["reason"]
 
 
 def test_an_unchanged_record_brings_its_own_seed_sweep_and_kernel_noise():
