@@ -56,6 +56,8 @@ def _plateau(stats: exp.BandStats, x_dependence: bool = True) -> np.ndarray:
 MOST_RUNS = 0.5  # "becomes sticky" read as the typical run: a plateau in more than half the seeds
 SHARE_WHY = (f"; 'becomes sticky' is read as the typical run: a plateau in more than {MOST_RUNS:g} of the seeds, judged "
              "by the share of seeds with its Clopper–Pearson interval (a 0/1 outcome per seed)")
+POOLED = ("(the runs of every smaller lr pooled into one share of lr × seed runs; for a mix of lrs the "
+          "Clopper–Pearson interval is conservative: Hoeffding 1956)")
 
 
 def _judged(result, key: tuple[float, bool], lr: float) -> exp.BandStats:
@@ -117,8 +119,7 @@ def _band_table(result) -> str:
                        f"the structureless language (optimum = H(π)) at the judged lr ({CI.lrs[-1]:g}), no warmup: the "
                        "detector's positive control at the judged setting"),
               Positive("control_plateau_detected_smaller_lrs",
-                       "the structureless language at the smaller peak lrs, where it reaches the optimum "
-                       "(the runs of every smaller lr pooled: one share of lr × seed runs, which for a mix of lrs the exact interval bounds conservatively: Hoeffding 1956)"),
+                       "the structureless language at the smaller peak lrs, where it reaches the optimum " + POOLED),
               Negative("plateau_detected[smallest lr]",
                        f"the same structured language at {SMALLEST_LR}, no warmup: its loss passes through the band "
                        "to the optimum H(Y|X)")],
@@ -318,7 +319,7 @@ def test_sticky_level_follows_entropy(ctx, cfg, result):
                                         "model that reaches the optimum must fire"),
     controls=[Positive("plateau_detected_smaller_lrs",
                        "the same structureless language at the smaller peak lrs, where the model reaches its optimum "
-                       "H(π) and stays there: a plateau at H(π) by construction (the runs of every smaller lr pooled: one share of lr × seed runs, which for a mix of lrs the exact interval bounds conservatively: Hoeffding 1956)"),
+                       "H(π) and stays there: a plateau at H(π) by construction " + POOLED),
               Negative("plateau_detected[structured, smallest lr]",
                        f"the structured α = {POST_ALPHA:g} language at {SMALLEST_LR}, no warmup ({CI.judged_seeds} "
                        "seeds): its loss passes through the band to the optimum H(Y|X), I below H(π)")],

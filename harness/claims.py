@@ -207,22 +207,25 @@ def claim(
 
 def other_form_quantity(quantity: str, form: str) -> str:
     """The measured key of ``quantity`` on the planted decay ``form`` (one of ``lab.metrics.OTHER_DECAYS``)."""
-    from toy_claims.lab.metrics import OTHER_DECAYS  # only here: lab.metrics loads torch, which a run that trains
-    # nothing never pays for (every inner pytest session of tests/test_plugin.py imports this module)
-
     require_type(quantity, "quantity", str, "a measured key (a str)")
-    require_choice(form, "form", OTHER_DECAYS)
+    require_choice(form, "form", _other_decays())
     return f"{quantity}_{form.replace(' ', '_')}"
 
 
 def other_form_controls(quantity: str, through: str) -> tuple[Control, ...]:
     """The ``OtherForm`` controls of a claim of a functional form: ``quantity`` on each of ``lab.metrics.other_decays``
     planted ``through`` the measured curve's ends (in words), recorded under ``other_form_quantity``."""
-    from toy_claims.lab.metrics import OTHER_DECAYS  # only here, as in other_form_quantity
-
     require_type(through, "through", str, "a str (where the planted decays pass, in words)")
     return tuple(OtherForm(other_form_quantity(quantity, form), f"a planted {form} decay through {through}")
-                 for form in OTHER_DECAYS)
+                 for form in _other_decays())
+
+
+def _other_decays() -> tuple[str, ...]:
+    """``lab.metrics.OTHER_DECAYS``, imported only when a form's controls are built: lab.metrics loads torch, which a
+    session that declares claims but trains nothing never pays for (each inner session of tests/test_plugin.py)."""
+    from toy_claims.lab.metrics import OTHER_DECAYS
+
+    return OTHER_DECAYS
 
 
 def _check_readings(readings, single_reading: str, criterion: Criterion | None) -> None:

@@ -329,12 +329,12 @@ class ClaimsSession:
         without one). Each record gets ``seed_sweep`` / ``kernel_noise``; ``merge_records`` keeps them."""
         rows = {row_key(c): c for c in (previous or {}).get("claims", [])}
         measured = [r for r in records if r["verdict"] not in ("error", "skipped")]
+        accepted = {key: row.get("baseline", row) for key, row in rows.items()}  # what a drifted row keeps until accepted
         kept = {row_key(r) for r in measured
-                if row_key(r) in rows and report.keeps_accepted(r, rows[row_key(r)].get("baseline", rows[row_key(r)]),
-                                                                accept=True)}
+                if row_key(r) in accepted and report.keeps_accepted(r, accepted[row_key(r)], accept=True)}
         sweep = [r for r in measured if r["scale"] == "ci" and "seed_sweep" not in r and (
-            row_key(r) not in kept or not rows[row_key(r)].get("seed_sweep"))]
-        noisy = [r for r in measured if row_key(r) not in kept or not rows[row_key(r)].get("kernel_noise")]
+            row_key(r) not in kept or not accepted[row_key(r)].get("seed_sweep"))]
+        noisy = [r for r in measured if row_key(r) not in kept or not accepted[row_key(r)].get("kernel_noise")]
         opt = self.config.getoption
         options = ["--claims-seed", str(opt("--claims-seed")), "--claims-device", opt("--claims-device"),
                    "--claims-scale", opt("--claims-scale"), "-n", str(getattr(self.config.option, "numprocesses", 0) or 0)]

@@ -157,8 +157,9 @@ def merge_records(previous: dict[str, Any] | None, records: list[dict[str, Any]]
     (``drift`` status "unchanged") with the same verdicts keeps the accepted numbers, notes and figures, so an
     unchanged run leaves the files byte-identical on any machine; only its definition (statement, setup, ...) is
     taken from the record, and its ``seed_sweep`` / ``kernel_noise`` where the record brings new ones. Claims
-    measured otherwise replace their old rows -- with ``accept``, so does a record whose notes or figure captions
-    changed (a new note or plot: its numbers come with it, so a note never quotes another run's); rows not measured
+    measured otherwise replace their old rows -- with ``accept``, so does a record whose reason, notes or figure
+    captions read otherwise (a reworded reason, a new note or plot, or a quoted number rounded otherwise: its numbers
+    come with it, so a text never quotes another run's); rows not measured
     now are kept as they were if ``keep(row)`` (rows
     of claims that no longer exist are dropped). A record that drifted keeps the accepted row as its ``baseline``
     unless ``accept`` (``--claims-update``), so the drift stays red until accepted.

@@ -87,7 +87,15 @@ class TokenPairDataset:
 
     def loss_gap_of(self, log_q: torch.Tensor) -> torch.Tensor:
         """``loss_gap`` of a table already turned into log-probabilities by ``log_probs``."""
+        self._check_log_probs(log_q)
         return (self._kl_rows(log_q) * self.input_probs.to(log_q.device)).sum(dim=-1)
+
+    def _check_log_probs(self, log_q: torch.Tensor) -> None:
+        """What ``log_probs`` returns: a float64 (..., V, V) table (raw logits or a float32 table would give numbers
+        that are silently wrong)."""
+        require_type(log_q, "log_q", torch.Tensor, f"a float64 (..., {self.V}, {self.V}) tensor from log_probs")
+        require(log_q.shape[-2:] == (self.V, self.V) and log_q.dtype == torch.float64, "log_q",
+                f"a float64 (..., {self.V}, {self.V}) tensor from log_probs", (tuple(log_q.shape), log_q.dtype))
 
     def _kl_rows(self, log_q: torch.Tensor) -> torch.Tensor:
         """KL(P[x] ‖ q_x) for every input x: (..., V)."""

@@ -196,8 +196,8 @@ class EmbedUnembedStack(nn.Module):
     def logit_table(self) -> torch.Tensor:
         """Logits of every member for every input token: (K, V, V).
 
-        Without autograd the table is kept until a parameter changes (in place or replaced): an evaluation asks for
-        it more than once (the exact gap, then an ``on_eval`` measure), and it is the costliest part of one.
+        Without autograd the table is kept until a parameter changes (in place or replaced): a caller may ask for it
+        more than once between two steps (an evaluation's measures), and it is the costliest part of one.
         """
         if torch.is_grad_enabled():
             return torch.bmm(self._hidden(), self._unembedding().transpose(1, 2))

@@ -172,6 +172,7 @@ class ZipfBigram(TokenPairDataset):
 
     def x_dependence_of(self, log_q: torch.Tensor) -> torch.Tensor:
         """``x_dependence`` of a table already turned into log-probabilities by ``log_probs``."""
+        self._check_log_probs(log_q)
         q = log_q.exp()
         pi = self.probs.to(log_q.device)
         log_qbar = torch.log(torch.einsum("x,...xy->...y", pi, q))

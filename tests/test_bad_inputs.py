@@ -270,6 +270,12 @@ ROWS = [
      r"^logits must have shape \(\.\.\., 5, 5\)"),
     ("ZipfBigram.x_dependence logits integer", lambda: ZipfBigram(5, R=2).x_dependence(torch.zeros(5, 5, dtype=torch.long)),
      ValueError, r"^logits must be a floating-point"),
+    ("loss_gap_of a float32 table (raw logits, not log_probs)", lambda: ZipfUnigram(5).loss_gap_of(torch.zeros(5, 5)),
+     ValueError, r"^log_q must be a float64 \(\.\.\., 5, 5\) tensor from log_probs, got \(\(5, 5\), torch.float32\)"),
+    ("loss_gap_of a table of another V", lambda: ZipfUnigram(5).loss_gap_of(torch.zeros(4, 4, dtype=torch.float64)),
+     ValueError, r"^log_q must be a float64 \(\.\.\., 5, 5\) tensor"),
+    ("ZipfBigram.x_dependence_of a list", lambda: ZipfBigram(5, R=2).x_dependence_of([[0.0] * 5] * 5), TypeError,
+     r"^log_q must be a float64 \(\.\.\., 5, 5\) tensor from log_probs"),
     # models.zipf_bigram, models.markov
     ("ZipfBigram V one", lambda: ZipfBigram(1), ValueError, r"^V must be an integer >= 2"),
     ("ZipfBigram R zero", lambda: ZipfBigram(5, R=0), ValueError, r"^R must be an integer in \[1, V=5\]"),
