@@ -8,7 +8,8 @@ Prints CPU seconds (``time.process_time``: the machine is shared, wall time is n
     default config): every member trained alone as a researcher's notebook would (``EmbedUnembed``: nn.Embedding,
     torch.optim.Adam, autograd, the same steps, batches and exact evaluations), against ``unigram_d1.run``;
 (b) one width against a 20-width sweep: source 000's N = 1..20 sweep (``experiments.bigram_scaling``: V = 100,
-    exact full batch), one member of width 20 against the stack of all 20 widths;
+    exact full batch), one member of width 20 against the stack of all 20 widths, and against the widths in four
+    stacks of their own size (width buckets, which the claims do not use: see lab/embedding_engine.py);
 (c) one member against K members: D = 1, V = 10, batch 128, the D = 1 experiment's minibatch runs;
 (d) the embedding claim groups, per module, trained by autograd + torch.optim (``train``'s path for what the engine
     does not mirror) and by the engine: the claims' cost before and after the engine.
@@ -101,6 +102,13 @@ def ratio_widths(steps: int = 300) -> None:
     one, every = cpu_seconds(sweep([max(config.widths)])), cpu_seconds(sweep(config.widths))
     print(f"(b) V = {config.V}, {steps} exact steps: one width (N = {max(config.widths)}) {one:.3f} s, "
           f"{len(config.widths)} widths {every:.3f} s: {every / one:.1f}x")
+    # What width buckets would give (each bucket padded to its own widest width): not what the claims train, since a
+    # narrower bmm sums in another order and moves a member's numbers at float32 rounding (lab/embedding_engine.py).
+    widths = sorted(config.widths)
+    buckets = [widths[i: i + len(widths) // 4] for i in range(0, len(widths), len(widths) // 4)]
+    bucketed = sum(cpu_seconds(sweep(b)) for b in buckets)
+    print(f"(b) the same widths in {len(buckets)} buckets of their own size (not what the claims train): "
+          f"{bucketed:.3f} s: {bucketed / one:.1f}x one width")
 
 
 def ratio_members(K: int = 10, steps: int = 3000) -> None:
