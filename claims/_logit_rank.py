@@ -9,7 +9,7 @@ from __future__ import annotations
 from toy_claims.experiments.logit_rank import CONFIGS, LogitRankConfig, LogitRankResult, shown_setup
 import numpy as np
 
-from toy_claims.harness.claims import AtLeast, AtMost, Reading, seeds_needed
+from toy_claims.harness.claims import AtLeast, AtMost, Reading, other_form_quantity, seeds_needed
 from toy_claims.harness.notes import mean_sd
 from toy_claims.harness.verdicts import Control
 from toy_claims.lab.metrics import exponential_fit_r2, other_decays, power_law_fit
@@ -17,7 +17,7 @@ from toy_claims.lab.metrics import exponential_fit_r2, other_decays, power_law_f
 __all__ = ["FILE", "CI", "PAPER", "PAPER_RUN", "at_scale", "panel_seeds", "panel_note", "random_matrices",
            "random_matrix_cos_minus_q99", "window_fit", "power_over_exponential", "r2_reading",
            "over_exponential_reading", "transfer_readings", "TRANSFER_READINGS", "POWER_LAW", "SPECTRUM_ENDS",
-           "other_form_spectra"]
+           "other_form_spectra", "other_form_fits"]
 
 FILE = "002_74f484c1e4bc42b8.txt"
 CI, PAPER = CONFIGS["ci"], CONFIGS["paper"]  # statements, reasons and criteria name the ci numbers
@@ -99,6 +99,20 @@ def other_form_spectra(sv: np.ndarray, lo: int, hi: int) -> dict[str, np.ndarray
         planted = np.array(sv, dtype=float)
         planted[lo - 1: hi] = decay
         out[form] = planted
+    return out
+
+
+def other_form_fits(spectra) -> dict[str, list[float]]:
+    """For each (σ, lo, hi) of ``spectra`` (one per seed or draw): the power-law R² over lo..hi and its margin over an
+    exponential fit, measured on each of σ's other decays (``other_form_spectra``) and keyed by ``other_form_quantity``:
+    what the spectrum claims' ``OtherForm`` controls read."""
+    out: dict[str, list[float]] = {}
+    for sv, lo, hi in spectra:
+        for form, planted in other_form_spectra(sv, lo, hi).items():
+            out.setdefault(other_form_quantity("power_law_r2", form), []).append(
+                power_law_fit(np.arange(lo, hi + 1), planted[lo - 1: hi]).r2)
+            out.setdefault(other_form_quantity("power_over_exponential_r2", form), []).append(
+                power_over_exponential(planted, lo, hi))
     return out
 
 

@@ -14,16 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from claims._logit_rank import (
-    CI, FILE, PAPER, PAPER_RUN, POWER_LAW, SPECTRUM_ENDS, at_scale, other_form_spectra, over_exponential_reading,
-    power_over_exponential, random_matrices, random_matrix_cos_minus_q99,
+    CI, FILE, PAPER, PAPER_RUN, POWER_LAW, SPECTRUM_ENDS, at_scale, other_form_fits, over_exponential_reading,
+    random_matrices, random_matrix_cos_minus_q99,
 )
 from toy_claims.experiments.logit_rank import GROWN, GRU_INIT, LOGIT_RANK, figure_spectra, fit_range
 from toy_claims.harness.claims import (
     ANALOG, INCONCLUSIVE, OBSERVATION, REFUTED, REPRODUCED, UNCALIBRATED, AtLeast, AtMost, Negative, Positive, Reading, Source, claim,
-    other_form_controls, other_form_quantity,
+    other_form_controls,
 )
 from toy_claims.harness.notes import mean_sd, table
-from toy_claims.lab.metrics import power_law_fit
 
 POWER_LAW_R2 = 0.95
 R2_WHY = ("the source gives no goodness of fit; we call a log-log line over the pre-fixed index range a power law when "
@@ -108,21 +107,7 @@ def test_power_law_decay(ctx, config, result):
             "power_law_r2_random_matrix": result.per_seed(lambda r: r.random_fit["r2"]),
             "power_over_exponential_r2": _power_over_exponential(result, "final"),
             "power_over_exponential_r2_random_matrix": _power_over_exponential(result, "random"),
-            **_other_form_fits(config, result)}
-
-
-def _other_form_fits(config, result) -> dict[str, list[float]]:
-    """The power-law R² and its margin over an exponential fit, per seed, on each other decay through the final
-    spectrum's ends (``other_form_spectra``)."""
-    lo, hi = config.fit_range
-    out = {}
-    for r in result.runs:
-        for form, sv in other_form_spectra(r.spectra["final"], lo, hi).items():
-            out.setdefault(other_form_quantity("power_law_r2", form), []).append(
-                power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
-            out.setdefault(other_form_quantity("power_over_exponential_r2", form), []).append(
-                power_over_exponential(sv, lo, hi))
-    return out
+            **other_form_fits((r.spectra["final"], *config.fit_range) for r in result.runs)}
 
 
 @claim(

@@ -9,10 +9,8 @@ untrained control is the same network at Keras' init. Without textgenrnn or h5py
 
 from __future__ import annotations
 
-import numpy as np
-
 from claims._logit_rank import (
-    FILE, POWER_LAW, SPECTRUM_ENDS, other_form_spectra, over_exponential_reading, power_over_exponential,
+    FILE, POWER_LAW, SPECTRUM_ENDS, other_form_fits, over_exponential_reading, power_over_exponential,
     r2_reading, transfer_readings, window_fit,
 )
 from toy_claims.experiments.pretrained_logit_rank import (
@@ -20,10 +18,9 @@ from toy_claims.experiments.pretrained_logit_rank import (
 )
 from toy_claims.harness.claims import (
     INCONCLUSIVE, PRETRAINED, REFUTED, REPRODUCED, UNCALIBRATED, AtLeast, AtMost, Negative, Positive, Quoted, Reading, Source, claim,
-    other_form_controls, other_form_quantity,
+    other_form_controls,
 )
 from toy_claims.harness.notes import mean_sd, table
-from toy_claims.lab.metrics import power_law_fit
 
 POWER_LAW_R2 = 0.95
 R2_WHY = ("the source gives no goodness of fit; as for the toy analog (logit-rank.power-law-decay), a log-log line over "
@@ -113,21 +110,7 @@ def test_power_law_decay(ctx, config, result):
             "power_law_r2_gaussian": _fit(result, "gaussian", "r2"),
             **{f"power_over_exponential_r2{suffix}": _over_exponential(result, name)
                for name, suffix in (("trained", ""), ("planted", "_planted"), ("gaussian", "_gaussian"))},
-            **_other_form_fits(config, result)}
-
-
-def _other_form_fits(config, result) -> dict[str, list[float]]:
-    """The power-law R² and its margin over an exponential fit, per draw, on each other decay through the trained
-    spectrum's values at the window's ends (``other_form_spectra``)."""
-    out = {}
-    for m in result.seeds:
-        lo, hi = fit_window(len(m.spectra["trained"]))
-        for form, sv in other_form_spectra(m.spectra["trained"], lo, hi).items():
-            out.setdefault(other_form_quantity("power_law_r2", form), []).append(
-                power_law_fit(np.arange(lo, hi + 1), sv[lo - 1: hi]).r2)
-            out.setdefault(other_form_quantity("power_over_exponential_r2", form), []).append(
-                power_over_exponential(sv, lo, hi))
-    return out
+            **other_form_fits((m.spectra["trained"], *fit_window(len(m.spectra["trained"]))) for m in result.seeds)}
 
 
 def _alpha_measured(ctx, config, result) -> dict[str, list[float]]:
